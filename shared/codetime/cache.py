@@ -1,0 +1,111 @@
+"""Result/key cache: Redis when REDIS_URL is set, an in-process stand-in otherwise.
+
+Every operation degrades to a miss when Redis is unreachable: the cache makes reads faster, never possible.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol
+
+from codetime.config import get_settings
+from codetime.logs import logger
+
+# After a Redis failure, skip it for this long instead of paying a connect timeout on every request.
+_BACKOFF_SECONDS = 5.0
+
+
+class Cache(Protocol):
+    def get(self, key: str) -> bytes | None: ...
+    def get_many(self, keys: list[str]) -> list[bytes | None]: ...
+    def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+    def delete(self, *keys: str) -> None: ...
+
+
+class MemoryCache:
+    """A thread-safe, process-local cache with expiry (the local runtime's default)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[bytes, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is None:
+                return None
+            if item[1] < time.monotonic():
+                del self._data[key]
+                return None
+            return item[0]
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return [self.get(key) for key in keys]
+
+    def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        with self._lock:
+            self._data[key] = (value, time.monotonic() + ttl_seconds)
+
+    def delete(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._data.pop(key, None)
+
+
+
+class RedisCache:
+    """Redis with short timeouts; failures are logged and answered as misses."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=0.25, socket_connect_timeout=0.25, health_check_interval=30
+        )
+        self._down_until = 0.0
+        self._errors = (redis.RedisError, OSError)
+
+    def _call(self, op: str, fn, default=None):  # type: ignore[no-untyped-def]
+        if self._down_until > time.monotonic():
+            return default
+        try:
+            return fn()
+        except self._errors as exc:
+            self._down_until = time.monotonic() + _BACKOFF_SECONDS
+            logger.warning("redis unavailable, serving without cache", extra={"op": op, "error": type(exc).__name__})
+            return default
+
+    def get(self, key: str) -> bytes | None:
+        return self._call("get", lambda: self._redis.get(key))
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return self._call("mget", lambda: self._redis.mget(keys), [None] * len(keys))
+
+    def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        self._call("set", lambda: self._redis.set(key, value, ex=ttl_seconds))
+
+    def delete(self, *keys: str) -> None:
+        if keys:
+            self._call("delete", lambda: self._redis.delete(*keys))
+
+
+_cache: Cache | None = None
+_lock = threading.Lock()
+
+
+def get_cache() -> Cache:
+    """The process's cache, created on first use."""
+    global _cache
+    if _cache is None:
+        with _lock:
+            if _cache is None:
+                url = get_settings().redis_url
+                _cache = RedisCache(url) if url else MemoryCache()
+    return _cache
+
+
+def reset_cache() -> None:
+    global _cache
+    with _lock:
+        _cache = None

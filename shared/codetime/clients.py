@@ -1,0 +1,81 @@
+"""Lazily created, cached clients: nothing connects at import time (moto must start first; cold starts stay short)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from codetime.config import get_settings
+
+
+@lru_cache(maxsize=1)
+def _boto3_session() -> Any:
+    import boto3
+
+    return boto3.session.Session()
+
+
+@lru_cache(maxsize=8)
+def aws_client(service: str) -> Any:
+    """A boto3 client per service; honours AWS_ENDPOINT_URL (moto server, LocalStack)."""
+    return _boto3_session().client(service)
+
+
+@lru_cache(maxsize=16)
+def secret_value(arn: str) -> str:
+    """A Secrets Manager secret's string, fetched once per process."""
+    return aws_client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+
+
+def database_url() -> str:
+    """DATABASE_URL, else the DSN held in DATABASE_SECRET_ARN (a DSN or an RDS-style JSON secret)."""
+    settings = get_settings()
+    if settings.database_url:
+        return settings.database_url
+    if settings.database_secret_arn:
+        raw = secret_value(settings.database_secret_arn)
+        if raw.lstrip().startswith("{"):
+            s = json.loads(raw)
+            if "dsn" in s:
+                return s["dsn"]
+            return (
+                f"host={s['host']} port={s.get('port', 5432)} dbname={s.get('dbname', 'postgres')} "
+                f"user={s['username']} password={s['password']} sslmode=require"
+            )
+        return raw
+    raise RuntimeError("No database configured: set DATABASE_URL or DATABASE_SECRET_ARN (or run `codetime dev`)")
+
+
+@lru_cache(maxsize=1)
+def key_pepper() -> bytes:
+    """The server-side secret that API key hashes are keyed with."""
+    settings = get_settings()
+    if settings.key_pepper:
+        return settings.key_pepper.encode()
+    if settings.key_pepper_secret_arn:
+        return secret_value(settings.key_pepper_secret_arn).encode()
+    # Local runtime: one pepper per data directory, so the CLI and `codetime dev` agree.
+    path = Path(settings.data_dir) / "key-pepper"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def reset_clients() -> None:
+    """Forget every cached client and setting (tests switch environments between cases)."""
+    from codetime import cache, db
+
+    get_settings.cache_clear()
+    _boto3_session.cache_clear()
+    aws_client.cache_clear()
+    secret_value.cache_clear()
+    key_pepper.cache_clear()
+    db.close_pool()
+    cache.reset_cache()

@@ -1,0 +1,56 @@
+"""Settings read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None
+    redis_url: str | None
+    sqs_queue_url: str | None
+    key_pepper: str | None
+    key_pepper_secret_arn: str | None
+    database_secret_arn: str | None
+    # Ingestion limits (documented in the README).
+    max_body_bytes: int
+    max_heartbeats_per_request: int
+    max_heartbeat_age_days: int
+    default_timeout_minutes: int
+    cache_ttl_seconds: int
+    db_pool_size: int
+    data_dir: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ.get
+        return cls(
+            database_url=env("DATABASE_URL") or None,
+            redis_url=env("REDIS_URL") or None,
+            sqs_queue_url=env("SQS_QUEUE_URL") or None,
+            key_pepper=env("CODETIME_KEY_PEPPER") or None,
+            key_pepper_secret_arn=env("CODETIME_KEY_PEPPER_SECRET_ARN") or None,
+            database_secret_arn=env("DATABASE_SECRET_ARN") or None,
+            max_body_bytes=_int("CODETIME_MAX_BODY_BYTES", 2 * 1024 * 1024),
+            max_heartbeats_per_request=_int("CODETIME_MAX_HEARTBEATS_PER_REQUEST", 1000),
+            max_heartbeat_age_days=_int("CODETIME_MAX_HEARTBEAT_AGE_DAYS", 365),
+            default_timeout_minutes=_int("CODETIME_DEFAULT_TIMEOUT_MINUTES", 15),
+            cache_ttl_seconds=_int("CODETIME_CACHE_TTL_SECONDS", 3600),
+            # Lambda serves one request at a time; the local server runs handlers in a thread pool.
+            db_pool_size=_int("CODETIME_DB_POOL_SIZE", 4),
+            data_dir=env("CODETIME_DATA_DIR") or ".codetime",
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call `get_settings.cache_clear()` after changing the environment."""
+    return Settings.from_env()

@@ -1,0 +1,225 @@
+"""Heartbeat validation and normalization, shared by live ingestion and (later) imports."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from codetime.domain.user_agents import parse_user_agent
+
+# Limits stated in the README; they keep one heartbeat well under SQS's message size and PostgreSQL's index limits.
+MAX_ENTITY_LENGTH = 4096
+MAX_TEXT_LENGTH = 255
+MAX_USER_AGENT_LENGTH = 1024
+MAX_DEPENDENCIES = 100
+HEARTBEAT_TYPES = frozenset({"file", "domain", "url", "app"})
+INT32_MAX = 2**31 - 1
+MAX_FUTURE_SECONDS = 24 * 3600
+
+_TEXT_FIELDS = ("project", "branch", "language", "category", "machine")
+_INT_FIELDS = ("lines", "lineno", "cursorpos", "line_additions", "line_deletions", "project_root_count")
+
+REQUIRED = "This field is required."
+
+
+@dataclass(slots=True)
+class Heartbeat:
+    """A validated heartbeat, normalized for queueing and storage. `time` is epoch seconds."""
+
+    user_id: str
+    time: float
+    entity: str
+    type: str
+    category: str
+    project: str | None = None
+    branch: str | None = None
+    language: str | None = None
+    dependencies: list[str] | None = None
+    lines: int | None = None
+    lineno: int | None = None
+    cursorpos: int | None = None
+    line_additions: int | None = None
+    line_deletions: int | None = None
+    project_root_count: int | None = None
+    is_write: bool = False
+    editor: str | None = None
+    operating_system: str | None = None
+    machine: str | None = None
+    plugin: str | None = None
+    user_agent: str | None = None
+    content_hash: str = ""
+
+    @property
+    def id(self) -> str:
+        """The heartbeat's id as answered to clients: stable across retries because it comes from the hash."""
+        return str(uuid.UUID(hex=self.content_hash[:32]))
+
+    def to_message(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_message(cls, data: dict[str, Any]) -> Heartbeat:
+        """Rebuild from a queue message; raises on anything that did not come from `to_message`."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown heartbeat fields in message: {sorted(unknown)}")
+        hb = cls(**data)
+        if not (isinstance(hb.time, int | float) and math.isfinite(hb.time)) or not hb.content_hash:
+            raise ValueError("message heartbeat lacks a valid time or content hash")
+        return hb
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """What the HTTP request says about every heartbeat in it."""
+
+    user_id: str
+    user_agent: str | None = None
+    machine: str | None = None
+
+
+class HeartbeatErrors(Exception):
+    """An invalid heartbeat, with WakaTime-style errors: {field: [message, ...]}."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("invalid heartbeat")
+        self.errors = errors
+
+
+def _clean_text(errors: dict[str, list[str]], name: str, value: Any, max_length: int) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        errors.setdefault(name, []).append("Must be a string.")
+        return None
+    text = str(value).strip()
+    if "\x00" in text:
+        errors.setdefault(name, []).append("Must not contain NUL characters.")
+        return None
+    if len(text) > max_length:
+        errors.setdefault(name, []).append(f"Ensure this field has no more than {max_length} characters.")
+        return None
+    return text or None
+
+
+def _clean_int(errors: dict[str, list[str]], name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value) if not isinstance(value, float) else int(value) if value.is_integer() else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or isinstance(value, bool) or not -INT32_MAX <= number <= INT32_MAX:
+        errors.setdefault(name, []).append("A valid integer is required.")
+        return None
+    return number
+
+
+def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_seconds: float) -> float | None:
+    if value is None or value == "":
+        errors["time"] = [REQUIRED]
+        return None
+    try:
+        when = float(value) if not isinstance(value, bool) else math.nan
+    except (TypeError, ValueError):
+        when = math.nan
+    if not math.isfinite(when) or when <= 0:
+        errors["time"] = ["A valid number of seconds since the epoch is required."]
+        return None
+    if when < now - max_age_seconds:
+        errors["time"] = [f"Heartbeats older than {int(max_age_seconds // 86400)} days are not accepted."]
+        return None
+    if when > now + MAX_FUTURE_SECONDS:
+        errors["time"] = ["Heartbeats more than one day in the future are not accepted."]
+        return None
+    # Storage keeps microseconds; rounding here makes the hash match what is stored.
+    return round(when, 6)
+
+
+def _clean_dependencies(errors: dict[str, list[str]], value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or len(value) > MAX_DEPENDENCIES:
+        errors["dependencies"] = [f"Must be a list of at most {MAX_DEPENDENCIES} strings."]
+        return None
+    cleaned: list[str] = []
+    for item in value:
+        text = _clean_text(errors, "dependencies", item, MAX_TEXT_LENGTH)
+        if text and text not in cleaned:
+            cleaned.append(text)
+    return cleaned or None
+
+
+def _clean_bool(errors: dict[str, list[str]], name: str, value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
+        return value.lower() in ("true", "1")
+    errors.setdefault(name, []).append("Must be a boolean.")
+    return False
+
+
+def normalize_heartbeat(
+    raw: Any, context: RequestContext, *, now: float, max_age_seconds: float
+) -> Heartbeat:
+    """Validate one heartbeat as a client sent it; raises HeartbeatErrors with every problem found."""
+    if not isinstance(raw, dict):
+        raise HeartbeatErrors({"heartbeat": ["Must be a JSON object."]})
+    errors: dict[str, list[str]] = {}
+
+    entity = _clean_text(errors, "entity", raw.get("entity"), MAX_ENTITY_LENGTH)
+    if entity is None and "entity" not in errors:
+        errors["entity"] = [REQUIRED]
+    hb_type = (_clean_text(errors, "type", raw.get("type"), MAX_TEXT_LENGTH) or "file").lower()
+    if hb_type not in HEARTBEAT_TYPES and "type" not in errors:
+        errors["type"] = [f"Must be one of: {', '.join(sorted(HEARTBEAT_TYPES))}."]
+    time = _clean_time(errors, raw.get("time"), now, max_age_seconds)
+    text = {name: _clean_text(errors, name, raw.get(name), MAX_TEXT_LENGTH) for name in _TEXT_FIELDS}
+    ints = {name: _clean_int(errors, name, raw.get(name)) for name in _INT_FIELDS}
+    dependencies = _clean_dependencies(errors, raw.get("dependencies"))
+    is_write = _clean_bool(errors, "is_write", raw.get("is_write"))
+    user_agent = _clean_text(errors, "user_agent", raw.get("user_agent"), MAX_USER_AGENT_LENGTH)
+    if errors:
+        raise HeartbeatErrors(errors)
+
+    user_agent = user_agent or context.user_agent
+    agent = parse_user_agent(user_agent)
+    hb = Heartbeat(
+        user_id=context.user_id,
+        time=time,  # type: ignore[arg-type]  # errors above guarantee a value
+        entity=entity,  # type: ignore[arg-type]
+        type=hb_type,
+        category=(text.pop("category") or "coding").lower(),
+        project=text["project"],
+        branch=text["branch"],
+        language=text["language"],
+        dependencies=dependencies,
+        is_write=is_write,
+        editor=agent.editor,
+        operating_system=agent.operating_system,
+        machine=text["machine"] or context.machine,
+        plugin=agent.plugin,
+        user_agent=user_agent,
+        **ints,
+    )
+    hb.content_hash = content_hash(hb)
+    return hb
+
+
+def content_hash(hb: Heartbeat) -> str:
+    """Hex SHA-256 over everything that makes two heartbeats the same event (Wakapi's dedup idea)."""
+    identity = [
+        hb.user_id, round(hb.time * 1_000_000), hb.entity, hb.type, hb.category, hb.project, hb.branch,
+        hb.language, hb.is_write, hb.dependencies, hb.lines, hb.lineno, hb.cursorpos, hb.line_additions,
+        hb.line_deletions, hb.project_root_count, hb.user_agent, hb.machine,
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(identity, separators=(",", ":")).encode()).hexdigest()

@@ -1,0 +1,151 @@
+"""Per-(user, day) aggregates: recomputed from raw heartbeats by the writer, read by every summary."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+DIMENSIONS = ("project", "language", "editor", "operating_system", "machine", "branch", "category")
+
+# WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
+# local day when that gap is within the timeout. Ties on time are ordered by hash, as in the Python version.
+_SPANS = """
+WITH hb AS (
+    SELECT (h.time AT TIME ZONE %(tz)s)::date AS day, h.time, h.entity, h.dependencies,
+           coalesce(h.project, '') AS project, coalesce(h.language, '') AS language,
+           coalesce(h.editor, '') AS editor, coalesce(h.operating_system, '') AS operating_system,
+           coalesce(h.machine, '') AS machine, coalesce(h.branch, '') AS branch, h.category,
+           extract(epoch FROM lead(h.time) OVER (
+               PARTITION BY (h.time AT TIME ZONE %(tz)s)::date ORDER BY h.time, h.content_hash
+           ) - h.time)::float8 AS gap
+    FROM heartbeats h
+    WHERE h.user_id = %(user_id)s AND h.time >= %(lo)s AND h.time < %(hi)s
+), spans AS (
+    SELECT hb.*, CASE WHEN gap <= %(timeout)s THEN gap ELSE 0 END AS seconds
+    FROM hb WHERE day = ANY(%(days)s)
+)
+"""
+
+_DIMS = ", ".join(DIMENSIONS)
+
+_DELETE_DAYS = """
+WITH a AS (DELETE FROM daily_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
+     b AS (DELETE FROM daily_entity_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
+     c AS (DELETE FROM daily_dependency_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s))
+DELETE FROM daily_activity WHERE user_id = %(user_id)s AND day = ANY(%(days)s)
+"""
+
+_INSERT_DAYS = _SPANS + f"""
+, totals AS (
+    INSERT INTO daily_totals (user_id, day, {_DIMS}, seconds)
+    SELECT %(user_id)s, day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}
+), entities AS (
+    INSERT INTO daily_entity_totals (user_id, day, project, entity, seconds)
+    SELECT %(user_id)s, day, project, entity, sum(seconds) FROM spans GROUP BY day, project, entity
+), dependencies AS (
+    INSERT INTO daily_dependency_totals (user_id, day, project, dependency, seconds)
+    SELECT %(user_id)s, day, project, dependency, sum(seconds)
+    FROM spans, unnest(dependencies) AS dependency GROUP BY day, project, dependency
+)
+INSERT INTO daily_activity (user_id, day, heartbeats, seconds, first_at, last_at, timezone, timeout_seconds)
+SELECT %(user_id)s, day, count(*), sum(seconds), min(time), max(time), %(tz)s, %(timeout)s
+FROM spans GROUP BY day
+"""
+
+_READ_FROM_RAW = _SPANS + f"SELECT day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}"
+
+
+@dataclass(frozen=True, slots=True)
+class TotalsRow:
+    day: date
+    project: str
+    language: str
+    editor: str
+    operating_system: str
+    machine: str
+    branch: str
+    category: str
+    seconds: float
+
+
+def local_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
+    """UTC instants of [start 00:00, end+1 00:00) in `tz` (DST-safe)."""
+    zone = ZoneInfo(tz)
+    return (
+        datetime.combine(start, time.min, zone),
+        datetime.combine(end + timedelta(days=1), time.min, zone),
+    )
+
+
+class AggregateRepository:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def lock_user(self, user_id: uuid.UUID) -> None:
+        """Serialize recomputes of one user until the transaction ends, so concurrent writers see each
+        other's committed heartbeats before recomputing (READ COMMITTED takes a new snapshot per statement)."""
+        self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 0))", (user_id,))
+
+    def recompute_days(self, user_id: uuid.UUID, tz: str, timeout_seconds: int, days: Sequence[date]) -> None:
+        """Replace the aggregates of these local days with a fresh computation from raw heartbeats."""
+        if not days:
+            return
+        lo, hi = local_bounds(min(days), max(days), tz)
+        params = {"user_id": user_id, "tz": tz, "timeout": timeout_seconds, "days": list(days), "lo": lo, "hi": hi}
+        self.conn.execute(_DELETE_DAYS, params)
+        self.conn.execute(_INSERT_DAYS, params)
+
+    def totals(
+        self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
+    ) -> list[TotalsRow]:
+        """Pre-aggregated rows for start..end (inclusive); `filters` match dimension columns exactly."""
+        where, params = _filter_sql(filters)
+        rows = self.conn.execute(
+            f"SELECT day, {_DIMS}, seconds FROM daily_totals "
+            f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} ORDER BY day",
+            (user_id, start, end, *params),
+        ).fetchall()
+        return [TotalsRow(*row) for row in rows]
+
+    def totals_from_raw(
+        self, user_id: uuid.UUID, start: date, end: date, tz: str, timeout_seconds: int,
+        filters: dict[str, str] | None = None,
+    ) -> list[TotalsRow]:  # fmt: skip
+        """The same rows computed from raw heartbeats in any timezone (for a `timezone` other than the user's)."""
+        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+        lo, hi = local_bounds(start, end, tz)
+        params = {"user_id": user_id, "tz": tz, "timeout": timeout_seconds, "days": days, "lo": lo, "hi": hi}
+        rows = [TotalsRow(*row) for row in self.conn.execute(_READ_FROM_RAW + " ORDER BY day", params)]
+        return [r for r in rows if all(getattr(r, k) == v for k, v in (filters or {}).items())]
+
+    def entity_totals(self, user_id: uuid.UUID, start: date, end: date, project: str) -> list[tuple[date, str, float]]:
+        return self.conn.execute(
+            "SELECT day, entity, seconds FROM daily_entity_totals "
+            "WHERE user_id = %s AND day BETWEEN %s AND %s AND project = %s ORDER BY day",
+            (user_id, start, end, project),
+        ).fetchall()
+
+    def dependency_totals(
+        self, user_id: uuid.UUID, start: date, end: date, project: str | None = None
+    ) -> list[tuple[date, str, float]]:
+        return self.conn.execute(
+            "SELECT day, dependency, sum(seconds) FROM daily_dependency_totals "
+            "WHERE user_id = %s AND day BETWEEN %s AND %s AND (%s::text IS NULL OR project = %s) "
+            "GROUP BY day, dependency ORDER BY day",
+            (user_id, start, end, project, project),
+        ).fetchall()
+
+
+def _filter_sql(filters: dict[str, str] | None) -> tuple[str, list[str]]:
+    if not filters:
+        return "", []
+    unknown = set(filters) - set(DIMENSIONS)
+    if unknown:
+        raise ValueError(f"unknown filter dimensions: {sorted(unknown)}")
+    # Column names come from the DIMENSIONS whitelist above, values are bound parameters.
+    return "".join(f" AND {name} = %s" for name in filters), list(filters.values())

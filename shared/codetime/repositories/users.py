@@ -1,0 +1,128 @@
+"""Users and their API keys."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg.rows import class_row
+
+
+@dataclass(slots=True)
+class User:
+    id: uuid.UUID
+    username: str
+    email: str | None
+    display_name: str | None
+    timezone: str | None
+    timeout_seconds: int
+    created_at: datetime
+    last_heartbeat_at: datetime | None
+    last_plugin: str | None
+    last_project: str | None
+
+    @property
+    def effective_timezone(self) -> str:
+        return self.timezone or "UTC"
+
+
+@dataclass(slots=True)
+class ApiKey:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    key_hint: str
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    last_plugin: str | None
+    revoked_at: datetime | None
+
+
+_USER_COLUMNS = (
+    "id, username, email, display_name, timezone, timeout_seconds, created_at, last_heartbeat_at, "
+    "last_plugin, last_project"
+)
+_KEY_COLUMNS = "id, user_id, key_hint, label, created_at, last_used_at, last_plugin, revoked_at"
+
+
+class UsernameTaken(Exception):
+    pass
+
+
+class UserRepository:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def create(
+        self, *, username: str, email: str | None, timezone: str | None, display_name: str | None = None
+    ) -> User:
+        try:
+            with self.conn.cursor(row_factory=class_row(User)) as cur:
+                cur.execute(
+                    f"INSERT INTO users (id, username, email, display_name, timezone) "
+                    f"VALUES (%s, %s, %s, %s, %s) RETURNING {_USER_COLUMNS}",
+                    (uuid.uuid4(), username, email, display_name, timezone),
+                )
+                return cur.fetchone()  # type: ignore[return-value]
+        except psycopg.errors.UniqueViolation as exc:
+            raise UsernameTaken(str(exc.diag.constraint_name)) from exc
+
+    def get(self, user_id: uuid.UUID | str) -> User | None:
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s", (user_id,)).fetchone()
+
+    def find(self, username_or_email: str) -> User | None:
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE username = %s OR email = %s "
+                f"ORDER BY username = %s DESC LIMIT 1",
+                (username_or_email, username_or_email, username_or_email),
+            ).fetchone()
+
+    def set_timezone_if_unset(self, user_id: uuid.UUID, timezone: str) -> bool:
+        cur = self.conn.execute(
+            "UPDATE users SET timezone = %s WHERE id = %s AND timezone IS NULL", (timezone, user_id)
+        )
+        return cur.rowcount == 1
+
+    # --- API keys -------------------------------------------------------------------------------------------
+
+    def add_key(self, user_id: uuid.UUID, key_hash: bytes, key_hint: str, label: str | None) -> ApiKey:
+        with self.conn.cursor(row_factory=class_row(ApiKey)) as cur:
+            return cur.execute(  # type: ignore[return-value]
+                f"INSERT INTO api_keys (id, user_id, key_hash, key_hint, label) VALUES (%s, %s, %s, %s, %s) "
+                f"RETURNING {_KEY_COLUMNS}",
+                (uuid.uuid4(), user_id, key_hash, key_hint, label),
+            ).fetchone()
+
+    def user_for_key(self, key_hash: bytes) -> tuple[User, uuid.UUID] | None:
+        """The owner of an active key, and the key's id."""
+        row = self.conn.execute(
+            "SELECT k.id, " + ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(",")) +
+            " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = %s AND k.revoked_at IS NULL",
+            (key_hash,),
+        ).fetchone()  # fmt: skip
+        return (User(*row[1:]), row[0]) if row else None
+
+    def list_keys(self, user_id: uuid.UUID) -> list[ApiKey]:
+        with self.conn.cursor(row_factory=class_row(ApiKey)) as cur:
+            return cur.execute(
+                f"SELECT {_KEY_COLUMNS} FROM api_keys WHERE user_id = %s ORDER BY created_at, id", (user_id,)
+            ).fetchall()
+
+    def revoke_key(self, user_id: uuid.UUID, key_id: uuid.UUID) -> bytes | None:
+        """Revoke one of the user's active keys; returns its hash (to drop cache entries) or None."""
+        row = self.conn.execute(
+            "UPDATE api_keys SET revoked_at = now() WHERE id = %s AND user_id = %s AND revoked_at IS NULL "
+            "RETURNING key_hash",
+            (key_id, user_id),
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def touch_key(self, key_id: uuid.UUID, plugin: str | None) -> None:
+        self.conn.execute(
+            "UPDATE api_keys SET last_used_at = now(), last_plugin = coalesce(%s, last_plugin) WHERE id = %s",
+            (plugin, key_id),
+        )

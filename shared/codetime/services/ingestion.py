@@ -1,0 +1,99 @@
+"""Ingestion: validate each heartbeat, answer per item as WakaTime does, queue the accepted ones durably."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from codetime.config import get_settings
+from codetime.db import get_pool
+from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat
+from codetime.logs import metrics
+from codetime.queue import get_queue
+from codetime.queue_messages import encode_messages
+from codetime.repositories.users import User, UserRepository
+from codetime.services.auth import forget_user
+
+# WakaTime's own answer for a heartbeat repeated within one request.
+DUPLICATE_RESPONSE = {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}
+
+
+class UnparseableBody(ValueError):
+    pass
+
+
+class TooManyHeartbeats(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    body: dict[str, Any]
+    status: int
+    heartbeat: Heartbeat | None = None
+
+
+def parse_body(raw: bytes) -> tuple[list[Any], bool]:
+    """The heartbeats of a request body and whether it was a single object.
+
+    Accepts an array, one object, or a JSON string holding either (vscode.dev encodes its body twice)."""
+    try:
+        data = json.loads(raw)
+        if isinstance(data, str):
+            data = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnparseableBody("Request body is not valid JSON.") from exc
+    if isinstance(data, dict):
+        return [data], True
+    if isinstance(data, list):
+        return data, False
+    raise UnparseableBody("Request body must be a heartbeat object or an array of heartbeats.")
+
+
+def ingest(user: User, items: list[Any], context: RequestContext, timezone: str | None = None) -> list[ItemResult]:
+    """Validate and queue; one result per item in request order. Raises QueueUnavailable if the queue did not
+    confirm, in which case nothing may be reported as accepted."""
+    settings = get_settings()
+    if len(items) > settings.max_heartbeats_per_request:
+        raise TooManyHeartbeats(f"At most {settings.max_heartbeats_per_request} heartbeats per request.")
+    now = time.time()
+    max_age = settings.max_heartbeat_age_days * 86400
+    results: list[ItemResult] = []
+    seen: set[str] = set()
+    for raw in items:
+        try:
+            hb = normalize_heartbeat(raw, context, now=now, max_age_seconds=max_age)
+        except HeartbeatErrors as exc:
+            results.append(ItemResult({"errors": exc.errors}, 400))
+            continue
+        if hb.content_hash in seen:
+            results.append(ItemResult(DUPLICATE_RESPONSE, 202))
+            continue
+        seen.add(hb.content_hash)
+        results.append(ItemResult({"id": hb.id}, 201, hb))
+
+    accepted = [r.heartbeat for r in results if r.heartbeat is not None]
+    if accepted:
+        if timezone and user.timezone is None:
+            _adopt_timezone(user, timezone)
+        get_queue().send(encode_messages(accepted))
+    metrics.add_metric(name="HeartbeatsAccepted", unit=MetricUnit.Count, value=len(accepted))
+    metrics.add_metric(name="HeartbeatsRejected", unit=MetricUnit.Count, value=sum(r.status == 400 for r in results))
+    return results
+
+
+def _adopt_timezone(user: User, timezone: str) -> None:
+    """The first plugin-reported timezone becomes the user's until they choose one."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return
+    with get_pool().connection() as conn:
+        if UserRepository(conn).set_timezone_if_unset(user.id, timezone):
+            forget_user(user.id)
+            user.timezone = timezone

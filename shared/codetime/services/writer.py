@@ -1,0 +1,129 @@
+"""The batch writer: SQS records in, deduplicated heartbeats and fresh per-day aggregates out."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import psycopg
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from codetime.db import get_pool
+from codetime.domain.heartbeats import Heartbeat
+from codetime.logs import logger, metrics
+from codetime.queue_messages import decode_message
+from codetime.repositories.aggregates import AggregateRepository
+from codetime.repositories.heartbeats import HeartbeatRepository
+from codetime.services.cache_keys import invalidate_user_summaries
+
+# Errors that mean "this data can never be written"; anything else (connection lost, ...) fails the whole
+# invocation so SQS redelivers the batch untouched.
+_DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgrammingError)
+
+
+@dataclass(slots=True)
+class WriteResult:
+    received: int = 0
+    inserted: int = 0
+    days: dict[uuid.UUID, set[date]] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.inserted
+
+
+def write_heartbeats(conn: psycopg.Connection, heartbeats: Sequence[Heartbeat]) -> WriteResult:
+    """Insert heartbeats idempotently and recompute every affected (user, day), in one transaction."""
+    result = WriteResult(received=len(heartbeats))
+    if not heartbeats:
+        return result
+    with conn.transaction():
+        inserted = HeartbeatRepository(conn).insert_batch(heartbeats)
+        days: dict[uuid.UUID, set[date]] = defaultdict(set)
+        for row in inserted:
+            days[row.user_id].add(row.day)
+            result.inserted += row.inserted
+        aggregates = AggregateRepository(conn)
+        settings = dict(
+            (user_id, (tz, timeout))
+            for user_id, tz, timeout in conn.execute(
+                "SELECT id, coalesce(timezone, 'UTC'), timeout_seconds FROM users WHERE id = ANY(%s)",
+                (list(days),),
+            )
+        )
+        for user_id in sorted(days):  # a fixed lock order keeps concurrent writers deadlock-free
+            aggregates.lock_user(user_id)
+            tz, timeout = settings[user_id]
+            aggregates.recompute_days(user_id, tz, timeout, sorted(days[user_id]))
+        result.days = dict(days)
+    for user_id in result.days:
+        invalidate_user_summaries(user_id)
+    return result
+
+
+class HeartbeatBatchProcessor(BatchProcessor):
+    """Powertools' SQS processor, changed in one way: records are decoded one by one (a malformed message fails
+    alone), then every decoded heartbeat is written in ONE transaction. If that transaction hits a data error,
+    each message is retried in its own transaction so only the poisonous one fails."""
+
+    def __init__(self) -> None:
+        super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        self.result = WriteResult()
+
+    def process(self) -> list[tuple]:
+        outcomes = super().process()  # the record handler decodes
+        decoded = [(o[2], o[1]) for o in outcomes if o[0] == "success"]
+        with get_pool().connection() as conn:
+            try:
+                self._add(write_heartbeats(conn, [hb for _, hbs in decoded for hb in hbs]))
+            except _DATA_ERRORS:
+                logger.exception("batch write failed on data; isolating messages")
+                for record, hbs in decoded:
+                    try:
+                        self._add(write_heartbeats(conn, hbs))
+                    except _DATA_ERRORS:
+                        self._fail_after_success(record)
+        return outcomes
+
+    def _add(self, part: WriteResult) -> None:
+        self.result.received += part.received
+        self.result.inserted += part.inserted
+        for user_id, days in part.days.items():
+            self.result.days.setdefault(user_id, set()).update(days)
+
+    def _fail_after_success(self, record: dict[str, Any]) -> None:
+        self.success_messages = [m for m in self.success_messages if m is not record]
+        self.failure_handler(record=SQSRecord(record), exception=sys.exc_info())
+
+
+def _decode_record(record: SQSRecord) -> list[Heartbeat]:
+    return decode_message(record.body)
+
+
+def process_sqs_batch(event: dict[str, Any]) -> PartialItemFailureResponse:
+    """Handle one SQS event; returns the `batchItemFailures` response for ReportBatchItemFailures."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    records = event.get("Records", [])
+    processor = HeartbeatBatchProcessor()
+    with processor(records=records, handler=_decode_record):
+        processor.process()
+    failures = processor.response().get("batchItemFailures", [])
+    metrics.add_metric(name="HeartbeatsWritten", unit=MetricUnit.Count, value=processor.result.inserted)
+    metrics.add_metric(name="HeartbeatsDuplicate", unit=MetricUnit.Count, value=processor.result.duplicates)
+    metrics.add_metric(name="WriterMessagesFailed", unit=MetricUnit.Count, value=len(failures))
+    logger.info(
+        "batch written",
+        extra={
+            "messages": len(records), "failed": len(failures), "heartbeats": processor.result.received,
+            "inserted": processor.result.inserted, "users": len(processor.result.days),
+        },
+    )  # fmt: skip
+    return processor.response()
