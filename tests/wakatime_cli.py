@@ -1,8 +1,8 @@
 """Drive the real legacy WakaTime CLI (PyPI ``wakatime==13.1.0``, unmodified) against a local server.
 
-The CLI lives in its own venv built by ``scripts/install-wakatime-cli.sh``. Every run gets an isolated home
-directory (``HOME`` and ``WAKATIME_HOME``), where the CLI keeps ``.wakatime.cfg``, its SQLite offline queue and
-session cache ``.wakatime.db``, and its log ``.wakatime.log``.
+The CLI lives in its own venv built by ``scripts/install-wakatime-cli.sh``. Every run gets an isolated
+home directory (``HOME`` and ``WAKATIME_HOME``), where the CLI keeps ``.wakatime.cfg``, its SQLite offline
+queue and session cache ``.wakatime.db``, and its log ``.wakatime.log``.
 
 Behaviour of 13.1.0 worth knowing (checked against its source):
 
@@ -108,7 +108,7 @@ def send_heartbeat(
     ``api_url`` is passed verbatim as ``--api-url``: 13.1.0 POSTs to exactly that URL, so give the full
     ``.../users/current/heartbeats.bulk`` URL to hit the bulk endpoint. A ``file`` entity (main or extra) must
     exist, else the CLI drops it. ``tz`` sets ``TZ`` for the CLI (None: inherit). Its vendored pytz has no
-    zone data, so only ``UTC`` gives a ``TimeZone: UTC`` header; a zone name gives none, a tzfile path "local".
+    zone data, so only ``UTC`` gives a ``TimeZone: UTC`` header; a zone name gives none, a tzfile "local".
     ``verbose`` adds ``--verbose`` so the log holds request and response.
     Exit code 0 = sent, 102 = API error (heartbeats queued offline), 104 = bad key, 105 = crash.
     """
@@ -162,7 +162,7 @@ def offline_queue(home: Path) -> list[dict]:
     db = home / ".wakatime.db"
     if not db.exists():
         return []
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
     try:
         exists = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (_OFFLINE_TABLE,)

@@ -1,0 +1,46 @@
+# The two commands of the README: `make dev` runs CodeTime locally, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test test-unit lint format bench system-deps install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the whole system on 127.0.0.1:8000 (embedded PostgreSQL, local queue, in-process cache).
+dev: $(STAMP)
+	$(BIN)/codetime dev $(if $(PORT),--port $(PORT),)
+
+## PostgreSQL 15 + TimescaleDB (built from Debian's source package) + redis-server, via apt when root.
+system-deps:
+	bash scripts/install-system-deps.sh
+
+## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis) and end-to-end (moto, legacy CLI).
+test: $(STAMP) system-deps
+	$(BIN)/ruff check shared functions tests benchmarks
+	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared functions tests benchmarks
+	$(BIN)/ruff format --check shared functions tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix shared functions tests benchmarks
+	$(BIN)/ruff format shared functions tests benchmarks
+
+## Writer throughput vs raw COPY, and read latency for a 500,000-heartbeat user.
+bench: $(STAMP) system-deps
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

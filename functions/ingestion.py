@@ -1,0 +1,7 @@
+"""Lambda: heartbeat ingestion (validate, authenticate, queue to SQS)."""
+
+from codetime.api.routes import ingestion
+
+from functions._common import api_handler
+
+handler = api_handler(ingestion.router, title="CodeTime ingestion")

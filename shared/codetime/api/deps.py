@@ -1,0 +1,53 @@
+"""FastAPI dependencies: who is calling."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from codetime.repositories.users import User
+from codetime.services.auth import Principal, authenticate_key
+
+
+class Forbidden(Exception):
+    pass
+
+
+def extract_api_key(request: Request) -> str | None:
+    """The key from `Authorization: Basic base64(key[:])`, `Basic <key>`, `Bearer <key>` or `?api_key=`."""
+    header = request.headers.get("authorization", "").strip()
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return value
+        # "key", "key:" and "user:key" all occur; the key is whichever part looks like one.
+        parts = [p for p in decoded.split(":") if p]
+        return next((p for p in parts if "-" in p), parts[0] if parts else value)
+    if scheme.lower() == "bearer" and value:
+        return value
+    return request.query_params.get("api_key")
+
+
+async def get_principal(request: Request) -> Principal:
+    return await run_in_threadpool(authenticate_key, extract_api_key(request))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_current_user(principal: CurrentPrincipal, request: Request) -> User:
+    # Routes spell the owner as /users/{user}/...: `current`, or the caller's own id or username.
+    user = request.path_params.get("user", "current")
+    if user not in ("current", str(principal.user.id), principal.user.username):
+        raise Forbidden("You can only access your own data.")
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]

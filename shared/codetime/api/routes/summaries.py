@@ -1,0 +1,93 @@
+"""Read endpoints: statusbar, summaries, durations (WakaTime shapes) and the dashboard summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from codetime.api.deps import CurrentUser
+from codetime.domain.ranges import parse_date, resolve_range, today_in
+from codetime.services import summaries as service
+from codetime.services.keys import validate_timezone
+
+router = APIRouter(tags=["summaries"])
+
+# WakaTime's own prefix, and Wakapi's compat prefix so a Wakapi user changes only the host.
+PREFIXES = ("/api/v1/users/{user}", "/api/compat/wakatime/v1/users/{user}")
+
+
+def _timezone(value: str | None) -> str | None:
+    return validate_timezone(value) if value else None
+
+
+for _prefix in PREFIXES:
+    _id = "compat_" if "compat" in _prefix else ""
+
+    @router.get(f"{_prefix}/statusbar/today", operation_id=f"{_id}statusbar_today", summary="Today's total")
+    def statusbar_today(user: CurrentUser) -> dict[str, Any]:
+        return service.statusbar_today(user)
+
+    @router.get(f"{_prefix}/summaries", operation_id=f"{_id}summaries", summary="Per-day summaries")
+    def summaries(
+        user: CurrentUser,
+        start: Annotated[str | None, Query(description="First day, YYYY-MM-DD (inclusive)")] = None,
+        end: Annotated[str | None, Query(description="Last day, YYYY-MM-DD (inclusive)")] = None,
+        range: Annotated[str | None, Query(description="Today, Yesterday, Last 7 Days, last_30_days, ...")] = None,
+        project: Annotated[str | None, Query(max_length=255)] = None,
+        branches: Annotated[str | None, Query(description="Comma-separated branch names")] = None,
+        timezone: Annotated[str | None, Query(description="IANA timezone; default the user's")] = None,
+    ) -> dict[str, Any]:
+        tz = _timezone(timezone) or user.effective_timezone
+        if range:
+            first, last = resolve_range(range, tz)
+        elif start and end:
+            first, last = parse_date(start, tz), parse_date(end, tz)
+        else:
+            raise ValueError("Give start and end (YYYY-MM-DD), or range.")
+        branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
+        return service.summaries(user, first, last, tz=tz, project=project, branches=branch_list)
+
+    @router.get(f"{_prefix}/durations", operation_id=f"{_id}durations", summary="One day's durations")
+    def durations(
+        user: CurrentUser,
+        date: Annotated[str | None, Query(description="YYYY-MM-DD; default today")] = None,
+        slice_by: Annotated[str, Query(description="project, entity, language, dependencies, os, editor, category, machine")] = "project",  # noqa: E501
+        project: Annotated[str | None, Query(max_length=255)] = None,
+        timezone: Annotated[str | None, Query()] = None,
+    ) -> dict[str, Any]:
+        tz = _timezone(timezone) or user.effective_timezone
+        day = parse_date(date, tz) if date else today_in(tz)
+        return service.durations(user, day, slice_by=slice_by, project=project, tz=tz)
+
+
+@router.get("/api/v1/summary", summary="Dashboard summary over a range (totals per dimension)")
+def dashboard_summary(
+    user: CurrentUser,
+    interval: Annotated[str | None, Query(description="today, yesterday, week, month, year, last_7_days, ...")] = None,
+    from_: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
+    to: Annotated[str | None, Query(description="Last day, YYYY-MM-DD (inclusive)")] = None,
+    project: str | None = None,
+    language: str | None = None,
+    editor: str | None = None,
+    operating_system: str | None = None,
+    machine: str | None = None,
+    branch: str | None = None,
+    category: str | None = None,
+) -> dict[str, Any]:
+    tz = user.effective_timezone
+    if from_ or to:
+        first: date = parse_date(from_, tz) if from_ else today_in(tz)
+        last: date = parse_date(to, tz) if to else today_in(tz)
+    else:
+        first, last = resolve_range(interval or "today", tz)
+    filters = {
+        name: value
+        for name, value in {
+            "project": project, "language": language, "editor": editor, "operating_system": operating_system,
+            "machine": machine, "branch": branch, "category": category.lower() if category else None,
+        }.items()
+        if value is not None
+    }  # fmt: skip
+    return service.dashboard_summary(user, first, last, filters)

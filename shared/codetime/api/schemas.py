@@ -1,0 +1,73 @@
+"""Request/response models: they document the API (OpenAPI) and shape key-management answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class HeartbeatIn(BaseModel):
+    """A heartbeat as WakaTime plugins send it. Unknown keys are ignored; `null` means "not known"."""
+
+    model_config = ConfigDict(extra="allow")
+
+    entity: str = Field(max_length=4096, description="File path, domain or app name")
+    type: str | None = Field(None, description="file | domain | url | app (default file)")
+    category: str | None = Field(None, description="coding (default), debugging, building, ai coding, ...")
+    time: float | str = Field(description="Epoch seconds; a numeric string is accepted")
+    project: str | None = None
+    branch: str | None = None
+    language: str | None = None
+    dependencies: list[str] | None = None
+    lines: int | None = None
+    lineno: int | None = None
+    cursorpos: int | None = None
+    line_additions: int | None = None
+    line_deletions: int | None = None
+    project_root_count: int | None = None
+    is_write: bool | None = None
+    user_agent: str | None = None
+
+
+class BulkResponse(BaseModel):
+    responses: list[tuple[dict[str, Any], int]] = Field(
+        description="One [body, status] per heartbeat, in request order: 201 accepted, 202 duplicate, 400 invalid"
+    )
+
+
+class SingleResponse(BaseModel):
+    data: dict[str, Any]
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    errors: dict[str, list[str]] | None = None
+
+
+class KeyCreate(BaseModel):
+    label: str | None = Field(None, max_length=100)
+
+
+class KeyOut(BaseModel):
+    id: uuid.UUID
+    key_hint: str = Field(description="waka_ + first and last four characters; the key itself is never stored")
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    last_plugin: str | None
+    revoked_at: datetime | None
+
+
+class IssuedKeyOut(KeyOut):
+    key: str = Field(description="The new API key. Shown only in this response.")
+
+
+class KeyList(BaseModel):
+    data: list[KeyOut]
+
+
+class IssuedKeyResponse(BaseModel):
+    data: IssuedKeyOut

@@ -1,0 +1,108 @@
+"""Users and API keys: bootstrap, create, list, revoke, rotate."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from codetime.clients import key_pepper
+from codetime.db import get_pool
+from codetime.domain.keys import canonical_key, generate_key, hash_key, key_hint
+from codetime.repositories.users import ApiKey, User, UserRepository
+from codetime.services.auth import forget_key
+
+_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+
+
+class KeyNotFound(Exception):
+    pass
+
+
+class InvalidUserInput(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A key together with its plaintext, which exists only in this response."""
+
+    key: ApiKey
+    plaintext: str
+
+
+def validate_timezone(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidUserInput(f"Unknown timezone: {tz!r}.") from exc
+    return tz
+
+
+def create_user(
+    *, email: str | None, username: str | None = None, timezone: str | None = None, api_key: str | None = None
+) -> tuple[User, IssuedKey]:
+    """Create a user with a first key (a new one, or an imported WakaTime-format key)."""
+    if not email and not username:
+        raise InvalidUserInput("An email or a username is required.")
+    username = username or email.split("@")[0]  # type: ignore[union-attr]
+    if not _USERNAME.match(username):
+        raise InvalidUserInput("Username may hold letters, digits, '.', '_' and '-' (at most 63).")
+    if timezone:
+        validate_timezone(timezone)
+    plaintext = api_key.strip().lower() if api_key else generate_key()
+    canonical_key(plaintext)  # rejects a key wakatime-cli would refuse
+    with get_pool().connection() as conn, conn.transaction():
+        repo = UserRepository(conn)
+        user = repo.create(username=username, email=email, timezone=timezone)
+        key = repo.add_key(user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), "default")
+    return user, IssuedKey(key, plaintext)
+
+
+def create_key(user: User, label: str | None = None) -> IssuedKey:
+    plaintext = generate_key()
+    with get_pool().connection() as conn:
+        key = UserRepository(conn).add_key(user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), label)
+    return IssuedKey(key, plaintext)
+
+
+def list_keys(user: User) -> list[ApiKey]:
+    with get_pool().connection() as conn:
+        return UserRepository(conn).list_keys(user.id)
+
+
+def revoke_key(user: User, key_id: uuid.UUID) -> None:
+    """Revoke one of the user's keys; it stops working at once (its cache entry is dropped)."""
+    with get_pool().connection() as conn:
+        key_hash = UserRepository(conn).revoke_key(user.id, key_id)
+    if key_hash is None:
+        raise KeyNotFound("No such active key.")
+    forget_key(key_hash)
+
+
+def rotate_key(user: User, key_id: uuid.UUID) -> IssuedKey:
+    """Replace a key with a new one carrying the same label, in one transaction."""
+    plaintext = generate_key()
+    with get_pool().connection() as conn, conn.transaction():
+        repo = UserRepository(conn)
+        old = next((k for k in repo.list_keys(user.id) if k.id == key_id and k.revoked_at is None), None)
+        key_hash = repo.revoke_key(user.id, key_id) if old else None
+        if key_hash is None:
+            raise KeyNotFound("No such active key.")
+        new = repo.add_key(user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), old.label)  # type: ignore[union-attr]
+    forget_key(key_hash)
+    return IssuedKey(new, plaintext)
+
+
+def touch_key_usage(key_id: uuid.UUID, plugin: str | None) -> None:
+    """Record that a key was used, at most once a minute per key (not on every heartbeat)."""
+    from codetime.cache import get_cache
+
+    cache = get_cache()
+    marker = f"ct:keyused:{key_id}"
+    if cache.get(marker) is not None:
+        return
+    cache.set(marker, b"1", 60)
+    with get_pool().connection() as conn:
+        UserRepository(conn).touch_key(key_id, plugin)

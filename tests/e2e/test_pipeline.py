@@ -1,0 +1,249 @@
+"""End to end through the real handlers: API Gateway v2 events -> ingestion -> moto SQS -> writer -> reads."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import pytest
+from functions import ingestion, keys, summary
+from harness import FIXTURES, basic, call_api, http_event, invoke, load_event, Response
+
+from codetime.services.keys import create_user
+
+pytestmark = pytest.mark.e2e
+
+KEY = "waka_9f1f5a8e-3c2b-4d6e-8a7b-1c2d3e4f5a6b"
+
+
+def _golden() -> tuple[list[dict], dict]:
+    heartbeats = json.loads((FIXTURES / "wakatime-live/heartbeats-day.json").read_text())["data"]
+    durations = json.loads((FIXTURES / "wakatime-live/durations-day.json").read_text())
+    return heartbeats, durations
+
+
+@pytest.fixture
+def user(sqs):  # type: ignore[no-untyped-def]
+    user, _ = create_user(email="dev@example.com", username="dev", timezone="Europe/Moscow", api_key=KEY)
+    return user
+
+
+@pytest.fixture
+def golden_age(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The captured day is in 2026; allow it regardless of when the suite runs.
+    monkeypatch.setenv("CODETIME_MAX_HEARTBEAT_AGE_DAYS", "36500")
+    from codetime.config import get_settings
+
+    get_settings.cache_clear()
+
+
+def _post_bulk(items: list, path: str = "/api/v1/users/current/heartbeats.bulk", **headers: str) -> Response:
+    return call_api(ingestion.handler, "POST", path, headers={**basic(KEY), **headers}, body=items)
+
+
+def test_golden_day_through_the_whole_pipeline(user, sqs, golden_age) -> None:  # type: ignore[no-untyped-def]
+    heartbeats, expected = _golden()
+    for start in range(0, len(heartbeats), 25):  # as wakatime-cli sends them
+        response = _post_bulk(heartbeats[start : start + 25])
+        assert response.status == 202, response
+        assert all(status == 201 for _, status in response.json["responses"]), response
+    sqs.drain()
+    assert sqs.depth() == 0
+
+    got = call_api(summary.handler, "GET", "/api/v1/users/current/durations",
+                   headers=basic(KEY), query={"date": "2026-08-18"})  # fmt: skip
+    assert got.status == 200, got
+    assert got.json["timezone"] == "Europe/Moscow"
+    assert len(got.json["data"]) == len(expected["data"]) == 62
+    for mine, theirs in zip(got.json["data"], expected["data"], strict=True):
+        assert mine["project"] == theirs["project"]
+        assert mine["time"] == pytest.approx(theirs["time"], abs=1e-6)
+        assert mine["duration"] == pytest.approx(theirs["duration"], abs=5e-4)
+    assert sum(d["duration"] for d in got.json["data"]) == pytest.approx(21839.291, abs=1e-3)
+
+    summaries = call_api(summary.handler, "GET", "/api/v1/users/current/summaries",
+                         headers=basic(KEY), query={"start": "2026-08-18", "end": "2026-08-18"}).json  # fmt: skip
+    day = summaries["data"][0]
+    assert day["grand_total"]["total_seconds"] == pytest.approx(21839.291, abs=1e-3)
+    assert day["grand_total"]["text"] == "6 hrs 3 mins"
+    assert summaries["cumulative_total"]["seconds"] == pytest.approx(21839.291, abs=1e-3)
+    # Per-language totals equal WakaTime's (names are scrubbed differently in the two captures).
+    reference = json.loads((FIXTURES / "wakatime-live/summaries-one-day.json").read_text())["data"][0]
+    assert sorted(round(x["total_seconds"], 3) for x in day["languages"]) == sorted(
+        round(x["total_seconds"], 3) for x in reference["languages"]
+    )
+    assert [x["percent"] for x in day["languages"]] == [x["percent"] for x in reference["languages"]]
+    # Summary totals for a day equal the durations of that day, in every dimension.
+    for key in ("projects", "categories", "editors", "operating_systems", "machines"):
+        assert sum(x["total_seconds"] for x in day[key]) == pytest.approx(21839.291, abs=1e-3), key
+
+    # Redelivery of everything (SQS at-least-once, client retries) changes nothing.
+    for start in range(0, len(heartbeats), 100):
+        _post_bulk(heartbeats[start : start + 100])
+    sqs.drain()
+    again = call_api(summary.handler, "GET", "/api/v1/users/current/summaries",
+                     headers=basic(KEY), query={"start": "2026-08-18", "end": "2026-08-18"}).json  # fmt: skip
+    assert again["data"][0]["grand_total"]["total_seconds"] == pytest.approx(21839.291, abs=1e-3)
+
+
+def test_invalid_items_fail_alone_and_valid_neighbours_are_queued(user, sqs) -> None:  # type: ignore[no-untyped-def]
+    now = time.time()
+    items = [
+        {"entity": "a.py", "type": "file", "time": now - 60, "project": "p", "language": "Python"},
+        {"type": "file", "time": now - 50},  # no entity
+        {"entity": "b.py", "type": "file", "time": "not a time"},
+        {"entity": "c\u0000.py", "type": "file", "time": now - 40},
+        {"entity": "d.py", "type": "bogus", "time": now - 30},
+        {"entity": "e.py", "type": "file", "time": now + 3 * 86400},
+        {"entity": "f.py", "type": "file", "time": now - 400 * 86400},
+        {"entity": "x" * 5000, "type": "file", "time": now - 20},
+        {"entity": "a.py", "type": "file", "time": now - 60, "project": "p", "language": "Python"},  # duplicate
+        {"entity": "g.py", "type": "file", "time": str(now - 10), "category": None, "project": None},
+        "not an object",
+    ]
+    response = _post_bulk(items)
+    assert response.status == 202
+    statuses = [status for _, status in response.json["responses"]]
+    assert statuses == [201, 400, 400, 400, 400, 400, 400, 400, 202, 201, 400]
+    bodies = [body for body, _ in response.json["responses"]]
+    assert bodies[1] == {"errors": {"entity": ["This field is required."]}}
+    assert "time" in bodies[2]["errors"] and "entity" in bodies[3]["errors"] and "type" in bodies[4]["errors"]
+    assert bodies[8] == {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}
+    assert bodies[0]["id"] != bodies[9]["id"]
+    sqs.drain()
+    today = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today", headers=basic(KEY)).json
+    # a.py -> g.py is 50 s; the project-less heartbeat stays visible as "Unknown Project".
+    assert today["data"]["grand_total"]["total_seconds"] == pytest.approx(50, abs=1e-3)
+    assert {p["name"] for p in today["data"]["projects"]} == {"p"}
+    assert today["data"]["categories"][0]["name"] == "Coding"
+
+
+def test_body_forms_and_single_object(user, sqs) -> None:  # type: ignore[no-untyped-def]
+    now = time.time()
+    hb = {"entity": "https://github.com", "type": "domain", "time": str(now), "category": "browsing"}
+    single = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats",
+                      query={"api_key": KEY}, body=hb)  # fmt: skip
+    assert single.status == 201 and set(single.json) == {"data"} and single.json["data"]["id"]
+    double = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk",
+                      headers={**basic(KEY), "content-type": ""}, raw_body=json.dumps(json.dumps([hb])))  # fmt: skip
+    assert double.status == 202 and double.json["responses"][0][1] == 201
+    invalid = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats", headers=basic(KEY),
+                       body={"type": "file", "time": now})  # fmt: skip
+    assert invalid.status == 400 and invalid.json == {"errors": {"entity": ["This field is required."]}}
+    garbage = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk",
+                       headers=basic(KEY), raw_body="{not json")  # fmt: skip
+    assert garbage.status == 400 and "error" in garbage.json
+    too_many = _post_bulk([hb] * 1001)
+    assert too_many.status == 413
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/users/current/heartbeats.bulk", "/api/v1/users/current/heartbeats", "/api/heartbeat",
+        "/api/heartbeats", "/api/users/current/heartbeats", "/api/users/current/heartbeats.bulk",
+        "/api/compat/wakatime/v1/users/current/heartbeats", "/api/compat/wakatime/v1/users/current/heartbeats.bulk",
+        "/api/v1/heartbeats", "/api/v1/users/dev/heartbeats.bulk", "/api/v1",
+    ],
+)  # fmt: skip
+def test_every_ingestion_alias(user, sqs, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = _post_bulk([{"entity": "a.py", "type": "file", "time": time.time()}], path=path)
+    assert response.status == 202, response
+    assert response.json["responses"][0][1] == 201
+    assert sqs.depth() == 1
+
+
+def test_authentication_forms(user, sqs) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    body = [{"entity": "a.py", "type": "file", "time": time.time()}]
+    bare = KEY.removeprefix("waka_")
+    accepted = [
+        {"authorization": "Basic " + base64.b64encode(KEY.encode()).decode()},
+        {"authorization": "Basic " + base64.b64encode((KEY + ":").encode()).decode()},
+        {"authorization": "Basic " + base64.b64encode(bare.encode()).decode()},
+        {"authorization": f"Basic {KEY}"},
+        {"authorization": f"Bearer {KEY}"},
+        {"authorization": f"Bearer {bare}"},
+    ]
+    for headers in accepted:
+        assert call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk",
+                        headers=headers, body=body).status == 202, headers  # fmt: skip
+    other = "waka_11111111-2222-4333-8444-555555555555"
+    for headers in ({}, {"authorization": f"Bearer {other}"}, {"authorization": "Bearer nonsense"},
+                    {"authorization": "Basic !!!"}):  # fmt: skip
+        response = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk",
+                            headers={"authorization": None, **headers}, body=body)  # fmt: skip
+        assert response.status == 401 and "error" in response.json
+        assert KEY not in response.text and other not in response.text
+    forbidden = call_api(ingestion.handler, "POST", "/api/v1/users/someone-else/heartbeats.bulk",
+                         headers=basic(KEY), body=body)  # fmt: skip
+    assert forbidden.status == 403
+
+
+def test_queue_failure_answers_503_and_nothing_is_accepted(user, sqs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    sqs.client.delete_queue(QueueUrl=sqs.queue_url)
+    response = _post_bulk([{"entity": "a.py", "type": "file", "time": time.time()}])
+    assert response.status == 503
+    assert "responses" not in (response.json or {})
+
+
+def test_headers_set_machine_editor_and_timezone(sqs) -> None:  # type: ignore[no-untyped-def]
+    create_user(email="tz@example.com", username="tz", api_key=KEY)  # no timezone yet
+    response = _post_bulk(
+        [{"entity": "a.py", "type": "file", "time": time.time() - 30}, {"entity": "a.py", "type": "file", "time": time.time()}],
+        **{"x-machine-name": "my%20box", "timezone": "Pacific/Auckland",
+           "user-agent": "wakatime/v1.73.0 (linux-5.15.0-1051-azure-x86_64) go1.21.5 vscode/1.85.1 vscode-wakatime/24.4.0"},
+    )  # fmt: skip
+    assert response.status == 202
+    sqs.drain()
+    today = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today", headers=basic(KEY)).json
+    assert today["data"]["range"]["timezone"] == "Pacific/Auckland"
+    assert [m["name"] for m in today["data"]["machines"]] == ["my box"]
+    assert [e["name"] for e in today["data"]["editors"]] == ["vscode"]
+    assert [o["name"] for o in today["data"]["operating_systems"]] == ["Linux"]
+
+
+def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[no-untyped-def]
+    create_user(email="dev@example.com", username="dev", api_key=KEY)
+    event = load_event("api_post_heartbeats_bulk.json")
+    items = json.loads(event["body"])
+    for i, item in enumerate(items):
+        item["time"] = time.time() - 100 + i
+    event["body"] = json.dumps(items)
+    response = Response(invoke(ingestion.handler, event))
+    assert [s for _, s in response.json["responses"]] == [201, 201, 400]
+    (result,) = sqs.drain()
+    assert result == {"batchItemFailures": []}
+    created = Response(invoke(keys.handler, load_event("api_post_auth_key.json")))
+    assert created.status == 201 and created.json["data"]["label"] == "laptop"
+    assert created.json["data"]["key"].startswith("waka_")
+    status = Response(invoke(summary.handler, load_event("api_get_statusbar_today.json")))
+    assert status.status == 200 and status.json["data"]["grand_total"]["total_seconds"] > 0
+
+
+def test_key_management_and_revocation_through_redis(user, sqs, redis_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from codetime.clients import reset_clients
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    reset_clients()
+    new = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=basic(KEY), body={"label": "ci"}).json["data"]
+    listed = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(new["key"])).json["data"]
+    assert {k["label"] for k in listed} == {"default", "ci"}
+    assert all("key" not in k for k in listed) and new["key"] not in json.dumps(listed)
+    # Warm the Redis key cache, then revoke: the key must stop working at once.
+    body = [{"entity": "a.py", "type": "file", "time": time.time()}]
+    assert _post_with(new["key"], body).status == 202
+    assert call_api(keys.handler, "DELETE", f"/api/v1/auth/keys/{new['id']}", headers=basic(KEY)).status == 204
+    assert _post_with(new["key"], body).status == 401
+    rotated = call_api(keys.handler, "POST", f"/api/v1/auth/keys/{listed[0]['id']}/rotate", headers=basic(KEY))
+    assert rotated.status == 201
+    assert _post_with(KEY, body).status == 401
+    assert _post_with(rotated.json["data"]["key"], body).status == 202
+    assert call_api(keys.handler, "DELETE", f"/api/v1/auth/keys/{new['id']}",
+                    headers=basic(rotated.json["data"]["key"])).status == 404  # fmt: skip
+
+
+def _post_with(key: str, body: list) -> Response:
+    return call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk", headers=basic(key), body=body)

@@ -1,0 +1,165 @@
+"""The batch writer against real PostgreSQL: TimescaleDB and plain, idempotent, recomputing, isolating poison."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import date
+
+import psycopg
+import pytest
+from harness import FIXTURES, sqs_event
+
+from codetime.db import get_pool
+from codetime.domain.durations import compute_durations
+from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
+from codetime.queue_messages import encode_messages
+from codetime.repositories.aggregates import AggregateRepository
+from codetime.services.keys import create_user
+from codetime.services.writer import process_sqs_batch, write_heartbeats
+
+pytestmark = pytest.mark.integration
+ARN = "arn:aws:sqs:us-east-1:123456789012:codetime-heartbeats"
+DAY = date(2026, 8, 18)
+
+
+def _user(tz: str = "Europe/Moscow", name: str = "dev"):  # type: ignore[no-untyped-def]
+    user, _ = create_user(email=f"{name}@example.com", username=name, timezone=tz)
+    return user
+
+
+def _golden(user_id: str) -> list:
+    raw = json.loads((FIXTURES / "wakatime-live/heartbeats-day.json").read_text())["data"]
+    ctx = RequestContext(user_id=user_id, user_agent="wakatime/v1.0 (linux-6-x86_64) go1.21 vim/9 vim-wakatime/1")
+    return [normalize_heartbeat(hb, ctx, now=hb["time"], max_age_seconds=1) for hb in raw]
+
+
+def _event(*bodies: str) -> dict:
+    messages = [{"MessageId": str(uuid.uuid4()), "ReceiptHandle": "rh", "Body": b} for b in bodies]
+    return sqs_event(messages, ARN)
+
+
+def _day_total(user_id, day: date = DAY) -> float:  # type: ignore[no-untyped-def]
+    with get_pool().connection() as conn:
+        rows = AggregateRepository(conn).totals(user_id, day, day)
+    return round(sum(r.seconds for r in rows), 6)
+
+
+def _count(sql: str, *params: object) -> int:
+    with get_pool().connection() as conn:
+        return conn.execute(sql, params).fetchone()[0]
+
+
+def test_golden_day_aggregates_equal_wakatime(any_db_env: str) -> None:
+    user = _user()
+    heartbeats = _golden(str(user.id))
+    bodies = encode_messages(heartbeats)
+    assert process_sqs_batch(_event(*bodies)) == {"batchItemFailures": []}
+    assert _day_total(user.id) == pytest.approx(21839.291, abs=1e-3)
+    with get_pool().connection() as conn:
+        rows = AggregateRepository(conn).totals(user.id, DAY, DAY)
+        timescale = conn.execute("SELECT count(*) FROM timescaledb_information.hypertables") if "timescale" in any_db_env else None
+        assert timescale is None or timescale.fetchone()[0] == 1
+    # The SQL attribution equals the reference implementation in every dimension.
+    ordered = sorted(heartbeats, key=lambda hb: (hb.time, bytes.fromhex(hb.content_hash)))
+    for dim in ("project", "language", "category"):
+        expected: dict[str, float] = {}
+        for d in compute_durations(ordered, 900, key=lambda hb, dim=dim: getattr(hb, dim) or ""):
+            expected[d.value] = expected.get(d.value, 0.0) + d.duration
+        got: dict[str, float] = {}
+        for row in rows:
+            got[getattr(row, dim)] = got.get(getattr(row, dim), 0.0) + row.seconds
+        assert {k: round(v, 3) for k, v in got.items()} == {k: round(v, 3) for k, v in expected.items() if v}
+
+
+def test_redelivery_and_out_of_order_batches_never_double_count(any_db_env: str) -> None:
+    user = _user()
+    heartbeats = _golden(str(user.id))
+    halves = [heartbeats[1::2], heartbeats[::2]]  # interleaved: every batch is "late" for the other
+    for half in reversed(halves):
+        process_sqs_batch(_event(*encode_messages(half)))
+    process_sqs_batch(_event(*encode_messages(heartbeats)))  # full redelivery
+    process_sqs_batch(_event(*encode_messages(heartbeats[:10])))
+    # The capture holds 4 exact repeats (same time and content), which are one heartbeat each here.
+    distinct = len({(hb.time, hb.content_hash) for hb in heartbeats})
+    assert distinct == 498
+    assert _count("SELECT count(*) FROM heartbeats WHERE user_id = %s", user.id) == distinct
+    assert _day_total(user.id) == pytest.approx(21839.291, abs=1e-3)
+
+
+def test_poison_message_fails_alone(any_db_env: str) -> None:
+    user = _user()
+    good = encode_messages(_golden(str(user.id))[:50])
+    event = _event(good[0], '{"v": 1, "heartbeats": [{"entity": 1}]}', "not json")
+    response = process_sqs_batch(event)
+    failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+    assert failed == {event["Records"][1]["messageId"], event["Records"][2]["messageId"]}
+    assert _count("SELECT count(*) FROM heartbeats") == 50
+
+
+def test_database_poison_is_isolated_by_retrying_per_message(any_db_env: str) -> None:
+    user = _user()
+    heartbeats = _golden(str(user.id))[:20]
+    # Passes decoding but PostgreSQL rejects it (a NUL byte): only that message may fail.
+    bad = json.loads(encode_messages(heartbeats[:1])[0])
+    bad["heartbeats"][0]["entity"] = "a\u0000b"
+    event = _event(encode_messages(heartbeats[1:10])[0], json.dumps(bad), encode_messages(heartbeats[10:])[0])
+    response = process_sqs_batch(event)
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [event["Records"][1]["messageId"]]
+    assert _count("SELECT count(*) FROM heartbeats") == 19
+
+
+def test_heartbeats_of_deleted_users_are_dropped(any_db_env: str) -> None:
+    ghost = str(uuid.uuid4())
+    response = process_sqs_batch(_event(*encode_messages(_golden(ghost)[:5])))
+    assert response == {"batchItemFailures": []}
+    assert _count("SELECT count(*) FROM heartbeats") == 0
+
+
+def test_days_follow_the_users_timezone(any_db_env: str) -> None:
+    east, west = _user("Pacific/Kiritimati", "east"), _user("Pacific/Honolulu", "west")  # UTC+14 / UTC-10
+    t = 1_795_305_600.0  # 2026-11-22T00:00:00Z
+    for user in (east, west):
+        ctx = RequestContext(user_id=str(user.id))
+        beats = [normalize_heartbeat({"entity": "a", "time": t + i * 60}, ctx, now=t, max_age_seconds=10**9)
+                 for i in range(3)]  # fmt: skip
+        process_sqs_batch(_event(*encode_messages(beats)))
+    assert _day_total(east.id, date(2026, 11, 22)) == 120
+    assert _day_total(west.id, date(2026, 11, 21)) == 120
+
+
+def test_late_heartbeat_recomputes_the_day(any_db_env: str) -> None:
+    user = _user("UTC")
+    ctx = RequestContext(user_id=str(user.id))
+    t = 1_795_305_600.0
+
+    def beat(offset: float):  # type: ignore[no-untyped-def]
+        return normalize_heartbeat({"entity": "a", "time": t + offset}, ctx, now=t, max_age_seconds=10**9)
+
+    process_sqs_batch(_event(*encode_messages([beat(0), beat(1200)])))  # gap over the timeout: 0 s
+    assert _day_total(user.id, date(2026, 11, 22)) == 0
+    process_sqs_batch(_event(*encode_messages([beat(600)])))  # arrives late from an offline queue
+    assert _day_total(user.id, date(2026, 11, 22)) == 1200
+
+
+def test_concurrent_writers_of_one_user_converge(any_db_env: str) -> None:
+    user = _user()
+    heartbeats = _golden(str(user.id))
+    parts = [heartbeats[i::4] for i in range(4)]
+    errors: list[BaseException] = []
+
+    def write(part: list) -> None:
+        try:
+            with psycopg.connect(any_db_env, autocommit=True) as conn:
+                write_heartbeats(conn, part)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in parts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert _day_total(user.id) == pytest.approx(21839.291, abs=1e-3)
