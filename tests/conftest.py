@@ -232,3 +232,53 @@ def sqs(db_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqsHarness]:
         reset_clients()
         yield SqsHarness(queue_url, dlq_url, queue_arn)
     reset_clients()
+
+
+class LiveServer:
+    """The local app on a free loopback port, with the local queue delivering to the real writer handler."""
+
+    def __init__(self, base_url: str, worker) -> None:  # type: ignore[no-untyped-def]
+        self.base_url, self.worker = base_url, worker
+
+    def wait_for_queue(self, timeout: float = 15.0) -> None:
+        import time
+
+        from codetime.db import get_pool
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with get_pool().connection() as conn:
+                if conn.execute("SELECT count(*) FROM local_queue WHERE NOT dead").fetchone()[0] == 0:
+                    return
+            time.sleep(0.1)
+        raise AssertionError("local queue was not drained in time")
+
+
+@pytest.fixture
+def live_server(db_env: str) -> Iterator[LiveServer]:
+    import threading
+    import time
+
+    import uvicorn
+    from functions.writer import handler as writer_handler
+    from servers import free_port
+
+    from codetime.api.app import create_local_app
+    from codetime.local.queue_worker import LocalQueueWorker
+
+    worker = LocalQueueWorker(writer_handler, poll_interval=0.1)
+    worker.start()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_local_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", worker)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        worker.stop()

@@ -47,7 +47,8 @@ def test_golden_day_through_the_whole_pipeline(user, sqs, golden_age) -> None:  
     for start in range(0, len(heartbeats), 25):  # as wakatime-cli sends them
         response = _post_bulk(heartbeats[start : start + 25])
         assert response.status == 202, response
-        assert all(status == 201 for _, status in response.json["responses"]), response
+        # 201 each, except the capture's exact repeats within one request: WakaTime's 202 skip.
+        assert all(status in (201, 202) for _, status in response.json["responses"]), response
     sqs.drain()
     assert sqs.depth() == 0
 
@@ -115,7 +116,8 @@ def test_invalid_items_fail_alone_and_valid_neighbours_are_queued(user, sqs) -> 
     today = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today", headers=basic(KEY)).json
     # a.py -> g.py is 50 s; the project-less heartbeat stays visible as "Unknown Project".
     assert today["data"]["grand_total"]["total_seconds"] == pytest.approx(50, abs=1e-3)
-    assert {p["name"] for p in today["data"]["projects"]} == {"p"}
+    projects = {p["name"]: p["total_seconds"] for p in today["data"]["projects"]}
+    assert projects == {"p": 50.0, "Unknown Project": 0.0}  # listed with 0 s, as WakaTime lists such items
     assert today["data"]["categories"][0]["name"] == "Coding"
 
 

@@ -62,7 +62,7 @@ def test_golden_day_aggregates_equal_wakatime(any_db_env: str) -> None:
         timescale = conn.execute("SELECT count(*) FROM timescaledb_information.hypertables") if "timescale" in any_db_env else None
         assert timescale is None or timescale.fetchone()[0] == 1
     # The SQL attribution equals the reference implementation in every dimension.
-    ordered = sorted(heartbeats, key=lambda hb: (hb.time, bytes.fromhex(hb.content_hash)))
+    ordered = sorted(heartbeats, key=lambda hb: hb.time)  # stable: ties keep arrival order, like seq
     for dim in ("project", "language", "category"):
         expected: dict[str, float] = {}
         for d in compute_durations(ordered, 900, key=lambda hb, dim=dim: getattr(hb, dim) or ""):

@@ -56,7 +56,7 @@ class Heartbeat:
     @property
     def id(self) -> str:
         """The heartbeat's id as answered to clients: stable across retries because it comes from the hash."""
-        return str(uuid.UUID(hex=self.content_hash[:32]))
+        return str(uuid.UUID(hex=self.content_hash[:32], version=4))
 
     def to_message(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

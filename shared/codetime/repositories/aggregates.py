@@ -13,7 +13,7 @@ import psycopg
 DIMENSIONS = ("project", "language", "editor", "operating_system", "machine", "branch", "category")
 
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
-# local day when that gap is within the timeout. Ties on time are ordered by hash, as in the Python version.
+# local day when that gap is within the timeout. Ties on time keep arrival order (seq), as reads do.
 _SPANS = """
 WITH hb AS (
     SELECT (h.time AT TIME ZONE %(tz)s)::date AS day, h.time, h.entity, h.dependencies,
@@ -21,7 +21,7 @@ WITH hb AS (
            coalesce(h.editor, '') AS editor, coalesce(h.operating_system, '') AS operating_system,
            coalesce(h.machine, '') AS machine, coalesce(h.branch, '') AS branch, h.category,
            extract(epoch FROM lead(h.time) OVER (
-               PARTITION BY (h.time AT TIME ZONE %(tz)s)::date ORDER BY h.time, h.content_hash
+               PARTITION BY (h.time AT TIME ZONE %(tz)s)::date ORDER BY h.time, h.seq
            ) - h.time)::float8 AS gap
     FROM heartbeats h
     WHERE h.user_id = %(user_id)s AND h.time >= %(lo)s AND h.time < %(hi)s

@@ -24,7 +24,8 @@ _STAGING_DDL = (
     " user_id uuid, time timestamptz, content_hash bytea, entity text, type text, category text,"
     " project text, branch text, language text, dependencies text[], lines integer, lineno integer,"
     " cursorpos integer, line_additions integer, line_deletions integer, project_root_count integer,"
-    " is_write boolean, editor text, operating_system text, machine text, plugin text, user_agent text"
+    " is_write boolean, editor text, operating_system text, machine text, plugin text, user_agent text,"
+    " ord integer"
     ") ON COMMIT DELETE ROWS"
 )
 
@@ -34,6 +35,7 @@ WITH inserted AS (
     SELECT {", ".join("s." + c for c in _COPY_COLUMNS)}
     FROM heartbeat_staging s
     JOIN users u ON u.id = s.user_id  -- heartbeats of deleted users are dropped, not resurrected
+    ORDER BY s.ord  -- seq follows the order clients sent heartbeats in
     ON CONFLICT ON CONSTRAINT heartbeats_dedup DO NOTHING
     RETURNING user_id, time
 )
@@ -63,12 +65,12 @@ class InsertedDay:
 
 
 def _rows(heartbeats: Iterable[Heartbeat]) -> Iterable[tuple]:
-    for hb in heartbeats:
+    for ord_, hb in enumerate(heartbeats):
         yield (
             hb.user_id, datetime.fromtimestamp(hb.time, UTC), bytes.fromhex(hb.content_hash), hb.entity, hb.type,
             hb.category, hb.project, hb.branch, hb.language, hb.dependencies, hb.lines, hb.lineno, hb.cursorpos,
             hb.line_additions, hb.line_deletions, hb.project_root_count, hb.is_write, hb.editor,
-            hb.operating_system, hb.machine, hb.plugin, hb.user_agent,
+            hb.operating_system, hb.machine, hb.plugin, hb.user_agent, ord_,
         )  # fmt: skip
 
 
@@ -81,7 +83,7 @@ class HeartbeatRepository:
         gained rows. Already-stored heartbeats are skipped silently."""
         self.conn.execute(_STAGING_DDL)
         with self.conn.cursor() as cur:
-            with cur.copy(f"COPY heartbeat_staging ({_COLUMN_LIST}) FROM STDIN") as copy:
+            with cur.copy(f"COPY heartbeat_staging ({_COLUMN_LIST}, ord) FROM STDIN") as copy:
                 for row in _rows(heartbeats):
                     copy.write_row(row)
             days = [InsertedDay(*row) for row in cur.execute(_INSERT_FROM_STAGING).fetchall()]
@@ -95,6 +97,6 @@ class HeartbeatRepository:
             return cur.execute(
                 f"SELECT extract(epoch FROM time)::float8 AS time, {_COLUMN_LIST.replace('time, ', '')}, "
                 "created_at FROM heartbeats WHERE user_id = %s AND time >= %s AND time < %s "
-                "ORDER BY time, content_hash",
+                "ORDER BY time, seq",
                 (user_id, start, end),
             ).fetchall()

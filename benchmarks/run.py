@@ -1,0 +1,197 @@
+"""`make bench`: writer throughput against raw COPY, and read latency for a 500,000-heartbeat user.
+
+Starts its own PostgreSQL 15 + TimescaleDB and Redis (tests/servers.py), so figures come from one run on one
+machine; the ratio against COPY is the number to compare across machines. Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from servers import PostgresServer, RedisServer  # noqa: E402
+
+TZ = "Europe/Berlin"
+PROJECTS = ["codetime", "website", "infra", "notes", "client-app", "data-pipeline"]
+LANGUAGES = {"codetime": ["Python", "SQL", "Markdown"], "website": ["TypeScript", "CSS", "HTML"],
+             "infra": ["Python", "YAML"], "notes": ["Markdown"], "client-app": ["Kotlin", "XML"],
+             "data-pipeline": ["Python", "SQL", "Bash"]}  # fmt: skip
+EXT = {"Python": "py", "SQL": "sql", "Markdown": "md", "TypeScript": "ts", "CSS": "css", "HTML": "html",
+       "YAML": "yaml", "Kotlin": "kt", "XML": "xml", "Bash": "sh"}  # fmt: skip
+AGENTS = [
+    "wakatime/v1.102.1 (linux-6.1.0-18-amd64-x86_64) go1.23.1 vscode/1.95.3 vscode-wakatime/25.0.0",
+    "wakatime/v1.102.1 (darwin-23.5.0-arm64) go1.23.1 IntelliJ/2024.3 intellij-wakatime/15.0.0",
+]
+
+
+def generate(user_id: str, count: int, days: int) -> list:
+    """`count` realistic heartbeats over the last `days` local days, sessions of 30-90 s cadence."""
+    from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
+
+    rng = random.Random(42)
+    per_day = count // days
+    today = datetime.now(ZoneInfo(TZ)).date()
+    contexts = [RequestContext(user_id=user_id, user_agent=a, machine=m) for a, m in zip(AGENTS, ["desk", "laptop"])]
+    out = []
+    for d in range(days):
+        day = today - timedelta(days=days - 1 - d)
+        t = datetime(day.year, day.month, day.day, 8, tzinfo=ZoneInfo(TZ)).timestamp()
+        n = per_day + (count - per_day * days if d == days - 1 else 0)
+        project = rng.choice(PROJECTS)
+        ctx = rng.choice(contexts)
+        for i in range(n):
+            if i % 120 == 0:
+                project, ctx = rng.choice(PROJECTS), rng.choice(contexts)
+                t += rng.choice([60, 600, 1800, 3600])
+            language = rng.choice(LANGUAGES[project])
+            raw = {
+                "entity": f"/home/dev/{project}/src/module_{rng.randrange(40)}.{EXT[language]}", "type": "file",
+                "category": "coding" if rng.random() < 0.85 else "debugging", "time": t, "project": project,
+                "branch": rng.choice(["main", "main", "feature/x"]), "language": language,
+                "lines": rng.randrange(10, 900), "lineno": rng.randrange(1, 900), "is_write": rng.random() < 0.2,
+                "dependencies": rng.sample(["fastapi", "psycopg", "react", "boto3"], 2),
+            }  # fmt: skip
+            out.append(normalize_heartbeat(raw, ctx, now=time.time(), max_age_seconds=10**10))
+            t += rng.uniform(20, 75)
+    return out
+
+
+def percentiles(samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+    return f"p50 {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms   (n={len(ms)})"
+
+
+def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, float]:
+    import psycopg
+
+    from codetime.queue_messages import encode_messages
+    from codetime.repositories.heartbeats import _COLUMN_LIST, _rows
+    from codetime.services.writer import process_sqs_batch
+    from harness import sqs_event
+
+    chunks = [heartbeats[i : i + batch] for i in range(0, len(heartbeats), batch)]
+    events = []
+    for chunk in chunks:  # 10 messages of `batch/10` heartbeats: one full SQS batch
+        bodies = [b for i in range(0, len(chunk), max(1, batch // 10)) for b in encode_messages(chunk[i : i + batch // 10])]
+        events.append(sqs_event([{"MessageId": str(uuid.uuid4()), "ReceiptHandle": "r", "Body": b} for b in bodies],
+                                "arn:aws:sqs:us-east-1:123456789012:bench"))  # fmt: skip
+    started = time.perf_counter()
+    for event in events:
+        assert process_sqs_batch(event) == {"batchItemFailures": []}
+    writer = time.perf_counter() - started
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS copy_reference")
+        conn.execute("CREATE TABLE copy_reference (LIKE heartbeats INCLUDING DEFAULTS)")
+        conn.execute("CREATE UNIQUE INDEX ON copy_reference (user_id, time, content_hash)")
+        rows = [list(_rows(chunk)) for chunk in chunks]
+        started = time.perf_counter()
+        for chunk_rows in rows:
+            with conn.transaction(), conn.cursor() as cur, cur.copy(f"COPY copy_reference ({_COLUMN_LIST}) FROM STDIN") as cp:
+                for row in chunk_rows:
+                    cp.write_row(row[:-1])  # without the staging-only arrival index
+        batched_copy = time.perf_counter() - started
+        conn.execute("TRUNCATE copy_reference")
+        started = time.perf_counter()
+        with conn.transaction(), conn.cursor() as cur, cur.copy(f"COPY copy_reference ({_COLUMN_LIST}) FROM STDIN") as cp:
+            for chunk_rows in rows:
+                for row in chunk_rows:
+                    cp.write_row(row[:-1])  # without the staging-only arrival index
+        single_copy = time.perf_counter() - started
+        conn.execute("DROP TABLE copy_reference")
+    return writer, batched_copy, single_copy
+
+
+def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
+    from functions import summary
+    from harness import basic, call_api
+
+    from codetime.domain.ranges import today_in
+    from codetime.services.cache_keys import invalidate_user_summaries
+    from codetime.services.auth import authenticate_key
+
+    user = authenticate_key(user_key).user
+    today = today_in(TZ)
+    year_ago = today - timedelta(days=364)
+    reads = {
+        "summaries, 1-year range": ("/api/v1/users/current/summaries", {"start": str(year_ago), "end": str(today)}),
+        "statusbar/today": ("/api/v1/users/current/statusbar/today", {}),
+        "dashboard summary, last_year": ("/api/v1/summary", {"interval": "last_year"}),
+    }
+    results = {}
+    for name, (path, query) in reads.items():
+        uncached, cached = [], []
+        for _ in range(rounds):
+            invalidate_user_summaries(user.id)
+            started = time.perf_counter()
+            response = call_api(summary.handler, "GET", path, headers=basic(user_key), query=query)
+            uncached.append(time.perf_counter() - started)
+            assert response.status == 200, response
+        for _ in range(rounds * 4):
+            started = time.perf_counter()
+            response = call_api(summary.handler, "GET", path, headers=basic(user_key), query=query)
+            cached.append(time.perf_counter() - started)
+            assert response.status == 200, response
+        results[name] = (uncached, cached)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--heartbeats", type=int, default=500_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--batch", type=int, default=1000, help="heartbeats per SQS batch (10 messages)")
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+
+    with PostgresServer() as pg, RedisServer() as redis_server:
+        dsn = pg.create_database("codetime_bench", timescale=True)
+        os.environ.update({"DATABASE_URL": dsn, "REDIS_URL": redis_server.url, "CODETIME_KEY_PEPPER": "bench",
+                           "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING"})  # fmt: skip
+        os.environ.pop("SQS_QUEUE_URL", None)
+        import psycopg
+
+        from codetime.clients import reset_clients
+        from codetime.db.migrate import migrate
+        from codetime.logs import logger
+        from codetime.services.keys import create_user
+
+        logger.setLevel("WARNING")
+        reset_clients()
+        with psycopg.connect(dsn) as conn:
+            migrate(conn, timescale=True)
+        user, issued = create_user(email="bench@example.com", username="bench", timezone=TZ)
+
+        print(f"generating {args.heartbeats:,} heartbeats over {args.days} days ...", flush=True)
+        heartbeats = generate(str(user.id), args.heartbeats, args.days)
+        writer, batched_copy, single_copy = bench_writer(dsn, heartbeats, args.batch)
+        n = len(heartbeats)
+        print("\n(a) batch writer -> TimescaleDB (decode, COPY to staging, dedup insert, per-day recompute, cache)")
+        print(f"    writer:              {n / writer:10,.0f} heartbeats/s  ({writer:6.2f} s)")
+        print(f"    raw COPY, same batches: {n / batched_copy:7,.0f} rows/s        ({batched_copy:6.2f} s)"
+              f"   writer/COPY = {batched_copy / writer:.2f}")  # fmt: skip
+        print(f"    raw COPY, one stream:   {n / single_copy:7,.0f} rows/s        ({single_copy:6.2f} s)"
+              f"   writer/COPY = {single_copy / writer:.2f}")  # fmt: skip
+
+        print(f"\n(b) reads through the summary Lambda handler, user with {n:,} heartbeats (Redis cache)")
+        for name, (uncached, cached) in bench_reads(issued.plaintext, args.rounds).items():
+            print(f"    {name:32s} uncached {percentiles(uncached)}")
+            print(f"    {'':32s} cached   {percentiles(cached)}")
+        reset_clients()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
