@@ -13,7 +13,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,10 @@ def generate(user_id: str, count: int, days: int) -> list:
     rng = random.Random(42)
     per_day = count // days
     today = datetime.now(ZoneInfo(TZ)).date()
-    contexts = [RequestContext(user_id=user_id, user_agent=a, machine=m) for a, m in zip(AGENTS, ["desk", "laptop"])]
+    contexts = [
+        RequestContext(user_id=user_id, user_agent=a, machine=m)
+        for a, m in zip(AGENTS, ["desk", "laptop"], strict=True)
+    ]
     out = []
     for d in range(days):
         day = today - timedelta(days=days - 1 - d)
@@ -77,14 +80,16 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
     import psycopg
 
     from codetime.queue_messages import encode_messages
-    from codetime.repositories.heartbeats import _COLUMN_LIST, _rows
+    from codetime.repositories.heartbeats import _COLUMN_LIST, _STAGING_DDL, copy_text
     from codetime.services.writer import process_sqs_batch
     from harness import sqs_event
 
     chunks = [heartbeats[i : i + batch] for i in range(0, len(heartbeats), batch)]
     events = []
     for chunk in chunks:  # 10 messages of `batch/10` heartbeats: one full SQS batch
-        bodies = [b for i in range(0, len(chunk), max(1, batch // 10)) for b in encode_messages(chunk[i : i + batch // 10])]
+        bodies = [
+            b for i in range(0, len(chunk), max(1, batch // 10)) for b in encode_messages(chunk[i : i + batch // 10])
+        ]
         events.append(sqs_event([{"MessageId": str(uuid.uuid4()), "ReceiptHandle": "r", "Body": b} for b in bodies],
                                 "arn:aws:sqs:us-east-1:123456789012:bench"))  # fmt: skip
     started = time.perf_counter()
@@ -92,41 +97,51 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
         assert process_sqs_batch(event) == {"batchItemFailures": []}
     writer = time.perf_counter() - started
 
+    # Reference: the same rows, formatted the same way, COPYed into a bare table with one unique index.
+    columns = f"{_COLUMN_LIST}, ord"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS copy_reference")
-        conn.execute("CREATE TABLE copy_reference (LIKE heartbeats INCLUDING DEFAULTS)")
+        conn.execute(_STAGING_DDL.replace("TEMP TABLE IF NOT EXISTS heartbeat_staging", "TABLE copy_reference")
+                     .replace(" ON COMMIT DELETE ROWS", ""))  # fmt: skip
         conn.execute("CREATE UNIQUE INDEX ON copy_reference (user_id, time, content_hash)")
-        rows = [list(_rows(chunk)) for chunk in chunks]
         started = time.perf_counter()
-        for chunk_rows in rows:
-            with conn.transaction(), conn.cursor() as cur, cur.copy(f"COPY copy_reference ({_COLUMN_LIST}) FROM STDIN") as cp:
-                for row in chunk_rows:
-                    cp.write_row(row[:-1])  # without the staging-only arrival index
+        for chunk in chunks:
+            with (
+                conn.transaction(),
+                conn.cursor() as cur,
+                cur.copy(f"COPY copy_reference ({columns}) FROM STDIN") as cp,
+            ):
+                cp.write(copy_text(chunk))
         batched_copy = time.perf_counter() - started
         conn.execute("TRUNCATE copy_reference")
         started = time.perf_counter()
-        with conn.transaction(), conn.cursor() as cur, cur.copy(f"COPY copy_reference ({_COLUMN_LIST}) FROM STDIN") as cp:
-            for chunk_rows in rows:
-                for row in chunk_rows:
-                    cp.write_row(row[:-1])  # without the staging-only arrival index
+        with (
+            conn.transaction(),
+            conn.cursor() as cur,
+            cur.copy(f"COPY copy_reference ({columns}) FROM STDIN") as cp,
+        ):
+            for chunk in chunks:
+                cp.write(copy_text(chunk))
         single_copy = time.perf_counter() - started
         conn.execute("DROP TABLE copy_reference")
     return writer, batched_copy, single_copy
 
 
 def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
+    from codetime.domain.ranges import today_in
+    from codetime.services.auth import authenticate_key
+    from codetime.services.cache_keys import invalidate_user_summaries
     from functions import summary
     from harness import basic, call_api
-
-    from codetime.domain.ranges import today_in
-    from codetime.services.cache_keys import invalidate_user_summaries
-    from codetime.services.auth import authenticate_key
 
     user = authenticate_key(user_key).user
     today = today_in(TZ)
     year_ago = today - timedelta(days=364)
     reads = {
-        "summaries, 1-year range": ("/api/v1/users/current/summaries", {"start": str(year_ago), "end": str(today)}),
+        "summaries, 1-year range": (
+            "/api/v1/users/current/summaries",
+            {"start": str(year_ago), "end": str(today)},
+        ),
         "statusbar/today": ("/api/v1/users/current/statusbar/today", {}),
         "dashboard summary, last_year": ("/api/v1/summary", {"interval": "last_year"}),
     }

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import NoReturn
 
 import pytest
+
 from servers import PostgresServer, RedisServer
 
 # ------------------------------------------------------------------------------------------------------------
@@ -227,7 +228,9 @@ def sqs(db_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqsHarness]:
             QueueName="codetime-heartbeats",
             Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})},
         )["QueueUrl"]
-        queue_arn = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_arn = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
         reset_clients()
         yield SqsHarness(queue_url, dlq_url, queue_arn)
@@ -260,11 +263,11 @@ def live_server(db_env: str) -> Iterator[LiveServer]:
     import time
 
     import uvicorn
-    from functions.writer import handler as writer_handler
-    from servers import free_port
 
     from codetime.api.app import create_local_app
     from codetime.local.queue_worker import LocalQueueWorker
+    from functions.writer import handler as writer_handler
+    from servers import free_port
 
     worker = LocalQueueWorker(writer_handler, poll_interval=0.1)
     worker.start()

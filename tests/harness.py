@@ -58,7 +58,9 @@ class Response:
         if raw.get("isBase64Encoded"):
             body = base64.b64decode(body).decode()
         self.text = body
-        self.json = json.loads(body) if body and self.headers.get("content-type", "").startswith("application/json") else None
+        self.json = (
+            json.loads(body) if body and self.headers.get("content-type", "").startswith("application/json") else None
+        )
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {self.text[:300]}>"

@@ -154,9 +154,7 @@ class PostgresServer:
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError:
-                raise RuntimeError(
-                    f"running as root but there is no `postgres` OS user ({INSTALL_HINT})"
-                ) from None
+                raise RuntimeError(f"running as root but there is no `postgres` OS user ({INSTALL_HINT})") from None
         self._tmp = _short_tempdir("codetime-pg-")
         if self._as_root:
             os.chown(self._tmp, pw.pw_uid, pw.pw_gid)
@@ -208,9 +206,7 @@ class PostgresServer:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 log = _tail(self.log_file)
-                raise RuntimeError(
-                    f"postgres exited with {self._proc.returncode}:\n--- {self.log_file} ---\n{log}"
-                )
+                raise RuntimeError(f"postgres exited with {self._proc.returncode}:\n--- {self.log_file} ---\n{log}")
             try:
                 lines = pid_file.read_text().splitlines()
             except OSError:
@@ -219,9 +215,7 @@ class PostgresServer:
             if len(lines) >= 8 and lines[7].strip() == "ready":
                 return
             time.sleep(0.02)
-        raise RuntimeError(
-            f"postgres not ready within 30 s:\n--- {self.log_file} ---\n{_tail(self.log_file)}"
-        )
+        raise RuntimeError(f"postgres not ready within 30 s:\n--- {self.log_file} ---\n{_tail(self.log_file)}")
 
     def stop(self) -> None:
         """Stop the cluster (``pg_ctl stop -m fast``) and delete its temp directory."""

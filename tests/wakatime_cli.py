@@ -64,9 +64,7 @@ def ensure_legacy_cli() -> Path:
         timeout=600,
     )
     if proc.returncode != 0:
-        raise RuntimeError(
-            f"{INSTALL_SCRIPT.name} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}".rstrip()
-        )
+        raise RuntimeError(f"{INSTALL_SCRIPT.name} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}".rstrip())
     cli = Path(proc.stdout.strip().splitlines()[-1])
     if not os.access(cli, os.X_OK):
         raise RuntimeError(f"{INSTALL_SCRIPT.name} printed {cli!s}, which is not executable")

@@ -53,7 +53,6 @@ class MemoryCache:
                 self._data.pop(key, None)
 
 
-
 class RedisCache:
     """Redis with short timeouts; failures are logged and answered as misses."""
 

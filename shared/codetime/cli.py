@@ -64,8 +64,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    from codetime.services.keys import InvalidUserInput, create_user
     from codetime.repositories.users import UsernameTaken
+    from codetime.services.keys import InvalidUserInput, create_user
 
     embedded = _prepare_environment()
     try:
@@ -103,7 +103,6 @@ def _dev_api_key(data_dir: Path) -> str:
         if existing is None:
             create_user(email=None, username="dev", api_key=wanted)
             return wanted
-        from codetime.services.keys import create_key  # dev user exists: attach this key to it
 
         with get_pool().connection() as conn:
             UserRepository(conn).add_key(existing.id, hash_key(wanted, key_pepper()), "dev", "dev")

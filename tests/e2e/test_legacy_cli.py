@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from wakatime_cli import describe_run, ensure_legacy_cli, offline_queue_count, send_heartbeat
 
 from codetime.services.keys import create_user
+from wakatime_cli import describe_run, ensure_legacy_cli, offline_queue_count, send_heartbeat
 
 pytestmark = pytest.mark.e2e
 
@@ -30,8 +30,10 @@ def test_legacy_cli_heartbeats_become_time(live_server, tmp_path) -> None:  # ty
     home = tmp_path / "home"
     home.mkdir()
     api_url = f"{live_server.base_url}/api/v1"  # exactly the line `codetime dev` prints
-    extra = [{"entity": str(files[1]), "type": "file", "time": t0 + 120, "language": "Python", "project": "legacy-proj"},
-             {"entity": str(files[2]), "type": "file", "time": t0 + 300, "project": "legacy-proj"}]  # fmt: skip
+    extra = [
+        {"entity": str(files[1]), "type": "file", "time": t0 + 120, "language": "Python", "project": "legacy-proj"},
+        {"entity": str(files[2]), "type": "file", "time": t0 + 300, "project": "legacy-proj"},
+    ]
     run = send_heartbeat(api_url, KEY, str(files[0]), time=t0, project="legacy-proj", language="Python",
                          is_write=True, home=home, extra_heartbeats=extra)  # fmt: skip
     assert run.returncode == 0, describe_run(run, home)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 import wakatime_cli
 from wakatime_cli import describe_run, offline_queue, offline_queue_count, send_heartbeat
 
@@ -216,9 +217,7 @@ def test_api_url_is_posted_to_verbatim(
     assert offline_queue_count(home) == 1
 
 
-def test_per_item_statuses(
-    cli: Path, server: FakeServer, api_key: str, home: Path, project_dir: Path
-) -> None:
+def test_per_item_statuses(cli: Path, server: FakeServer, api_key: str, home: Path, project_dir: Path) -> None:
     """Item 201/202 = done, 400 = dropped, other status or missing item = queued (and replayed in the run)."""
     first_batch = [201, 202, 400, 500]  # one entry short: the 5th heartbeat gets no result
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 
 import pytest
-from functions import ingestion, keys, summary
-from harness import FIXTURES, basic, call_api, http_event, invoke, load_event, Response
 
 from codetime.services.keys import create_user
+from functions import ingestion, keys, summary
+from harness import FIXTURES, Response, basic, call_api, invoke, load_event
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +35,12 @@ def golden_age(monkeypatch: pytest.MonkeyPatch) -> None:
     from codetime.config import get_settings
 
     get_settings.cache_clear()
+
+
+def _get(path: str, **query: str) -> dict:
+    response = call_api(summary.handler, "GET", path, headers=basic(KEY), query=query)
+    assert response.status == 200, response
+    return response.json
 
 
 def _post_bulk(items: list, path: str = "/api/v1/users/current/heartbeats.bulk", **headers: str) -> Response:
@@ -79,6 +84,30 @@ def test_golden_day_through_the_whole_pipeline(user, sqs, golden_age) -> None:  
     for key in ("projects", "categories", "editors", "operating_systems", "machines"):
         assert sum(x["total_seconds"] for x in day[key]) == pytest.approx(21839.291, abs=1e-3), key
 
+    # The computed paths (another timezone, a project filter) agree with the stored per-day summaries.
+    utc = _get("/api/v1/users/current/summaries", start="2026-08-18", end="2026-08-18", timezone="UTC")
+    assert utc["data"][0]["grand_total"]["total_seconds"] == pytest.approx(21839.291, abs=1e-3)
+    assert utc["data"][0]["range"]["timezone"] == "UTC"
+    per_project = 0.0
+    for item in day["projects"]:
+        filtered = _get("/api/v1/users/current/summaries", start="2026-08-18", end="2026-08-18", project=item["name"])
+        assert filtered["data"][0]["grand_total"]["total_seconds"] == pytest.approx(item["total_seconds"], abs=1e-3)
+        assert sum(e["total_seconds"] for e in filtered["data"][0]["entities"]) == pytest.approx(
+            item["total_seconds"], abs=1e-3
+        )
+        assert filtered["data"][0]["branches"]
+        per_project += filtered["cumulative_total"]["seconds"]
+    assert per_project == pytest.approx(21839.291, abs=1e-3)
+    dashboard = _get("/api/v1/summary", **{"from": "2026-08-18", "to": "2026-08-18"})
+    assert dashboard["total_seconds"] == pytest.approx(21839.291, abs=1e-3)
+    assert {x["key"]: round(x["total"], 3) for x in dashboard["languages"]} == {
+        x["name"]: round(x["total_seconds"], 3) for x in day["languages"]
+    }
+    week = _get("/api/v1/users/current/summaries", start="2026-08-12", end="2026-08-18")
+    assert len(week["data"]) == 7 and week["daily_average"]["days_minus_holidays"] == 1
+    assert week["data"][0]["grand_total"]["total_seconds"] == 0.0
+    assert week["start"] == "2026-08-11T21:00:00Z" and week["end"] == "2026-08-18T20:59:59Z"  # as WakaTime's capture
+
     # Redelivery of everything (SQS at-least-once, client retries) changes nothing.
     for start in range(0, len(heartbeats), 100):
         _post_bulk(heartbeats[start : start + 100])
@@ -99,7 +128,13 @@ def test_invalid_items_fail_alone_and_valid_neighbours_are_queued(user, sqs) -> 
         {"entity": "e.py", "type": "file", "time": now + 3 * 86400},
         {"entity": "f.py", "type": "file", "time": now - 400 * 86400},
         {"entity": "x" * 5000, "type": "file", "time": now - 20},
-        {"entity": "a.py", "type": "file", "time": now - 60, "project": "p", "language": "Python"},  # duplicate
+        {
+            "entity": "a.py",
+            "type": "file",
+            "time": now - 60,
+            "project": "p",
+            "language": "Python",
+        },  # duplicate
         {"entity": "g.py", "type": "file", "time": str(now - 10), "category": None, "project": None},
         "not an object",
     ]
@@ -110,7 +145,10 @@ def test_invalid_items_fail_alone_and_valid_neighbours_are_queued(user, sqs) -> 
     bodies = [body for body, _ in response.json["responses"]]
     assert bodies[1] == {"errors": {"entity": ["This field is required."]}}
     assert "time" in bodies[2]["errors"] and "entity" in bodies[3]["errors"] and "type" in bodies[4]["errors"]
-    assert bodies[8] == {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}
+    assert bodies[8] == {
+        "id": "00000000-0000-4000-a000-000000000000",
+        "skip": "Too many duplicate heartbeats.",
+    }
     assert bodies[0]["id"] != bodies[9]["id"]
     sqs.drain()
     today = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today", headers=basic(KEY)).json
@@ -193,11 +231,12 @@ def test_queue_failure_answers_503_and_nothing_is_accepted(user, sqs, monkeypatc
 
 def test_headers_set_machine_editor_and_timezone(sqs) -> None:  # type: ignore[no-untyped-def]
     create_user(email="tz@example.com", username="tz", api_key=KEY)  # no timezone yet
+    now = time.time()
+    agent = "wakatime/v1.73.0 (linux-5.15.0-1051-azure-x86_64) go1.21.5 vscode/1.85.1 vscode-wakatime/24.4.0"
     response = _post_bulk(
-        [{"entity": "a.py", "type": "file", "time": time.time() - 30}, {"entity": "a.py", "type": "file", "time": time.time()}],
-        **{"x-machine-name": "my%20box", "timezone": "Pacific/Auckland",
-           "user-agent": "wakatime/v1.73.0 (linux-5.15.0-1051-azure-x86_64) go1.21.5 vscode/1.85.1 vscode-wakatime/24.4.0"},
-    )  # fmt: skip
+        [{"entity": "a.py", "type": "file", "time": now - 30}, {"entity": "a.py", "type": "file", "time": now}],
+        **{"x-machine-name": "my%20box", "timezone": "Pacific/Auckland", "user-agent": agent},
+    )
     assert response.status == 202
     sqs.drain()
     today = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today", headers=basic(KEY)).json

@@ -3,6 +3,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 import redis
+
 from servers import RedisServer
 
 pytestmark = pytest.mark.integration

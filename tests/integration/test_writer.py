@@ -9,7 +9,6 @@ from datetime import date
 
 import psycopg
 import pytest
-from harness import FIXTURES, sqs_event
 
 from codetime.db import get_pool
 from codetime.domain.durations import compute_durations
@@ -18,6 +17,7 @@ from codetime.queue_messages import encode_messages
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.services.keys import create_user
 from codetime.services.writer import process_sqs_batch, write_heartbeats
+from harness import FIXTURES, sqs_event
 
 pytestmark = pytest.mark.integration
 ARN = "arn:aws:sqs:us-east-1:123456789012:codetime-heartbeats"
@@ -59,7 +59,11 @@ def test_golden_day_aggregates_equal_wakatime(any_db_env: str) -> None:
     assert _day_total(user.id) == pytest.approx(21839.291, abs=1e-3)
     with get_pool().connection() as conn:
         rows = AggregateRepository(conn).totals(user.id, DAY, DAY)
-        timescale = conn.execute("SELECT count(*) FROM timescaledb_information.hypertables") if "timescale" in any_db_env else None
+        timescale = (
+            conn.execute("SELECT count(*) FROM timescaledb_information.hypertables")
+            if "timescale" in any_db_env
+            else None
+        )
         assert timescale is None or timescale.fetchone()[0] == 1
     # The SQL attribution equals the reference implementation in every dimension.
     ordered = sorted(heartbeats, key=lambda hb: hb.time)  # stable: ties keep arrival order, like seq

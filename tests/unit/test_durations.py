@@ -6,9 +6,9 @@ import json
 from collections import defaultdict
 
 import pytest
-from harness import FIXTURES
 
 from codetime.domain.durations import compute_durations
+from harness import FIXTURES
 
 LIVE = FIXTURES / "wakatime-live"
 

@@ -7,13 +7,21 @@ import json
 import pytest
 
 from codetime.domain.heartbeats import (
-    MAX_ENTITY_LENGTH, Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat,
+    MAX_ENTITY_LENGTH,
+    Heartbeat,
+    HeartbeatErrors,
+    RequestContext,
+    normalize_heartbeat,
 )  # fmt: skip
 from codetime.services.ingestion import UnparseableBody, parse_body
 from harness import FIXTURES
 
 NOW = 1_800_000_000.0
-CTX = RequestContext(user_id="00000000-0000-4000-8000-000000000001", user_agent="wakatime/v1.73.0 (linux-5.15.0-x86_64) go1.21.5 vim/9.0 vim-wakatime/10.0.0", machine="box")  # noqa: E501
+CTX = RequestContext(
+    user_id="00000000-0000-4000-8000-000000000001",
+    user_agent="wakatime/v1.73.0 (linux-5.15.0-x86_64) go1.21.5 vim/9.0 vim-wakatime/10.0.0",
+    machine="box",
+)  # noqa: E501
 
 
 def norm(raw: object, **kwargs: object) -> Heartbeat:
@@ -49,7 +57,13 @@ def test_time_as_string_and_unknown_keys() -> None:
 
 
 def test_heartbeat_user_agent_wins_over_header() -> None:
-    hb = norm({"entity": "x", "time": NOW, "user_agent": "wakatime/v1.73.0 (darwin-22.0-arm64) go1.21 vscode/1.85 vscode-wakatime/24.0.0"})  # noqa: E501
+    hb = norm(
+        {
+            "entity": "x",
+            "time": NOW,
+            "user_agent": "wakatime/v1.73.0 (darwin-22.0-arm64) go1.21 vscode/1.85 vscode-wakatime/24.0.0",
+        }
+    )  # noqa: E501
     assert hb.editor == "vscode"
 
 

@@ -5,9 +5,21 @@ import json
 import pytest
 
 from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
-from codetime.domain.keys import KEY_PATTERN, InvalidKeyFormat, canonical_key, generate_key, hash_key, key_hint
+from codetime.domain.keys import (
+    KEY_PATTERN,
+    InvalidKeyFormat,
+    canonical_key,
+    generate_key,
+    hash_key,
+    key_hint,
+)
 from codetime.queue_messages import (
-    MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES, PoisonMessage, batch_entries, decode_message,
+    MAX_BATCH_BYTES,
+    MAX_BATCH_ENTRIES,
+    MAX_MESSAGE_BYTES,
+    PoisonMessage,
+    batch_entries,
+    decode_message,
     encode_messages,
 )  # fmt: skip
 
@@ -28,8 +40,17 @@ def test_prefixed_and_bare_keys_hash_alike_and_pepper_matters() -> None:
     assert key not in key_hint(key) and key_hint(key).startswith("waka_")
 
 
-@pytest.mark.parametrize("bad", ["", "waka_", "not-a-key", "waka_9f1f5a8e-3c2b-1d6e-8a7b-1c2d3e4f5a6b",
-                                 "9f1f5a8e3c2b4d6e8a7b1c2d3e4f5a6b", "waka_9f1f5a8e-3c2b-4d6e-8a7b-1c2d3e4f5a6"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "waka_",
+        "not-a-key",
+        "waka_9f1f5a8e-3c2b-1d6e-8a7b-1c2d3e4f5a6b",
+        "9f1f5a8e3c2b4d6e8a7b1c2d3e4f5a6b",
+        "waka_9f1f5a8e-3c2b-4d6e-8a7b-1c2d3e4f5a6",
+    ],
+)
 def test_malformed_keys(bad: str) -> None:
     with pytest.raises(InvalidKeyFormat) as info:
         canonical_key(bad)

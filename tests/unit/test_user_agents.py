@@ -2,11 +2,12 @@ import json
 from pathlib import Path
 
 import pytest
+
 from codetime.domain.user_agents import UserAgentInfo, parse_user_agent
 
-_CASES = json.loads(
-    (Path(__file__).parent.parent / "fixtures" / "wakapi" / "user_agent_cases.json").read_text()
-)["cases"]
+_CASES = json.loads((Path(__file__).parent.parent / "fixtures" / "wakapi" / "user_agent_cases.json").read_text())[
+    "cases"
+]
 
 
 def test_fixture_has_every_wakapi_case():
@@ -37,10 +38,7 @@ def test_go_cli():
 
 
 def test_legacy_python_cli():
-    ua = (
-        "wakatime/13.1.0 (Linux-5.10.0-x86_64-with-glibc2.31) Python3.11.7.final.0 "
-        "vim/9.0 vim-wakatime/10.0.0"
-    )
+    ua = "wakatime/13.1.0 (Linux-5.10.0-x86_64-with-glibc2.31) Python3.11.7.final.0 vim/9.0 vim-wakatime/10.0.0"
     assert parse_user_agent(ua) == UserAgentInfo("vim", "Linux", "vim-wakatime/10.0.0")
 
 
@@ -55,10 +53,7 @@ def test_browser_extension():
 
 
 def test_browser_extension_with_full_browser_user_agent():
-    ua = (
-        "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0 linux_x86-64 "
-        "firefox-wakatime/4.0.0"
-    )
+    ua = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0 linux_x86-64 firefox-wakatime/4.0.0"
     assert parse_user_agent(ua) == UserAgentInfo("Firefox", "Linux", "firefox-wakatime/4.0.0")
 
 

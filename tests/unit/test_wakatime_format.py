@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from codetime.domain.wakatime_format import (
     cumulative_total,
     daily_average,
@@ -35,9 +36,7 @@ CLI_STATUSBARS = (
     "pkg_api_testdata_api_statusbar_today_response.json",
     "pkg_summary_testdata_statusbar_today.json",
 )
-COPIED = [
-    f"wakatime-live/{name}" for name in (*LIVE_SUMMARIES, "statusbar-today.json", "all-time-since-today.json")
-]
+COPIED = [f"wakatime-live/{name}" for name in (*LIVE_SUMMARIES, "statusbar-today.json", "all-time-since-today.json")]
 COPIED += [
     f"wakatime-cli/{name}"
     for name in (
@@ -174,9 +173,7 @@ def test_daily_average_matches_live(name: str) -> None:
     days = body["data"]
     total = sum(day["grand_total"]["total_seconds"] for day in days)
     active = sum(1 for day in days if day["grand_total"]["total_seconds"] > 0)
-    other = sum(
-        item["total_seconds"] for day in days for item in day["languages"] if item["name"] == OTHER_LANGUAGE
-    )
+    other = sum(item["total_seconds"] for day in days for item in day["languages"] if item["name"] == OTHER_LANGUAGE)
     ours = daily_average(total, len(days), active, other_language_seconds=other)
     assert canon(ours) == canon(body["daily_average"])
 
@@ -212,9 +209,7 @@ def test_cli_statusbar_today(name: str) -> None:
     expected_total = project(data["grand_total"], GRAND_TOTAL_KEYS)
     assert canon(grand_total(expected_total["total_seconds"])) == canon(expected_total)
     expected_range = data["range"]
-    assert (
-        range_info(date.fromisoformat(expected_range["date"]), expected_range["timezone"]) == expected_range
-    )
+    assert range_info(date.fromisoformat(expected_range["date"]), expected_range["timezone"]) == expected_range
     for dimension in DIMENSIONS:
         items = data[dimension]
         totals = [item["total_seconds"] for item in items]
@@ -282,9 +277,7 @@ def test_zero_seconds() -> None:
             "percent": 0.0,
         }
     )
-    assert canon(cumulative_total(0)) == canon(
-        {"seconds": 0.0, "text": "0 secs", "digital": "0:00", "decimal": "0.00"}
-    )
+    assert canon(cumulative_total(0)) == canon({"seconds": 0.0, "text": "0 secs", "digital": "0:00", "decimal": "0.00"})
 
 
 def test_just_under_a_minute_truncates() -> None:

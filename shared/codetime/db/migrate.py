@@ -48,9 +48,7 @@ def migrate(conn: psycopg.Connection, *, timescale: bool | None = None) -> list[
 
 def _ensure_timescale(conn: psycopg.Connection, *, required: bool) -> None:
     preloaded = conn.execute("SELECT current_setting('shared_preload_libraries', true)").fetchone()
-    available = conn.execute(
-        "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
-    ).fetchone()
+    available = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone()
     if available and preloaded and "timescaledb" in (preloaded[0] or ""):
         conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
     elif required:

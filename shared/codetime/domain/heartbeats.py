@@ -168,9 +168,7 @@ def _clean_bool(errors: dict[str, list[str]], name: str, value: Any) -> bool:
     return False
 
 
-def normalize_heartbeat(
-    raw: Any, context: RequestContext, *, now: float, max_age_seconds: float
-) -> Heartbeat:
+def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_age_seconds: float) -> Heartbeat:
     """Validate one heartbeat as a client sent it; raises HeartbeatErrors with every problem found."""
     if not isinstance(raw, dict):
         raise HeartbeatErrors({"heartbeat": ["Must be a JSON object."]})

@@ -189,9 +189,7 @@ def _browser_name(tokens: list[tuple[str, str]], values: dict[str, str]) -> str:
 
 
 def _best_match(tokens: list[tuple[str, str]], versioned_only: bool) -> str:
-    candidates = [
-        (key, value) for key, value in tokens if key not in _NOT_A_BROWSER_NAME and not key[:1].isdigit()
-    ]
+    candidates = [(key, value) for key, value in tokens if key not in _NOT_A_BROWSER_NAME and not key[:1].isdigit()]
     for key, value in candidates:
         if value:
             return key

@@ -134,9 +134,7 @@ def day_text(day: date) -> str:
     """WakaTime's date text: "Tue Aug 18th 2026", "Sat Aug 1st 2026", "Wed Jul 22nd 2026"."""
     # Names are fixed English, not strftime's locale-dependent %a/%b.
     weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[day.weekday()]
-    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[
-        day.month - 1
-    ]
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[day.month - 1]
     return f"{weekday} {month} {_ordinal(day.day)} {day.year}"
 
 

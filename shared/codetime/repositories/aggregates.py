@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
 
-DIMENSIONS = ("project", "language", "editor", "operating_system", "machine", "branch", "category")
+from codetime.domain.summaries import DIMENSIONS, TotalsRow
 
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
 # local day when that gap is within the timeout. Ties on time keep arrival order (seq), as reads do.
@@ -36,11 +35,14 @@ _DIMS = ", ".join(DIMENSIONS)
 _DELETE_DAYS = """
 WITH a AS (DELETE FROM daily_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
      b AS (DELETE FROM daily_entity_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
-     c AS (DELETE FROM daily_dependency_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s))
+     c AS (DELETE FROM daily_dependency_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
+     d AS (DELETE FROM daily_summaries WHERE user_id = %(user_id)s AND day = ANY(%(days)s))
 DELETE FROM daily_activity WHERE user_id = %(user_id)s AND day = ANY(%(days)s)
 """
 
-_INSERT_DAYS = _SPANS + f"""
+_INSERT_DAYS = (
+    _SPANS
+    + f"""
 , totals AS (
     INSERT INTO daily_totals (user_id, day, {_DIMS}, seconds)
     SELECT %(user_id)s, day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}
@@ -56,21 +58,9 @@ INSERT INTO daily_activity (user_id, day, heartbeats, seconds, first_at, last_at
 SELECT %(user_id)s, day, count(*), sum(seconds), min(time), max(time), %(tz)s, %(timeout)s
 FROM spans GROUP BY day
 """
+)
 
 _READ_FROM_RAW = _SPANS + f"SELECT day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}"
-
-
-@dataclass(frozen=True, slots=True)
-class TotalsRow:
-    day: date
-    project: str
-    language: str
-    editor: str
-    operating_system: str
-    machine: str
-    branch: str
-    category: str
-    seconds: float
 
 
 def local_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
@@ -96,9 +86,46 @@ class AggregateRepository:
         if not days:
             return
         lo, hi = local_bounds(min(days), max(days), tz)
-        params = {"user_id": user_id, "tz": tz, "timeout": timeout_seconds, "days": list(days), "lo": lo, "hi": hi}
+        params = {
+            "user_id": user_id,
+            "tz": tz,
+            "timeout": timeout_seconds,
+            "days": list(days),
+            "lo": lo,
+            "hi": hi,
+        }
         self.conn.execute(_DELETE_DAYS, params)
         self.conn.execute(_INSERT_DAYS, params)
+
+    def store_summaries(self, user_id: uuid.UUID, days: Sequence[tuple[date, str, float, float]]) -> None:
+        """Save (day, summary JSON, seconds, other-language seconds) rows; their days were cleared by recompute."""
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO daily_summaries (user_id, day, body, seconds, other_language_seconds) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(user_id, *row) for row in days],
+            )
+
+    def stored_summaries(self, user_id: uuid.UUID, start: date, end: date) -> list[tuple[date, str, float, float]]:
+        return self.conn.execute(
+            "SELECT day, body, seconds, other_language_seconds FROM daily_summaries "
+            "WHERE user_id = %s AND day BETWEEN %s AND %s ORDER BY day",
+            (user_id, start, end),
+        ).fetchall()
+
+    def dimension_totals(
+        self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
+    ) -> list[tuple[str, str, float]]:
+        """(dimension, value, seconds) over a whole range, one GROUPING SETS query."""
+        where, params = _filter_sql(filters)
+        sets = ", ".join(f"({d})" for d in DIMENSIONS)
+        cases = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in DIMENSIONS)
+        values = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in DIMENSIONS)
+        return self.conn.execute(
+            f"SELECT CASE {cases} END, CASE {values} END, sum(seconds) FROM daily_totals "
+            f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} GROUP BY GROUPING SETS ({sets})",
+            (user_id, start, end, *params),
+        ).fetchall()
 
     def totals(
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None

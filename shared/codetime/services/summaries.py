@@ -1,4 +1,8 @@
-"""Summaries, statusbar and durations in WakaTime's shapes, from pre-aggregated data, cached per user."""
+"""Summaries, statusbar and durations in WakaTime's shapes, from pre-aggregated data, cached per user.
+
+Read functions return serialized JSON (bytes): cached answers go out exactly as stored, and the common
+summaries request (no filters, user's timezone) is assembled from per-day JSON the writer stored.
+"""
 
 from __future__ import annotations
 
@@ -16,22 +20,17 @@ from codetime.domain import wakatime_format as fmt
 from codetime.domain.durations import compute_durations
 from codetime.domain.names import display_name
 from codetime.domain.ranges import today_in
-from codetime.repositories.aggregates import DIMENSIONS, AggregateRepository, TotalsRow, local_bounds
+from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
+from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.repositories.users import User
 from codetime.services.cache_keys import user_generation
 
 MAX_RANGE_DAYS = 3660
-# Dimension -> key in WakaTime's per-day summary.
-SUMMARY_KEYS = {
-    "category": "categories",
-    "editor": "editors",
-    "language": "languages",
-    "machine": "machines",
-    "operating_system": "operating_systems",
-    "project": "projects",
-}
-DASHBOARD_KEYS = {**SUMMARY_KEYS, "branch": "branches"}
+DASHBOARD_KEYS = {
+    "project": "projects", "language": "languages", "editor": "editors", "operating_system": "operating_systems",
+    "machine": "machines", "branch": "branches", "category": "categories",
+}  # fmt: skip
 DURATION_SLICES = {
     "project": "project", "entity": "entity", "language": "language", "dependencies": "dependencies",
     "os": "operating_system", "operating_system": "operating_system", "editor": "editor",
@@ -43,16 +42,75 @@ class RangeTooLong(ValueError):
     pass
 
 
-def _cached(user: User, name: str, params: dict[str, Any], compute: Callable[[], dict]) -> dict:
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _cached(user: User, name: str, params: dict[str, Any], compute: Callable[[], bytes]) -> bytes:
     cache = get_cache()
     digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
     key = f"ct:r:{user.id}:{user_generation(user.id)}:{name}:{digest}"
     hit = cache.get(key)
     if hit is not None:
-        return json.loads(hit)
+        return hit
     result = compute()
-    cache.set(key, json.dumps(result, separators=(",", ":")).encode(), get_settings().cache_ttl_seconds)
+    cache.set(key, result, get_settings().cache_ttl_seconds)
     return result
+
+
+def _check_range(start: date, end: date) -> None:
+    if end < start:
+        raise ValueError("end must not be before start")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise RangeTooLong(f"At most {MAX_RANGE_DAYS} days per request.")
+
+
+def _stored_project(name: str | None) -> str | None:
+    return "" if name == "Unknown Project" else name
+
+
+def summaries(
+    user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
+    branches: list[str] | None = None,
+) -> bytes:  # fmt: skip
+    """GET /users/current/summaries: one WakaTime summary per day of start..end (inclusive), as JSON."""
+    _check_range(start, end)
+    tz = tz or user.effective_timezone
+    params = {"s": start, "e": end, "tz": tz, "p": project, "b": branches}
+    if project is None and not branches and tz == user.effective_timezone:
+        return _cached(user, "summaries", params, lambda: _stored_summaries(user, start, end, tz))
+    return _cached(user, "summaries", params, lambda: _computed_summaries(user, start, end, tz, project, branches))
+
+
+def _envelope(days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float) -> bytes:
+    first_start, _ = fmt.day_bounds_utc(start, tz)
+    _, last_end = fmt.day_bounds_utc(end, tz)
+    tail = {
+        "start": first_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end": last_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cumulative_total": fmt.cumulative_total(total),
+        "daily_average": fmt.daily_average(total, (end - start).days + 1, active, other_language_seconds=other),
+        "timezone": tz,
+    }
+    return ('{"data":[' + ",".join(days_json) + "]," + json.dumps(tail, separators=(",", ":"))[1:]).encode()
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _stored_summaries(user: User, start: date, end: date, tz: str) -> bytes:
+    with get_pool().connection() as conn:
+        stored = {row[0]: row[1:] for row in AggregateRepository(conn).stored_summaries(user.id, start, end)}
+    days_json, total, other, active = [], 0.0, 0.0, 0
+    for day in _days(start, end):
+        if day in stored:
+            body, seconds, other_seconds = stored[day]
+            days_json.append(body)
+            total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
+        else:
+            days_json.append(json.dumps(build_day(day, tz, (), {}), separators=(",", ":")))
+    return _envelope(days_json, start, end, tz, total, active, other)
 
 
 def _totals(user: User, start: date, end: date, tz: str, filters: dict[str, str]) -> list[TotalsRow]:
@@ -64,91 +122,55 @@ def _totals(user: User, start: date, end: date, tz: str, filters: dict[str, str]
         return repo.totals_from_raw(user.id, start, end, tz, user.timeout_seconds, filters)
 
 
-def summaries(
-    user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
-    branches: list[str] | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """GET /users/current/summaries: one WakaTime summary per day of start..end (inclusive)."""
-    if end < start:
-        raise ValueError("end must not be before start")
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise RangeTooLong(f"At most {MAX_RANGE_DAYS} days per request.")
-    tz = tz or user.effective_timezone
-    params = {"s": start, "e": end, "tz": tz, "p": project, "b": branches}
-    return _cached(user, "summaries", params, lambda: _build_summaries(user, start, end, tz, project, branches))
-
-
-def _build_summaries(
+def _computed_summaries(
     user: User, start: date, end: date, tz: str, project: str | None, branches: list[str] | None
-) -> dict[str, Any]:
-    filters = {"project": "" if project == "Unknown Project" else project} if project is not None else {}
-    rows = _totals(user, start, end, tz, filters)
+) -> bytes:
+    filters = {"project": _stored_project(project)} if project is not None else {}
+    rows = _totals(user, start, end, tz, filters)  # type: ignore[arg-type]
     if branches:
         rows = [r for r in rows if r.branch in branches]
-    per_day: dict[date, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
-    day_totals: dict[date, float] = defaultdict(float)
-    other_language = 0.0
+    by_day: dict[date, list[TotalsRow]] = defaultdict(list)
     for row in rows:
-        day = per_day[row.day]
-        day_totals[row.day] += row.seconds
-        for dim in SUMMARY_KEYS:
-            day[dim][display_name(dim, getattr(row, dim))] += row.seconds
-        if project is not None and row.branch:
-            day["branch"][row.branch] += row.seconds
-        if not row.language:
-            other_language += row.seconds
+        by_day[row.day].append(row)
+    dependencies: dict[date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    entities: dict[date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     with get_pool().connection() as conn:
         repo = AggregateRepository(conn)
-        for day, dependency, seconds in repo.dependency_totals(user.id, start, end, filters.get("project")):
-            per_day[day]["dependencies"][dependency] += seconds
-        if filters.get("project") is not None:
-            for day, entity, seconds in repo.entity_totals(user.id, start, end, filters["project"]):
-                per_day[day]["entity"][entity] += seconds
-
-    data = []
-    total = 0.0
-    day = start
-    while day <= end:
-        dims = per_day.get(day, {})
-        seconds = day_totals.get(day, 0.0)
-        total += seconds
-        item: dict[str, Any] = {"grand_total": fmt.grand_total(seconds)}
-        for dim, key in SUMMARY_KEYS.items():
-            item[key] = fmt.summary_items(dims.get(dim, {}))
-        item["dependencies"] = fmt.summary_items(dims.get("dependencies", {}))
+        for day, name, seconds in repo.dependency_totals(user.id, start, end, filters.get("project")):
+            dependencies[day][name] += seconds
         if project is not None:
-            item["branches"] = fmt.summary_items(dims.get("branch", {}))
-            item["entities"] = fmt.summary_items(dims.get("entity", {}))
-        item["range"] = fmt.range_info(day, tz)
-        data.append(item)
-        day += timedelta(days=1)
-    first, last = data[0]["range"], data[-1]["range"]
-    return {
-        "data": data,
-        "start": first["start"],
-        "end": last["end"],
-        "cumulative_total": fmt.cumulative_total(total),
-        "daily_average": fmt.daily_average(
-            total, len(data), sum(1 for d in day_totals.values() if d > 0) or 0,
-            other_language_seconds=other_language,
-        ),
-        "timezone": tz,
-    }  # fmt: skip
+            for day, entity, seconds in repo.entity_totals(user.id, start, end, filters["project"]):  # type: ignore[arg-type]
+                entities[day][entity] += seconds
+    days_json, total, other, active = [], 0.0, 0.0, 0
+    for day in _days(start, end):
+        day_entities = entities.get(day, {}) if project is not None else None
+        item = build_day(
+            day, tz, by_day.get(day, ()), dependencies.get(day, {}), day_entities, with_branches=project is not None
+        )
+        days_json.append(json.dumps(item, separators=(",", ":")))
+        seconds, other_seconds = day_seconds(by_day.get(day, ()))
+        total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
+    return _envelope(days_json, start, end, tz, total, active, other)
 
 
-def statusbar_today(user: User) -> dict[str, Any]:
+def statusbar_today(user: User) -> bytes:
     """GET /users/current/statusbar/today, as wakatime-cli --today reads it."""
     tz = user.effective_timezone
     today = today_in(tz)
-    result = summaries(user, today, today, tz=tz)
-    data = dict(result["data"][0])
-    data["range"] = {**data["range"], "text": "Today"}
-    return {"cached_at": datetime.now(UTC).isoformat(), "data": data, "has_team_features": False}
+
+    def build() -> bytes:
+        with get_pool().connection() as conn:
+            stored = AggregateRepository(conn).stored_summaries(user.id, today, today)
+        data = json.loads(stored[0][1]) if stored else build_day(today, tz, (), {})
+        data["range"]["text"] = "Today"
+        return _dumps({"cached_at": datetime.now(UTC).isoformat(), "data": data, "has_team_features": False})
+
+    return _cached(user, "statusbar", {"d": today}, build)
 
 
 def durations(
     user: User, day: date, *, slice_by: str = "project", project: str | None = None, tz: str | None = None
-) -> dict[str, Any]:
+) -> bytes:
     """GET /users/current/durations: one day's durations computed from raw heartbeats."""
     field = DURATION_SLICES.get(slice_by.lower())
     if field is None:
@@ -158,61 +180,61 @@ def durations(
     return _cached(user, "durations", params, lambda: _build_durations(user, day, field, project, tz))
 
 
-def _build_durations(user: User, day: date, field: str, project: str | None, tz: str) -> dict[str, Any]:
+def _build_durations(user: User, day: date, field: str, project: str | None, tz: str) -> bytes:
     lo, hi = local_bounds(day, day, tz)
     with get_pool().connection() as conn:
         heartbeats = HeartbeatRepository(conn).for_range(user.id, lo, hi)
 
-    def key(hb: dict) -> Any:
-        value = hb[field]
+    def key(hb: dict) -> tuple[str, Any]:
         proj = display_name("project", hb["project"])
+        value = hb[field]
         if field == "dependencies":
-            return proj, ",".join(value or [])
-        return proj, display_name(field, value) if field not in ("entity",) else value
+            return proj, tuple(value or ())
+        return proj, value if field == "entity" else display_name(field, value)
 
     result = []
     for d in compute_durations(heartbeats, user.timeout_seconds, key, time_of=lambda hb: hb["time"]):
         proj, value = d.value
         if project is not None and proj != project:
             continue
-        item = {"time": d.time, "project": proj, "duration": round(d.duration, 6), "color": None}
+        item: dict[str, Any] = {
+            "time": d.time,
+            "project": proj,
+            "duration": round(d.duration, 6),
+            "color": None,
+        }
         if field != "project":
-            item[field] = value.split(",") if field == "dependencies" else value
+            item[field] = list(value) if field == "dependencies" else value
         result.append(item)
     start, end = fmt.day_bounds_utc(day, tz)
-    return {
+    return _dumps({
         "data": result,
         "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "timezone": tz,
-    }
+    })  # fmt: skip
 
 
-def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
-    """GET /api/v1/summary: totals per dimension over a range (Wakapi's summary shape, seconds as `total`)."""
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise RangeTooLong(f"At most {MAX_RANGE_DAYS} days per request.")
+def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str]) -> bytes:
+    """GET /api/v1/summary: totals per dimension over a range (seconds as `total`, largest first)."""
+    _check_range(start, end)
     tz = user.effective_timezone
-    params = {"s": start, "e": end, "f": filters}
 
-    def build() -> dict[str, Any]:
+    def build() -> bytes:
         stored = {k: ("" if v in ("Unknown Project", "Other", "Unknown") else v) for k, v in filters.items()}
-        rows = _totals(user, start, end, tz, stored)
+        with get_pool().connection() as conn:
+            rows = AggregateRepository(conn).dimension_totals(user.id, start, end, stored)
         dims: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
-        for row in rows:
-            for dim in DIMENSIONS:
-                dims[dim][display_name(dim, getattr(row, dim))] += row.seconds
+        for dim, value, seconds in rows:
+            dims[dim][display_name(dim, value)] += seconds
         lo, hi = local_bounds(start, end, tz)
         result: dict[str, Any] = {
-            "user_id": str(user.id),
-            "from": lo.isoformat(),
-            "to": hi.isoformat(),
-            "timezone": tz,
-            "total_seconds": round(sum(r.seconds for r in rows), 6),
-        }
+            "user_id": str(user.id), "from": lo.isoformat(), "to": hi.isoformat(), "timezone": tz,
+            "total_seconds": round(sum(dims["project"].values()), 6),
+        }  # fmt: skip
         for dim in DIMENSIONS:
             items = sorted(dims[dim].items(), key=lambda kv: (-kv[1], kv[0]))
             result[DASHBOARD_KEYS[dim]] = [{"key": name, "total": round(seconds, 6)} for name, seconds in items]
-        return result
+        return _dumps(result)
 
-    return _cached(user, "dashboard", params, build)
+    return _cached(user, "dashboard", {"s": start, "e": end, "f": filters}, build)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import uuid
 from collections import defaultdict
@@ -17,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from codetime.db import get_pool
 from codetime.domain.heartbeats import Heartbeat
+from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.logs import logger, metrics
 from codetime.queue_messages import decode_message
 from codetime.repositories.aggregates import AggregateRepository
@@ -61,11 +63,32 @@ def write_heartbeats(conn: psycopg.Connection, heartbeats: Sequence[Heartbeat]) 
         for user_id in sorted(days):  # a fixed lock order keeps concurrent writers deadlock-free
             aggregates.lock_user(user_id)
             tz, timeout = settings[user_id]
-            aggregates.recompute_days(user_id, tz, timeout, sorted(days[user_id]))
+            refresh_days(aggregates, user_id, tz, timeout, sorted(days[user_id]))
         result.days = dict(days)
     for user_id in result.days:
         invalidate_user_summaries(user_id)
     return result
+
+
+def refresh_days(
+    aggregates: AggregateRepository, user_id: uuid.UUID, tz: str, timeout: int, days: Sequence[date]
+) -> None:
+    """Recompute these days' aggregates from raw heartbeats and store their summary JSON."""
+    aggregates.recompute_days(user_id, tz, timeout, days)
+    first, last = min(days), max(days)
+    wanted = set(days)
+    rows: dict[date, list[TotalsRow]] = defaultdict(list)
+    for row in aggregates.totals(user_id, first, last):
+        if row.day in wanted:
+            rows[row.day].append(row)
+    dependencies: dict[date, dict[str, float]] = defaultdict(dict)
+    for day, name, seconds in aggregates.dependency_totals(user_id, first, last):
+        dependencies[day][name] = seconds
+    stored = []
+    for day in sorted(rows):
+        body = json.dumps(build_day(day, tz, rows[day], dependencies[day]), separators=(",", ":"))
+        stored.append((day, body, *day_seconds(rows[day])))
+    aggregates.store_summaries(user_id, stored)
 
 
 class HeartbeatBatchProcessor(BatchProcessor):

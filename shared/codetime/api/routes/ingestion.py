@@ -119,4 +119,3 @@ for _path in FLEXIBLE_PATHS:
     )  # fmt: skip
     async def post_flexible(request: Request, user: CurrentUser, principal: CurrentPrincipal) -> JSONResponse:
         return await _post(request, user, principal, bulk=False)
-

@@ -14,8 +14,9 @@ router = APIRouter(tags=["keys"])
 
 
 def _issued(issued: service.IssuedKey) -> IssuedKeyResponse:
-    return IssuedKeyResponse(data=IssuedKeyOut(**KeyOut.model_validate(issued.key, from_attributes=True).model_dump(),
-                                               key=issued.plaintext))
+    return IssuedKeyResponse(
+        data=IssuedKeyOut(**KeyOut.model_validate(issued.key, from_attributes=True).model_dump(), key=issued.plaintext)
+    )
 
 
 @router.post("/api/v1/auth/key", status_code=201, response_model=IssuedKeyResponse, summary="Create a key")
@@ -34,7 +35,11 @@ def revoke_key(user: CurrentUser, key_id: uuid.UUID) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/api/v1/auth/keys/{key_id}/rotate", status_code=201, response_model=IssuedKeyResponse,
-             summary="Replace a key with a new one (same label)")
+@router.post(
+    "/api/v1/auth/keys/{key_id}/rotate",
+    status_code=201,
+    response_model=IssuedKeyResponse,
+    summary="Replace a key with a new one (same label)",
+)
 def rotate_key(user: CurrentUser, key_id: uuid.UUID) -> IssuedKeyResponse:
     return _issued(service.rotate_key(user, key_id))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from codetime.api.deps import CurrentUser
 from codetime.domain.ranges import parse_date, resolve_range, today_in
@@ -18,6 +18,10 @@ router = APIRouter(tags=["summaries"])
 PREFIXES = ("/api/v1/users/{user}", "/api/compat/wakatime/v1/users/{user}")
 
 
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
+
+
 def _timezone(value: str | None) -> str | None:
     return validate_timezone(value) if value else None
 
@@ -26,8 +30,8 @@ for _prefix in PREFIXES:
     _id = "compat_" if "compat" in _prefix else ""
 
     @router.get(f"{_prefix}/statusbar/today", operation_id=f"{_id}statusbar_today", summary="Today's total")
-    def statusbar_today(user: CurrentUser) -> dict[str, Any]:
-        return service.statusbar_today(user)
+    def statusbar_today(user: CurrentUser) -> Response:
+        return _json(service.statusbar_today(user))
 
     @router.get(f"{_prefix}/summaries", operation_id=f"{_id}summaries", summary="Per-day summaries")
     def summaries(
@@ -38,7 +42,7 @@ for _prefix in PREFIXES:
         project: Annotated[str | None, Query(max_length=255)] = None,
         branches: Annotated[str | None, Query(description="Comma-separated branch names")] = None,
         timezone: Annotated[str | None, Query(description="IANA timezone; default the user's")] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         tz = _timezone(timezone) or user.effective_timezone
         if range:
             first, last = resolve_range(range, tz)
@@ -47,19 +51,21 @@ for _prefix in PREFIXES:
         else:
             raise ValueError("Give start and end (YYYY-MM-DD), or range.")
         branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
-        return service.summaries(user, first, last, tz=tz, project=project, branches=branch_list)
+        return _json(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list))
 
     @router.get(f"{_prefix}/durations", operation_id=f"{_id}durations", summary="One day's durations")
     def durations(
         user: CurrentUser,
         date: Annotated[str | None, Query(description="YYYY-MM-DD; default today")] = None,
-        slice_by: Annotated[str, Query(description="project, entity, language, dependencies, os, editor, category, machine")] = "project",  # noqa: E501
+        slice_by: Annotated[
+            str, Query(description="project, entity, language, dependencies, os, editor, category, machine")
+        ] = "project",  # noqa: E501
         project: Annotated[str | None, Query(max_length=255)] = None,
         timezone: Annotated[str | None, Query()] = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         tz = _timezone(timezone) or user.effective_timezone
         day = parse_date(date, tz) if date else today_in(tz)
-        return service.durations(user, day, slice_by=slice_by, project=project, tz=tz)
+        return _json(service.durations(user, day, slice_by=slice_by, project=project, tz=tz))
 
 
 @router.get("/api/v1/summary", summary="Dashboard summary over a range (totals per dimension)")
@@ -75,7 +81,7 @@ def dashboard_summary(
     machine: str | None = None,
     branch: str | None = None,
     category: str | None = None,
-) -> dict[str, Any]:
+) -> Response:
     tz = user.effective_timezone
     if from_ or to:
         first: date = parse_date(from_, tz) if from_ else today_in(tz)
@@ -90,4 +96,4 @@ def dashboard_summary(
         }.items()
         if value is not None
     }  # fmt: skip
-    return service.dashboard_summary(user, first, last, filters)
+    return _json(service.dashboard_summary(user, first, last, filters))

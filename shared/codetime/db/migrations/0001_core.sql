@@ -91,6 +91,17 @@ CREATE TABLE IF NOT EXISTS daily_dependency_totals (
     PRIMARY KEY (user_id, day, project, dependency)
 );
 
+-- Each active day's WakaTime summary JSON (no filters, user's timezone), written with the aggregates so a year of
+-- summaries is 365 stored rows joined as text, not 365 days formatted per request.
+CREATE TABLE IF NOT EXISTS daily_summaries (
+    user_id                uuid NOT NULL,
+    day                    date NOT NULL,
+    body                   text NOT NULL,
+    seconds                double precision NOT NULL,
+    other_language_seconds double precision NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
+
 -- One row per (user, day) with activity: what the aggregates were computed with, so a later timezone or
 -- timeout change can tell which days are stale.
 CREATE TABLE IF NOT EXISTS daily_activity (

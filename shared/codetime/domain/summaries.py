@@ -1,0 +1,73 @@
+"""One day of WakaTime's summary, built from that day's aggregate rows (shared by the writer and reads)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from codetime.domain import wakatime_format as fmt
+from codetime.domain.names import display_name
+
+DIMENSIONS = ("project", "language", "editor", "operating_system", "machine", "branch", "category")
+# Dimension -> key in WakaTime's per-day summary, in WakaTime's key order.
+SUMMARY_KEYS = {
+    "category": "categories",
+    "editor": "editors",
+    "language": "languages",
+    "machine": "machines",
+    "operating_system": "operating_systems",
+    "project": "projects",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TotalsRow:
+    """Seconds of one (day, project, language, editor, OS, machine, branch, category); '' means none."""
+
+    day: date
+    project: str
+    language: str
+    editor: str
+    operating_system: str
+    machine: str
+    branch: str
+    category: str
+    seconds: float
+
+
+def build_day(
+    day: date, tz: str, rows: Iterable[TotalsRow], dependencies: Mapping[str, float],
+    entities: Mapping[str, float] | None = None, with_branches: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """The summary of one day; `entities`/`with_branches` add WakaTime's per-project lists."""
+    totals: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in (*SUMMARY_KEYS, "branch")}
+    seconds = 0.0
+    for row in rows:
+        seconds += row.seconds
+        for dim in SUMMARY_KEYS:
+            totals[dim][display_name(dim, getattr(row, dim))] += row.seconds
+        if with_branches and row.branch:
+            totals["branch"][row.branch] += row.seconds
+    item: dict[str, Any] = {"grand_total": fmt.grand_total(seconds)}
+    for dim, key in SUMMARY_KEYS.items():
+        item[key] = fmt.summary_items(totals[dim])
+    item["dependencies"] = fmt.summary_items(dependencies)
+    if with_branches:
+        item["branches"] = fmt.summary_items(totals["branch"])
+    if entities is not None:
+        item["entities"] = fmt.summary_items(entities)
+    item["range"] = fmt.range_info(day, tz)
+    return item
+
+
+def day_seconds(rows: Iterable[TotalsRow]) -> tuple[float, float]:
+    """(total, time in no known language) of a day's rows: what daily_average needs."""
+    total = other = 0.0
+    for row in rows:
+        total += row.seconds
+        if not row.language:
+            other += row.seconds
+    return total, other
