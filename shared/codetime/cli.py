@@ -8,6 +8,9 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +62,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     embedded = _prepare_environment()
     print("database is up to date")
     if embedded:
-        embedded.stop_if_owned()
+        embedded.stop()
     return 0
 
 
@@ -79,7 +82,7 @@ def cmd_users_create(args: argparse.Namespace) -> int:
         return 2
     finally:
         if embedded:
-            embedded.stop_if_owned()
+            embedded.stop()
     print(f"user {user.username} ({user.id}) created")
     print(f"api key: {issued.plaintext}")
     return 0
@@ -119,7 +122,6 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     from codetime.api.app import create_local_app
     from codetime.db import close_pool
-    from codetime.logs import logger
 
     embedded = _prepare_environment()
     data_dir = _find_data_dir()
@@ -133,7 +135,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
             worker = LocalQueueWorker(writer_handler)
             worker.start()
         base = f"http://{args.host}:{args.port}"
-        print(
+        banner = (
             f"\nCodeTime is running at {base}\n"
             f"  database: {'embedded PostgreSQL in ' + str(data_dir / 'pgdata') if embedded else 'DATABASE_URL'}\n"
             f"  cache:    {'Redis at REDIS_URL' if os.environ.get('REDIS_URL') else 'in-process'}\n"
@@ -141,11 +143,21 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"  API docs: {base}/docs\n\n"
             f"Dev user API key: {api_key}\n\n"
             f"Paste into ~/.wakatime.cfg:\n"
-            f"[settings]\napi_url = {base}/api/v1\napi_key = {api_key}\n",
-            flush=True,
+            f"[settings]\napi_url = {base}/api/v1\napi_key = {api_key}\n"
         )
-        logger.setLevel(os.environ.get("LOG_LEVEL", "WARNING"))
-        uvicorn.run(create_local_app(), host=args.host, port=args.port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(create_local_app(), host=args.host, port=args.port, log_level="warning"))
+
+        def announce() -> None:  # only once the socket accepts connections
+            while not server.started and not server.should_exit:
+                time.sleep(0.05)
+            if server.started:
+                print(banner, flush=True)
+
+        threading.Thread(target=announce, daemon=True).start()
+        try:
+            server.run()
+        except KeyboardInterrupt:  # uvicorn shuts down gracefully, then re-raises the signal it caught
+            pass
     finally:
         if worker:
             worker.stop()
@@ -167,7 +179,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2, default=str))
     finally:
         if embedded:
-            embedded.stop_if_owned()
+            embedded.stop()
     return 0
 
 
@@ -198,8 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A terminal wants warnings, not one JSON line per request; LOG_LEVEL=INFO brings them back.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")  # pgserver's lock dir falls back to /tmp
     args = build_parser().parse_args(argv)
     if args.command == "dev":
+        # EMF metrics are for CloudWatch; on a terminal they are noise.
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         # uvicorn handles SIGINT; SIGTERM should stop as cleanly.
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     return args.func(args)

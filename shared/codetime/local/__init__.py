@@ -1,0 +1,1 @@
+"""The local runtime: embedded PostgreSQL and a durable stand-in for SQS + the Lambda event source."""

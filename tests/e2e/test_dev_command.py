@@ -1,0 +1,101 @@
+"""`codetime dev` as a person runs it: a subprocess on embedded defaults, restarted, with the CLI alongside."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from servers import free_port
+
+pytestmark = pytest.mark.e2e
+CODETIME = str(Path(sys.executable).parent / "codetime")
+
+
+def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen, str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQS_QUEUE_URL")}
+    env["CODETIME_DATA_DIR"] = str(data_dir)
+    proc = subprocess.Popen(
+        [CODETIME, "dev", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        if line.startswith("api_key = "):
+            output = "".join(lines)
+            base = re.search(r"running at (\S+)", output).group(1)  # type: ignore[union-attr]
+            return proc, base, line.split("=", 1)[1].strip()
+    proc.kill()
+    raise AssertionError("codetime dev did not start:\n" + "".join(lines))
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, rest
+    return rest
+
+
+def _today_seconds(base: str, key: str) -> float:
+    response = httpx.get(f"{base}/api/v1/users/current/statusbar/today", auth=(key, ""), timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["grand_total"]["total_seconds"]
+
+
+def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "data", free_port()
+    proc, base, key = _start(data_dir, port)
+    try:
+        assert base == f"http://127.0.0.1:{port}"
+        now = time.time()
+        beats = [{"entity": "main.py", "type": "file", "time": now - 120 + i * 60, "project": "demo"} for i in range(3)]
+        posted = httpx.post(f"{base}/api/v1/users/current/heartbeats.bulk", json=beats, auth=(key, ""), timeout=10)
+        assert posted.status_code == 202 and [s for _, s in posted.json()["responses"]] == [201, 201, 201]
+        deadline = time.monotonic() + 10
+        while _today_seconds(base, key) < 120 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the local queue delivers to the writer within about a second
+        assert _today_seconds(base, key) == pytest.approx(120)
+
+        # The CLI of the same checkout works against the running server's data.
+        imported = "waka_0c5e8a1b-2d3f-4a5b-8c6d-7e8f9a0b1c2d"
+        env = {**os.environ, "CODETIME_DATA_DIR": str(data_dir)}
+        env.pop("DATABASE_URL", None)
+        created = subprocess.run(
+            [CODETIME, "users", "create", "--email", "ada@example.com", "--api-key", imported],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert created.returncode == 0, created.stderr
+        assert _today_seconds(base, imported) == 0.0
+    finally:
+        _stop(proc)
+
+    proc, base, key_again = _start(data_dir, port)
+    try:
+        assert key_again == key
+        assert _today_seconds(base, key) == pytest.approx(120)  # data survived the restart
+    finally:
+        _stop(proc)
+
+
+def test_invoke_runs_a_handler_on_a_sample_event(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["CODETIME_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [CODETIME, "invoke", "writer", "events/sqs_heartbeats_batch.json"],
+        env=env, capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # The sample holds one message for an unknown user (dropped, not an error) and one poison message.
+    assert '"itemIdentifier": "2e1424d4-f796-459a-8184-9c92662be6da"' in result.stdout
+    assert "059f36b4" not in result.stdout
