@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -154,10 +155,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
                 print(banner, flush=True)
 
         threading.Thread(target=announce, daemon=True).start()
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn shuts down gracefully, then re-raises the signal
             server.run()
-        except KeyboardInterrupt:  # uvicorn shuts down gracefully, then re-raises the signal it caught
-            pass
     finally:
         if worker:
             worker.stop()
