@@ -264,11 +264,7 @@ def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[
     assert status.status == 200 and status.json["data"]["grand_total"]["total_seconds"] > 0
 
 
-def test_key_management_and_revocation_through_redis(user, sqs, redis_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from codetime.clients import reset_clients
-
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    reset_clients()
+def test_key_management_and_revocation_through_redis(user, sqs, redis_env) -> None:  # type: ignore[no-untyped-def]
     new = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=basic(KEY), body={"label": "ci"}).json["data"]
     listed = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(new["key"])).json["data"]
     assert {k["label"] for k in listed} == {"default", "ci"}
