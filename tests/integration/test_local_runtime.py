@@ -9,8 +9,8 @@ import pytest
 
 from codetime.db import get_pool
 from codetime.db.migrate import migrate
-from codetime.queue import LocalQueue
 from codetime.local.queue_worker import LocalQueueWorker
+from codetime.queue import LocalQueue
 
 pytestmark = pytest.mark.integration
 
