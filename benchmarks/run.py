@@ -49,14 +49,16 @@ def generate(user_id: str, count: int, days: int) -> list:
     out = []
     for d in range(days):
         day = today - timedelta(days=days - 1 - d)
-        t = datetime(day.year, day.month, day.day, 8, tzinfo=ZoneInfo(TZ)).timestamp()
+        t = datetime(day.year, day.month, day.day, 7, tzinfo=ZoneInfo(TZ)).timestamp()
         n = per_day + (count - per_day * days if d == days - 1 else 0)
+        if d == days - 1:  # today: end about now, so statusbar/today has data and nothing is in the future
+            t = time.time() - n * 32 - 4 * 1800
         project = rng.choice(PROJECTS)
         ctx = rng.choice(contexts)
         for i in range(n):
             if i % 120 == 0:
                 project, ctx = rng.choice(PROJECTS), rng.choice(contexts)
-                t += rng.choice([60, 600, 1800, 3600])
+                t += rng.choice([60, 300, 600, 1800])
             language = rng.choice(LANGUAGES[project])
             raw = {
                 "entity": f"/home/dev/{project}/src/module_{rng.randrange(40)}.{EXT[language]}", "type": "file",
@@ -66,7 +68,7 @@ def generate(user_id: str, count: int, days: int) -> list:
                 "dependencies": rng.sample(["fastapi", "psycopg", "react", "boto3"], 2),
             }  # fmt: skip
             out.append(normalize_heartbeat(raw, ctx, now=time.time(), max_age_seconds=10**10))
-            t += rng.uniform(20, 75)
+            t += rng.uniform(15, 45)
     return out
 
 

@@ -90,32 +90,19 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 
 def _dev_api_key(data_dir: Path) -> str:
-    """The dev user's key: CODETIME_DEV_API_KEY, else the one kept in the data dir, else a new user and key."""
-    from codetime.clients import key_pepper
-    from codetime.db import get_pool
-    from codetime.domain.keys import hash_key
-    from codetime.repositories.users import UserRepository
-    from codetime.services.keys import create_user
+    """The dev user's key: CODETIME_DEV_API_KEY, else the one kept in the data dir, else a new one."""
+    from codetime.domain.keys import generate_key
+    from codetime.services.keys import ensure_user_key
 
     key_file = data_dir / "dev-api-key"
-    wanted = os.environ.get("CODETIME_DEV_API_KEY") or (key_file.read_text().strip() if key_file.exists() else None)
-    if wanted:
-        with get_pool().connection() as conn:
-            if UserRepository(conn).user_for_key(hash_key(wanted, key_pepper())) is not None:
-                return wanted
-            existing = UserRepository(conn).find("dev")
-        if existing is None:
-            create_user(email=None, username="dev", api_key=wanted)
-            return wanted
-
-        with get_pool().connection() as conn:
-            UserRepository(conn).add_key(existing.id, hash_key(wanted, key_pepper()), "dev", "dev")
-        return wanted
-    _user, issued = create_user(email=None, username="dev")
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(issued.plaintext)
-    return issued.plaintext
+    from_env = os.environ.get("CODETIME_DEV_API_KEY")
+    key = from_env or (key_file.read_text().strip() if key_file.exists() else None) or generate_key()
+    ensure_user_key("dev", key)
+    if not from_env:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+    return key
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -128,7 +115,11 @@ def cmd_dev(args: argparse.Namespace) -> int:
     data_dir = _find_data_dir()
     worker = None
     try:
-        api_key = _dev_api_key(data_dir)
+        try:
+            api_key = _dev_api_key(data_dir)
+        except ValueError as exc:  # e.g. CODETIME_DEV_API_KEY not in wakatime-cli's key format
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         if not os.environ.get("SQS_QUEUE_URL"):
             from codetime.local.queue_worker import LocalQueueWorker
             from functions.writer import handler as writer_handler

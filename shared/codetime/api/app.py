@@ -7,27 +7,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from codetime.api.deps import Forbidden
-from codetime.domain.ranges import UnknownRange
+from codetime.domain.errors import InvalidInput
 from codetime.queue import QueueUnavailable
 from codetime.services.auth import NotAuthenticated
-from codetime.services.ingestion import TooManyHeartbeats, UnparseableBody
-from codetime.services.keys import InvalidUserInput, KeyNotFound
-from codetime.services.summaries import RangeTooLong
+from codetime.services.ingestion import TooManyHeartbeats
+from codetime.services.keys import KeyNotFound
 
 
 def _error(status: int, message: str, **extra: object) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-# The only place where service exceptions become HTTP status codes.
-_STATUS = {
+# The only place where service exceptions become HTTP status codes (most specific class wins).
+_STATUS: dict[type[Exception], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
     KeyNotFound: 404,
-    UnparseableBody: 400,
-    UnknownRange: 400,
-    InvalidUserInput: 400,
-    RangeTooLong: 400,
+    InvalidInput: 400,
     TooManyHeartbeats: 413,
 }
 
@@ -62,10 +58,6 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
             field = ".".join(str(part) for part in err["loc"][1:]) or str(err["loc"][0])
             errors.setdefault(field, []).append(err["msg"])
         return _error(400, "Invalid request.", errors=errors)
-
-    @app.exception_handler(ValueError)
-    def bad_value(_: Request, exc: ValueError) -> JSONResponse:
-        return _error(400, str(exc))
 
     return app
 

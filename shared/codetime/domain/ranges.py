@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from codetime.domain.errors import InvalidInput
 
-class UnknownRange(ValueError):
+
+class UnknownRange(InvalidInput):
     pass
 
 
@@ -65,5 +67,5 @@ def parse_date(value: str, tz: str) -> date:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValueError(f"Invalid date: {value!r}; use YYYY-MM-DD.") from exc
+        raise InvalidInput(f"Invalid date: {value!r}; use YYYY-MM-DD.") from exc
     return parsed.astimezone(ZoneInfo(tz)).date() if parsed.tzinfo else parsed.date()

@@ -2,36 +2,155 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pwd
+import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 DATABASE = "codetime"
+# The system user pgserver runs PostgreSQL as when we are root (PostgreSQL refuses to run as root).
+_ROOT_RUN_AS = "pgserver"
+
+# pgserver hands out one server object per data dir and process; count our users of it so that one
+# EmbeddedPostgres stopping does not pull the server from under another one in the same process.
+_users: dict[Path, int] = {}
+_users_lock = threading.Lock()
+
+
+def _pgserver() -> Any:
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR platformdirs warns and pgserver keeps its lock in /tmp/runtime-<uid>: fine.
+        warnings.simplefilter("ignore")
+        import pgserver
+        import pgserver.postgres_server
+
+    return pgserver
 
 
 class EmbeddedPostgres:
-    """PostgreSQL with its data in `data_dir`, on a unix socket.
+    """PostgreSQL 16 with its data in `data_dir`, listening on a unix socket only.
 
-    pgserver counts handles across processes, so a CLI command run while `codetime dev` is up attaches to the same
-    server, and `stop()` shuts it down only when the last handle goes."""
+    Processes of one checkout share the server: pgserver records every process holding it in
+    `data_dir/.handle_pids.json`, and `stop()` shuts PostgreSQL down only when the last live holder lets go
+    (so `codetime users create` next to a running `codetime dev` leaves the server up)."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
+        # pgserver keys its servers by the resolved path; so do we.
+        self.data_dir = Path(data_dir).expanduser().resolve()
         self._server: Any = None
+        self._dsn: str | None = None
 
     def start(self) -> str:
-        """Start (or attach to) the server; returns a DSN for the `codetime` database."""
-        import pgserver
-
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
-        with psycopg.connect(self._server.get_uri(), autocommit=True) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
-                conn.execute(f"CREATE DATABASE {DATABASE}")
-        return self._server.get_uri(DATABASE)
+        """Start the server (or join the one already running on this data dir); returns the `codetime` DSN."""
+        if self._dsn is not None:
+            return self._dsn
+        pgserver = _pgserver()
+        lock = pgserver.postgres_server.PostgresServer._lock
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with lock:  # the same inter-process lock pgserver takes, so no other process starts or stops meanwhile
+            self._clear_stale_state()
+            self._fix_ownership()
+        with _users_lock:
+            server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
+            with lock:
+                # A server object that outlived an earlier stop() in this process is handed back without
+                # re-registering this process as a holder; register it again (idempotent).
+                server.global_process_id_list.get_and_add(os.getpid())
+            _users[self.data_dir] = _users.get(self.data_dir, 0) + 1
+        self._server = server
+        try:
+            self._ensure_database(server.get_uri())
+        except Exception:
+            self.stop()
+            raise
+        self._dsn = server.get_uri(DATABASE)
+        return self._dsn
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
+        """Stop PostgreSQL (fast shutdown, checkpointed) unless another user of this data dir still holds it."""
+        if self._server is None:
+            return
+        server, self._server, self._dsn = self._server, None, None
+        with _users_lock:
+            remaining = _users.get(self.data_dir, 1) - 1
+            if remaining > 0:
+                _users[self.data_dir] = remaining
+                return
+            _users.pop(self.data_dir, None)
+            server.cleanup()  # stops the server if this process is its last live holder
+            # Forget the object even when another process still holds the server, so a later start() in this
+            # process re-registers instead of reusing a handle pgserver believes released.
+            type(server)._instances.pop(self.data_dir, None)
+
+    @staticmethod
+    def _ensure_database(admin_uri: str) -> None:
+        with psycopg.connect(admin_uri, autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
+                # Two processes starting together may both get here; the loser's error is harmless.
+                with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                    conn.execute(f"CREATE DATABASE {DATABASE}")
+
+    def _clear_stale_state(self) -> None:
+        """Undo what a crashed run (SIGKILL, power loss) leaves behind: dead holders in pgserver's handle list
+        would stop `stop()` from ever stopping the server, and a postmaster.pid whose pid now belongs to some
+        other process makes both pgserver and PostgreSQL believe the server is still running."""
+        import psutil
+
+        handles = self.data_dir / ".handle_pids.json"
+        if handles.exists():
+            from pgserver.utils import DiskList
+
+            pids = DiskList(handles)
+            alive = [pid for pid in pids.get() if psutil.pid_exists(pid)]
+            pids.put(alive)
+        pid_file = self.data_dir / "postmaster.pid"
+        try:
+            lines = pid_file.read_text().splitlines()
+            pid = int(lines[0])
+        except (OSError, ValueError, IndexError):
+            return
+        if self._is_our_postmaster(pid):
+            return
+        pid_file.unlink(missing_ok=True)
+        # PostgreSQL guards the socket with a lock file holding the same pid; it is just as stale.
+        if len(lines) > 4 and lines[4].strip():
+            socket = Path(lines[4].strip()) / f".s.PGSQL.{lines[3].strip() or 5432}"
+            lock_file = socket.with_name(socket.name + ".lock")
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int(lock_file.read_text().splitlines()[0]) == pid:
+                    lock_file.unlink()
+                    socket.unlink(missing_ok=True)
+
+    def _is_our_postmaster(self, pid: int) -> bool:
+        import psutil
+
+        try:
+            process = psutil.Process(pid)
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return False
+            # The postmaster chdirs into its data directory; a recycled pid does not.
+            return Path(process.cwd()).resolve() == self.data_dir
+        except psutil.NoSuchProcess:
+            return False
+        except psutil.AccessDenied:
+            return True  # cannot tell: leave it to pgserver and PostgreSQL rather than delete a live lock file
+
+    def _fix_ownership(self) -> None:
+        """As root pgserver runs PostgreSQL as the `pgserver` user but chowns only the top of the data dir; a
+        cluster initialised by another user would then fail to start, so hand all of it over."""
+        if os.geteuid() != 0 or not (self.data_dir / "PG_VERSION").exists():
+            return
+        try:
+            user = pwd.getpwnam(_ROOT_RUN_AS)
+        except KeyError:
+            return  # pgserver creates the user on its first start as root; nothing was initialised as it yet
+        if (self.data_dir / "PG_VERSION").stat().st_uid == user.pw_uid:
+            return
+        for folder, dirs, files in os.walk(self.data_dir):
+            for name in (folder, *(os.path.join(folder, n) for n in dirs + files)):
+                os.lchown(name, user.pw_uid, user.pw_gid)

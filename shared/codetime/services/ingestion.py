@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from codetime.config import get_settings
 from codetime.db import get_pool
+from codetime.domain.errors import InvalidInput
 from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat
 from codetime.logs import metrics
 from codetime.queue import get_queue
@@ -23,11 +24,11 @@ from codetime.services.auth import forget_user
 DUPLICATE_RESPONSE = {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}
 
 
-class UnparseableBody(ValueError):
+class UnparseableBody(InvalidInput):
     pass
 
 
-class TooManyHeartbeats(ValueError):
+class TooManyHeartbeats(InvalidInput):
     pass
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from codetime.clients import key_pepper
 from codetime.db import get_pool
+from codetime.domain.errors import InvalidInput
 from codetime.domain.keys import canonical_key, generate_key, hash_key, key_hint
 from codetime.repositories.users import ApiKey, User, UserRepository
 from codetime.services.auth import forget_key
@@ -20,7 +21,7 @@ class KeyNotFound(Exception):
     pass
 
 
-class InvalidUserInput(ValueError):
+class InvalidUserInput(InvalidInput):
     pass
 
 
@@ -58,6 +59,19 @@ def create_user(
         user = repo.create(username=username, email=email, timezone=timezone)
         key = repo.add_key(user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), "default")
     return user, IssuedKey(key, plaintext)
+
+
+def ensure_user_key(username: str, key: str) -> User:
+    """The user `username` holding `key`, creating either as needed (idempotent; for the dev user)."""
+    key_hash = hash_key(key, key_pepper())
+    with get_pool().connection() as conn, conn.transaction():
+        repo = UserRepository(conn)
+        found = repo.user_for_key(key_hash)
+        if found is not None:
+            return found[0]
+        user = repo.find(username) or repo.create(username=username, email=None, timezone=None)
+        repo.add_key(user.id, key_hash, key_hint(key), username)
+        return user
 
 
 def create_key(user: User, label: str | None = None) -> IssuedKey:

@@ -18,6 +18,7 @@ from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.domain import wakatime_format as fmt
 from codetime.domain.durations import compute_durations
+from codetime.domain.errors import InvalidInput
 from codetime.domain.names import display_name
 from codetime.domain.ranges import today_in
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
@@ -38,7 +39,7 @@ DURATION_SLICES = {
 }  # fmt: skip
 
 
-class RangeTooLong(ValueError):
+class RangeTooLong(InvalidInput):
     pass
 
 
@@ -60,7 +61,7 @@ def _cached(user: User, name: str, params: dict[str, Any], compute: Callable[[],
 
 def _check_range(start: date, end: date) -> None:
     if end < start:
-        raise ValueError("end must not be before start")
+        raise InvalidInput("end must not be before start.")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise RangeTooLong(f"At most {MAX_RANGE_DAYS} days per request.")
 
@@ -174,7 +175,7 @@ def durations(
     """GET /users/current/durations: one day's durations computed from raw heartbeats."""
     field = DURATION_SLICES.get(slice_by.lower())
     if field is None:
-        raise ValueError(f"slice_by must be one of: {', '.join(sorted(DURATION_SLICES))}")
+        raise InvalidInput(f"slice_by must be one of: {', '.join(sorted(DURATION_SLICES))}.")
     tz = tz or user.effective_timezone
     params = {"d": day, "s": field, "p": project, "tz": tz}
     return _cached(user, "durations", params, lambda: _build_durations(user, day, field, project, tz))

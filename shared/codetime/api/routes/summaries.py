@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from codetime.api.deps import CurrentUser
+from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
 from codetime.services.keys import validate_timezone
@@ -49,7 +50,7 @@ for _prefix in PREFIXES:
         elif start and end:
             first, last = parse_date(start, tz), parse_date(end, tz)
         else:
-            raise ValueError("Give start and end (YYYY-MM-DD), or range.")
+            raise InvalidInput("Give start and end (YYYY-MM-DD), or range.")
         branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
         return _json(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list))
 
