@@ -9,22 +9,25 @@ from collections.abc import Callable
 from typing import Any
 
 from codetime.db import get_pool
-from codetime.local.lambda_context import LocalLambdaContext
+from codetime.local.lambda_context import ACCOUNT, REGION, LocalLambdaContext
 from codetime.logs import logger
 
-QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:codetime-heartbeats"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:codetime-heartbeats"
+FUNCTION_NAME = "codetime-writer"
+_MAX_ERROR_WAIT = 5.0
 
+# One statement, so two workers (or a worker and a restarted one) never claim the same row.
 _CLAIM = """
 UPDATE local_queue SET receive_count = receive_count + 1, visible_at = now() + make_interval(secs => %s)
 WHERE id IN (
     SELECT id FROM local_queue WHERE NOT dead AND visible_at <= now() ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
 )
-RETURNING id, body, receive_count, extract(epoch FROM sent_at)::float8
+RETURNING id, body, receive_count, (extract(epoch FROM sent_at) * 1000)::bigint
 """
 
 
 class LocalQueueWorker:
-    """Polls `local_queue` like Lambda's SQS event source mapping polls a queue."""
+    """Polls `local_queue` the way Lambda's SQS event source mapping (with ReportBatchItemFailures) polls SQS."""
 
     def __init__(
         self, handler: Callable[[dict, Any], dict], *, batch_size: int = 10, poll_interval: float = 0.5,
@@ -39,70 +42,111 @@ class LocalQueueWorker:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Deliver in a background daemon thread until stop()."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="local-queue-worker", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10) -> None:
-        """Finish the batch in hand, then stop."""
+        """Let the batch in hand finish, then stop the thread (waits at most `timeout` seconds)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                logger.warning("local queue worker still busy after stop timeout", extra={"timeout": timeout})
+            self._thread = None
 
     def _loop(self) -> None:
+        errors = 0
         while not self._stop.is_set():
             try:
                 delivered = self.run_once()
-            except Exception:  # the database may be briefly away; keep polling
-                logger.exception("local queue worker failed; retrying")
-                delivered = 0
-            if not delivered:
+                errors = 0
+            except Exception:  # e.g. the database is briefly away: keep polling, more slowly
+                errors += 1
+                logger.exception("local queue worker failed; retrying", extra={"consecutive_errors": errors})
+                self._stop.wait(min(_MAX_ERROR_WAIT, self.poll_interval * 2**errors))
+                continue
+            if delivered < self.batch_size:  # a full batch means more may be waiting: poll again at once
                 self._stop.wait(self.poll_interval)
 
     def run_once(self) -> int:
-        """Claim one batch and deliver it; returns how many messages were delivered."""
+        """Claim one batch and deliver it to the handler; returns how many messages were delivered."""
         with get_pool().connection() as conn:
             claimed = conn.execute(_CLAIM, (self.visibility_timeout, self.batch_size)).fetchall()
         if not claimed:
             return 0
-        event = {"Records": [_record(*row) for row in claimed]}
+        claimed.sort()  # RETURNING does not keep the subquery's order; SQS batches keep send order (roughly)
+        now_ms = int(time.time() * 1000)
+        event = {"Records": [_record(*row, now_ms) for row in claimed]}
+        ids = {str(row[0]) for row in claimed}
         try:
-            response = self.handler(event, LocalLambdaContext("codetime-writer"))
-            failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
+            response = self.handler(event, LocalLambdaContext(FUNCTION_NAME, timeout_seconds=self.visibility_timeout))
+            failed = _failed_ids(response, ids)
         except Exception:
-            logger.exception("writer handler raised; the whole batch will be retried")
-            failed = {str(row[0]) for row in claimed}
+            logger.exception("writer handler raised; the whole batch will be retried", extra={"messages": len(ids)})
+            failed = ids
+        self._settle(claimed, failed)
+        return len(claimed)
+
+    def _settle(self, claimed: list[tuple[Any, ...]], failed: set[str]) -> None:
         done = [row[0] for row in claimed if str(row[0]) not in failed]
         retry = [(row[0], row[2]) for row in claimed if str(row[0]) in failed]
+        dead = [message_id for message_id, receives in retry if receives >= self.max_receives]
         with get_pool().connection() as conn, conn.transaction():
             if done:
                 conn.execute("DELETE FROM local_queue WHERE id = ANY(%s)", (done,))
+            if dead:
+                conn.execute("UPDATE local_queue SET dead = true WHERE id = ANY(%s)", (dead,))
             for message_id, receives in retry:
-                if receives >= self.max_receives:
-                    logger.error("message moved to the local dead-letter queue", extra={"message_id": message_id})
-                    conn.execute("UPDATE local_queue SET dead = true WHERE id = %s", (message_id,))
-                else:  # quick local retries: 2, 4, 8 ... seconds, capped by the visibility timeout
-                    backoff = min(self.visibility_timeout, 2.0**receives)
+                if receives < self.max_receives:
+                    # Quick local retries (2, 4, 8 ... s) instead of waiting out the whole visibility timeout.
                     conn.execute(
                         "UPDATE local_queue SET visible_at = now() + make_interval(secs => %s) WHERE id = %s",
-                        (backoff, message_id),
+                        (min(self.visibility_timeout, 2.0**receives), message_id),
                     )
-        return len(claimed)
+        for message_id in dead:  # ids only: bodies hold user data
+            logger.error(
+                "message moved to the local dead-letter queue",
+                extra={"message_id": str(message_id), "receive_count": self.max_receives},
+            )
 
 
-def _record(message_id: int, body: str, receive_count: int, sent_at: float) -> dict[str, Any]:
+def _failed_ids(response: Any, batch: set[str]) -> set[str]:
+    """The messages to keep, read the way Lambda reads a ReportBatchItemFailures response: no failures list
+    means success; a malformed entry or an id not in the batch fails the whole batch."""
+    if response is None or (isinstance(response, dict) and not response.get("batchItemFailures")):
+        return set()
+    if not isinstance(response, dict) or not isinstance(response["batchItemFailures"], list):
+        logger.warning("invalid ReportBatchItemFailures response; retrying the whole batch")
+        return set(batch)
+    failed: set[str] = set()
+    for item in response["batchItemFailures"]:
+        item_id = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not isinstance(item_id, str) or item_id not in batch:
+            logger.warning("invalid batchItemFailures entry; retrying the whole batch")
+            return set(batch)
+        failed.add(item_id)
+    return failed
+
+
+def _record(message_id: int, body: str, receive_count: int, sent_ms: int, now_ms: int) -> dict[str, Any]:
     return {
         "messageId": str(message_id),
         "receiptHandle": f"local-{message_id}-{receive_count}",
         "body": body,
         "attributes": {
             "ApproximateReceiveCount": str(receive_count),
-            "SentTimestamp": str(int(sent_at * 1000)),
-            "SenderId": "local",
-            "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+            "SentTimestamp": str(sent_ms),
+            "SenderId": "AIDAEXAMPLELOCALQUEUE",
+            # Not stored; the current receive time is exact for first deliveries, which is nearly all of them.
+            "ApproximateFirstReceiveTimestamp": str(now_ms),
         },
         "messageAttributes": {},
         "md5OfBody": hashlib.md5(body.encode()).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": QUEUE_ARN,
-        "awsRegion": "us-east-1",
+        "awsRegion": REGION,
     }
