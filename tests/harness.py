@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import gzip
 import hashlib
 import json
 import uuid
@@ -56,7 +57,8 @@ class Response:
         self.headers = {k.lower(): v for k, v in raw.get("headers", {}).items()}
         body = raw.get("body") or ""
         if raw.get("isBase64Encoded"):
-            body = base64.b64decode(body).decode()
+            data = base64.b64decode(body)
+            body = (gzip.decompress(data) if self.headers.get("content-encoding") == "gzip" else data).decode()
         self.text = body
         self.json = (
             json.loads(body) if body and self.headers.get("content-type", "").startswith("application/json") else None

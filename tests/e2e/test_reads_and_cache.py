@@ -123,3 +123,21 @@ def test_poison_message_reaches_the_dlq_after_max_receives(users) -> None:  # ty
     dead = users.receive(users.dlq_url)
     assert [m["Body"] for m in dead] == ['{"v": 1, "heartbeats": "nope"}']
     assert _today(ALICE)["data"]["projects"][0]["name"] == "alpha"  # its neighbour was written
+
+
+def test_reads_are_gzipped_only_for_clients_that_accept_it(users) -> None:  # type: ignore[no-untyped-def]
+    from harness import http_event, invoke
+
+    _post(ALICE, [time.time() - 60, time.time()], "alpha")
+    users.drain()
+    path = "/api/v1/users/current/summaries"
+    query = {"range": "last_7_days"}
+    plain = invoke(
+        summary.handler, http_event("GET", path, headers={**basic(ALICE), "accept-encoding": None}, query=query)
+    )
+    assert not plain["isBase64Encoded"] and "content-encoding" not in plain["headers"]
+    zipped = call_api(
+        summary.handler, "GET", path, headers={**basic(ALICE), "accept-encoding": "gzip, deflate"}, query=query
+    )
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json == json.loads(plain["body"])

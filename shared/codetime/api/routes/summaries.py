@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from codetime.api.deps import CurrentUser
 from codetime.domain.errors import InvalidInput
@@ -19,8 +19,11 @@ router = APIRouter(tags=["summaries"])
 PREFIXES = ("/api/v1/users/{user}", "/api/compat/wakatime/v1/users/{user}")
 
 
-def _json(body: bytes) -> Response:
-    return Response(content=body, media_type="application/json")
+def _json(payload: service.JsonPayload, request: Request) -> Response:
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(content=payload.gzipped, media_type="application/json", headers=headers)
+    return Response(content=payload.json_bytes(), media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
 def _timezone(value: str | None) -> str | None:
@@ -31,12 +34,13 @@ for _prefix in PREFIXES:
     _id = "compat_" if "compat" in _prefix else ""
 
     @router.get(f"{_prefix}/statusbar/today", operation_id=f"{_id}statusbar_today", summary="Today's total")
-    def statusbar_today(user: CurrentUser) -> Response:
-        return _json(service.statusbar_today(user))
+    def statusbar_today(user: CurrentUser, request: Request) -> Response:
+        return _json(service.statusbar_today(user), request)
 
     @router.get(f"{_prefix}/summaries", operation_id=f"{_id}summaries", summary="Per-day summaries")
     def summaries(
         user: CurrentUser,
+        request: Request,
         start: Annotated[str | None, Query(description="First day, YYYY-MM-DD (inclusive)")] = None,
         end: Annotated[str | None, Query(description="Last day, YYYY-MM-DD (inclusive)")] = None,
         range: Annotated[str | None, Query(description="Today, Yesterday, Last 7 Days, last_30_days, ...")] = None,
@@ -52,11 +56,12 @@ for _prefix in PREFIXES:
         else:
             raise InvalidInput("Give start and end (YYYY-MM-DD), or range.")
         branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
-        return _json(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list))
+        return _json(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list), request)
 
     @router.get(f"{_prefix}/durations", operation_id=f"{_id}durations", summary="One day's durations")
     def durations(
         user: CurrentUser,
+        request: Request,
         date: Annotated[str | None, Query(description="YYYY-MM-DD; default today")] = None,
         slice_by: Annotated[
             str, Query(description="project, entity, language, dependencies, os, editor, category, machine")
@@ -66,12 +71,13 @@ for _prefix in PREFIXES:
     ) -> Response:
         tz = _timezone(timezone) or user.effective_timezone
         day = parse_date(date, tz) if date else today_in(tz)
-        return _json(service.durations(user, day, slice_by=slice_by, project=project, tz=tz))
+        return _json(service.durations(user, day, slice_by=slice_by, project=project, tz=tz), request)
 
 
 @router.get("/api/v1/summary", summary="Dashboard summary over a range (totals per dimension)")
 def dashboard_summary(
     user: CurrentUser,
+    request: Request,
     interval: Annotated[str | None, Query(description="today, yesterday, week, month, year, last_7_days, ...")] = None,
     from_: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
     to: Annotated[str | None, Query(description="Last day, YYYY-MM-DD (inclusive)")] = None,
@@ -97,4 +103,4 @@ def dashboard_summary(
         }.items()
         if value is not None
     }  # fmt: skip
-    return _json(service.dashboard_summary(user, first, last, filters))
+    return _json(service.dashboard_summary(user, first, last, filters), request)
