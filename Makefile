@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-unit lint format bench system-deps install clean
+.PHONY: dev test test-unit lint format bench system-deps install clean build
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,19 +24,25 @@ system-deps:
 
 ## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis) and end-to-end (moto, legacy CLI).
 test: $(STAMP) system-deps
-	$(BIN)/ruff check shared functions tests benchmarks
+	$(BIN)/ruff check shared functions tests benchmarks infra_cdk
 	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared functions tests benchmarks
-	$(BIN)/ruff format --check shared functions tests benchmarks
+	$(BIN)/ruff check shared functions tests benchmarks infra_cdk
+	$(BIN)/ruff format --check shared functions tests benchmarks infra_cdk
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix shared functions tests benchmarks
-	$(BIN)/ruff format shared functions tests benchmarks
+	$(BIN)/ruff check --fix shared functions tests benchmarks infra_cdk
+	$(BIN)/ruff format shared functions tests benchmarks infra_cdk
+
+## Lambda assets for AWS without Docker (build/layer: arm64, Python 3.12; build/functions) and the CDK CLI
+## pinned in package-lock.json (node_modules/.bin/cdk). Then: npx cdk deploy (README, "Deploy to AWS").
+build: $(STAMP)
+	PYTHON=$(BIN)/python bash scripts/build-lambda.sh
+	@test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund
 
 ## Writer throughput vs raw COPY, and read latency for a 500,000-heartbeat user.
 bench: $(STAMP) system-deps

@@ -5,10 +5,13 @@ Every operation degrades to a miss when Redis is unreachable: the cache makes re
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Protocol
+from urllib.parse import quote, urlsplit, urlunsplit
 
+from codetime.clients import secret_value
 from codetime.config import get_settings
 from codetime.logs import logger
 
@@ -94,12 +97,22 @@ _lock = threading.Lock()
 
 
 def get_cache() -> Cache:
-    """The process's cache, created on first use."""
+    """The process's cache, created on first use.
+
+    With REDIS_AUTH_SECRET_ARN (ElastiCache with AUTH), the token is read from Secrets Manager and added to
+    REDIS_URL's host and port as `rediss://:TOKEN@host:port/db`: AUTH is only ever sent over TLS.
+    """
     global _cache
     if _cache is None:
         with _lock:
             if _cache is None:
                 url = get_settings().redis_url
+                auth_arn = os.environ.get("REDIS_AUTH_SECRET_ARN")
+                if url and auth_arn:
+                    parts = urlsplit(url)
+                    port = f":{parts.port}" if parts.port else ""
+                    netloc = f":{quote(secret_value(auth_arn), safe='')}@{parts.hostname}{port}"
+                    url = urlunsplit(("rediss", netloc, parts.path, parts.query, ""))
                 _cache = RedisCache(url) if url else MemoryCache()
     return _cache
 

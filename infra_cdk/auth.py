@@ -1,0 +1,65 @@
+"""Who may call the person-only routes: a Cognito user pool made here, or an external OIDC issuer by context."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from infra_cdk.nag import acknowledge
+from infra_cdk.settings import Settings
+
+
+class Identity(Construct):
+    """`authorizer` is the HTTP API JWT authorizer for the routes that need a person (key management)."""
+
+    def __init__(self, scope: Construct, id: str, *, settings: Settings) -> None:
+        super().__init__(scope, id)
+        self.user_pool: cognito.UserPool | None = None
+        self.client: cognito.UserPoolClient | None = None
+        if settings.jwt_issuer:
+            self.authorizer: apigwv2.IHttpRouteAuthorizer = authorizers.HttpJwtAuthorizer(
+                "Jwt", settings.jwt_issuer, jwt_audience=list(settings.jwt_audience)
+            )
+            return
+
+        self.user_pool = cognito.UserPool(
+            self,
+            "Users",
+            # Accounts are created by an administrator: CodeTime is a team's own deployment, not a public sign-up.
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            standard_attributes=cognito.StandardAttributes(email=cognito.StandardAttribute(required=True)),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_digits=True,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),  # fmt: skip
+            mfa=cognito.Mfa.REQUIRED,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.client = self.user_pool.add_client(
+            "Dashboard",
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            generate_secret=False,
+            prevent_user_existence_errors=True,
+            id_token_validity=Duration.hours(1),
+            access_token_validity=Duration.hours(1),
+        )
+        self.authorizer = authorizers.HttpUserPoolAuthorizer("Cognito", self.user_pool, user_pool_clients=[self.client])
+        acknowledge(
+            self.user_pool,
+            {
+                "AwsSolutions-COG8": "Essentials plan, not Plus: Plus (threat protection) is billed per active user; "
+                "sign-up is closed and MFA is required, which covers the risks it targets for a team deployment.",
+            },
+        )

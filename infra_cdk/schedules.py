@@ -1,0 +1,71 @@
+"""EventBridge schedules for periodic jobs (the report tick, daily maintenance), with retries and a DLQ."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """One periodic invocation: `function` gets EventBridge's scheduled event."""
+
+    name: str
+    function: lambda_.IFunction
+    schedule: events.Schedule
+    description: str
+
+
+class Schedules(Construct):
+    """One rule per job. An invocation that still fails after `retry_attempts` (or is older than `max_event_age`,
+    default one hour)
+    lands in `dead_letters`, which the observability construct alarms on. No jobs: nothing is created.
+
+    The report and maintenance functions come with their own issues; the stack passes them here, e.g.
+    `ScheduledJob("ReportTick", reports_fn, events.Schedule.rate(Duration.minutes(15)), "...")`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        jobs: Sequence[ScheduledJob],
+        retry_attempts: int = 2,
+        max_event_age: Duration | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        max_event_age = max_event_age or Duration.hours(1)
+        self.dead_letters: sqs.Queue | None = None
+        self.rules: dict[str, events.Rule] = {}
+        if not jobs:
+            return
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        for job in jobs:
+            self.rules[job.name] = events.Rule(
+                self,
+                job.name,
+                description=job.description,
+                schedule=job.schedule,
+                targets=[
+                    targets.LambdaFunction(
+                        job.function,
+                        retry_attempts=retry_attempts,
+                        max_event_age=max_event_age,
+                        dead_letter_queue=self.dead_letters,
+                    )
+                ],
+            )

@@ -1,0 +1,130 @@
+"""The CodeTime stack: every construct wired together, and the outputs a deployer needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra_cdk.api import Api
+from infra_cdk.auth import Identity
+from infra_cdk.cache import Cache
+from infra_cdk.database import Database
+from infra_cdk.functions import Functions
+from infra_cdk.migrations import Migrations
+from infra_cdk.nag import acknowledge
+from infra_cdk.network import Network
+from infra_cdk.observability import Observability
+from infra_cdk.pipeline import Pipeline
+from infra_cdk.routes import route_groups
+from infra_cdk.schedules import Schedules
+from infra_cdk.settings import Settings
+
+
+class CodeTimeStack(Stack):
+    """Network, database, cache, queue, functions, API, migrations, schedules and observability."""
+
+    def __init__(self, scope: Construct, id: str, *, settings: Settings, build_dir: Path, **kwargs: Any) -> None:
+        super().__init__(scope, id, description="CodeTime: WakaTime-compatible coding-activity backend", **kwargs)
+        retention = settings.log_retention
+        network = Network(self, "Network", nat_gateways=settings.nat_gateways, log_retention=retention)
+        placement = {"vpc": network.vpc, "subnets": network.private_subnets}
+        database = Database(self, "Database", settings=settings, clients=network.functions_sg, **placement)
+        cache = Cache(
+            self, "Cache", clients=network.functions_sg, node_type=settings.cache_node_type,
+            replicas=settings.cache_replicas, log_retention=retention, **placement,
+        )  # fmt: skip
+        pepper = secretsmanager.Secret(
+            self,
+            "KeyPepper",
+            description="CodeTime: HMAC key of the stored API key hashes",
+            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=64),
+        )
+        acknowledge(
+            pepper,
+            {
+                "AwsSolutions-SMG4": "Rotating the pepper would invalidate every stored API key hash (every "
+                "editor's key at once); it is rotated only together with a re-keying, never automatically.",
+            },
+        )
+        batch_window = Duration.seconds(settings.writer_batch_window_seconds)
+        writer_timeout = Duration.seconds(settings.writer_timeout_seconds)
+        pipeline = Pipeline(
+            self, "Pipeline", max_receive_count=settings.queue_max_receive_count,
+            writer_timeout=writer_timeout, batch_window=batch_window,
+        )  # fmt: skip
+
+        functions = Functions(
+            self, "Functions", build_dir=build_dir, security_group=network.functions_sg, log_retention=retention,
+            **placement,
+        )  # fmt: skip
+        # Environment holds only ARNs and endpoints; secret values are fetched at run time (codetime.clients).
+        data = {"CODETIME_TIMESCALE": settings.timescale, "REDIS_URL": cache.url}
+        data_secrets = {"DATABASE_SECRET_ARN": database.secret, "REDIS_AUTH_SECRET_ARN": cache.auth_secret}
+        api_secrets = {**data_secrets, "CODETIME_KEY_PEPPER_SECRET_ARN": pepper}
+        # One request at a time per Lambda instance: a small pool bounds each instance's database connections.
+        api_env = {**data, "CODETIME_DB_POOL_SIZE": "2"}
+        ingestion = functions.add(
+            "Ingestion", module="ingestion", description="CodeTime: validate, authenticate and queue heartbeats",
+            timeout=Duration.seconds(15), environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url},
+            secrets=api_secrets,
+        )  # fmt: skip
+        pipeline.queue.grant_send_messages(ingestion)
+        summary = functions.add(
+            "Summary", module="summary", description="CodeTime: statusbar, summaries, durations, dashboard",
+            timeout=Duration.seconds(20), environment=api_env, secrets=api_secrets,
+        )  # fmt: skip
+        keys = functions.add(
+            "Keys", module="keys", description="CodeTime: API key management",
+            timeout=Duration.seconds(15), environment=api_env, secrets=api_secrets,
+        )  # fmt: skip
+        writer = functions.add(
+            "Writer", module="writer", description="CodeTime: batch-write queued heartbeats, recompute days",
+            timeout=writer_timeout, memory_mb=1024, environment={**data, "CODETIME_DB_POOL_SIZE": "1"},
+            secrets=data_secrets,
+        )  # fmt: skip
+        pipeline.connect_writer(
+            writer, batch_size=settings.writer_batch_size, max_concurrency=settings.writer_max_concurrency
+        )
+        migrate = functions.add(
+            "Migrate", module="migrate", description="CodeTime: apply database migrations",
+            timeout=Duration.minutes(5), environment={"CODETIME_TIMESCALE": settings.timescale},
+            secrets={"DATABASE_SECRET_ARN": database.secret},
+        )  # fmt: skip
+        Migrations(
+            self, "Migrations", function=migrate, after=[network, database], before=[ingestion, summary, keys, writer]
+        )
+
+        identity = Identity(self, "Identity", settings=settings)
+        api = Api(
+            self, "Api", settings=settings, groups=route_groups(),
+            functions={"ingestion": ingestion, "summary": summary, "keys": keys}, authorizer=identity.authorizer,
+        )  # fmt: skip
+        # The report tick and daily maintenance functions arrive with their own issues: they are passed here.
+        schedules = Schedules(self, "Schedules", jobs=[])
+        dead_letters = [pipeline.dead_letters, *([schedules.dead_letters] if schedules.dead_letters else [])]
+        observability = Observability(
+            self, "Observability", api=api.http_api, queue=pipeline.queue, dead_letter_queues=dead_letters,
+            writer=writer, api_functions={"ingestion": ingestion, "summary": summary, "keys": keys},
+            cache_cluster_id=cache.primary_cluster_id, alarm_email=settings.alarm_email,
+        )  # fmt: skip
+
+        CfnOutput(self, "ApiUrl", value=api.url, description="CodeTime API base URL")
+        CfnOutput(self, "WakatimeCfg", value=f"api_url = {api.url}/api/v1", description="The ~/.wakatime.cfg line")
+        CfnOutput(self, "MigrateFunctionName", value=migrate.function_name, description="Run migrations by hand")
+        # For `codetime users create` run by an operator against the same database and key pepper.
+        CfnOutput(self, "DatabaseSecretArn", value=database.secret.secret_arn)
+        CfnOutput(self, "KeyPepperSecretArn", value=pepper.secret_arn)
+        CfnOutput(self, "DeadLetterQueueUrl", value=pipeline.dead_letters.queue_url)
+        CfnOutput(self, "AlarmTopicArn", value=observability.topic.topic_arn)
+        if identity.user_pool and identity.client:
+            CfnOutput(self, "UserPoolId", value=identity.user_pool.user_pool_id)
+            CfnOutput(self, "UserPoolClientId", value=identity.client.user_pool_client_id)
+        if api.domain:
+            CfnOutput(
+                self, "CustomDomainTarget", value=api.domain.regional_domain_name,
+                description="Point the custom domain's DNS (CNAME/alias) here",
+            )  # fmt: skip

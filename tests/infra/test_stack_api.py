@@ -1,0 +1,130 @@
+"""The HTTP API: every package route to its Lambda, the authorizer only where a person is needed, logs, limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.routing import APIRoute
+
+from codetime.api.routes import ingestion, keys, summaries
+from infra.conftest import TUNED, Synthesized
+
+pytestmark = pytest.mark.infra
+
+ROUTERS = {"Ingestion": ingestion.router, "Summary": summaries.router, "Keys": keys.router}
+
+
+def _package_routes() -> dict[str, str]:
+    """'METHOD /path' -> the function that must serve it, straight from the FastAPI routers."""
+    return {
+        f"{method} {route.path}": function
+        for function, router in ROUTERS.items()
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+
+
+def _routes(synth: Synthesized) -> dict[str, dict]:
+    return {r["Properties"]["RouteKey"]: r["Properties"] for r in synth.resources("AWS::ApiGatewayV2::Route").values()}
+
+
+def _function_of(synth: Synthesized, route: dict) -> str:
+    integration_id = route["Target"]["Fn::Join"][1][1]["Ref"]
+    integration = synth.template["Resources"][integration_id]["Properties"]
+    assert integration["PayloadFormatVersion"] == "2.0" and integration["IntegrationType"] == "AWS_PROXY"
+    target = integration["IntegrationUri"]["Fn::GetAtt"][0]
+    return next(name for name in ROUTERS if target == synth.logical_id(f"/Functions/{name}/", "AWS::Lambda::Function"))
+
+
+def test_every_package_route_reaches_its_function(any_variant: Synthesized) -> None:
+    expected = _package_routes()
+    routes = _routes(any_variant)
+    assert set(routes) == set(expected)
+    for key, function in expected.items():
+        assert _function_of(any_variant, routes[key]) == function, key
+
+
+def test_wakatime_and_wakapi_aliases_are_served(rds: Synthesized) -> None:
+    routes = _routes(rds)
+    for key in (
+        "POST /api/v1/users/{user}/heartbeats.bulk",
+        "POST /api/v1",  # the legacy CLI posts to api_url verbatim
+        "POST /api/heartbeat",
+        "POST /api/compat/wakatime/v1/users/{user}/heartbeats.bulk",
+        "GET /api/compat/wakatime/v1/users/{user}/statusbar/today",
+        "GET /api/v1/users/{user}/statusbar/today",
+    ):
+        assert key in routes, key
+
+
+def test_jwt_authorizer_on_key_management_only(any_variant: Synthesized) -> None:
+    authorizer_id, authorizer = next(iter(any_variant.resources("AWS::ApiGatewayV2::Authorizer").items()))
+    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    for key, route in _routes(any_variant).items():
+        if key.split(" ")[1].startswith("/api/v1/auth/"):
+            assert route["AuthorizationType"] == "JWT" and route["AuthorizerId"] == {"Ref": authorizer_id}, key
+        else:
+            # Plugin routes: the API key is checked by the function, as every WakaTime client expects.
+            assert route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route, key
+
+
+def test_cognito_by_default_external_issuer_by_context(rds: Synthesized, external: Synthesized) -> None:
+    jwt = rds.one("AWS::ApiGatewayV2::Authorizer")["Properties"]["JwtConfiguration"]
+    pool = rds.logical_id("/Identity/Users/", "AWS::Cognito::UserPool")
+    assert "cognito-idp." in json.dumps(jwt["Issuer"]) and {"Ref": pool} in jwt["Issuer"]["Fn::Join"][1]
+    user_pool = rds.one("AWS::Cognito::UserPool")["Properties"]
+    assert user_pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert user_pool["MfaConfiguration"] == "ON"
+    assert not external.resources("AWS::Cognito::UserPool")
+    jwt = external.one("AWS::ApiGatewayV2::Authorizer")["Properties"]["JwtConfiguration"]
+    assert jwt == {"Issuer": "https://id.example.com/", "Audience": ["codetime-dashboard", "codetime-cli"]}
+
+
+def test_stage_throttling(rds: Synthesized, tuned: Synthesized) -> None:
+    for synth, rate, burst in ((rds, 100, 200), (tuned, 40, 80)):
+        stage = synth.one("AWS::ApiGatewayV2::Stage")["Properties"]
+        assert stage["StageName"] == "$default" and stage["AutoDeploy"] is True
+        assert stage["DefaultRouteSettings"] == {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+
+
+def test_access_logs_never_contain_query_strings(any_variant: Synthesized) -> None:
+    settings = any_variant.one("AWS::ApiGatewayV2::Stage")["Properties"]["AccessLogSettings"]
+    log_group = any_variant.logical_id("/Api/AccessLogs/", "AWS::Logs::LogGroup")
+    assert settings["DestinationArn"] == {"Fn::GetAtt": [log_group, "Arn"]}
+    fields = json.loads(settings["Format"])
+    assert fields["requestId"] == "$context.requestId" and fields["path"] == "$context.path"
+    lowered = settings["Format"].lower()
+    # `?api_key=` may carry a key: nothing that can hold the query string or request headers/body is logged.
+    for forbidden in ("query", "$request.", "$input", "authorization", "api_key", "requestoverride", "$context.uri"):
+        assert forbidden not in lowered, forbidden
+
+
+def test_cors(rds: Synthesized, tuned: Synthesized) -> None:
+    cors = rds.one("AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == ["*"] and "authorization" in cors["AllowHeaders"]
+    assert set(cors["AllowMethods"]) == {"GET", "POST", "DELETE", "OPTIONS"}
+    cors = tuned.one("AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == TUNED["corsAllowOrigins"].split(",")
+
+
+def test_outputs_give_the_api_url_and_the_wakatime_cfg_line(rds: Synthesized, external: Synthesized) -> None:
+    outputs = rds.template["Outputs"]
+    url = outputs["ApiUrl"]["Value"]["Fn::Join"][1]
+    assert url[0] == "https://" and url[-1] == {"Ref": "AWS::URLSuffix"}
+    line = outputs["WakatimeCfg"]["Value"]["Fn::Join"][1]
+    assert line[0] == "api_url = https://" and line[-1] == "/api/v1"
+    # With a custom domain the URL is plain text, and the DNS target is an output too.
+    outputs = external.template["Outputs"]
+    assert outputs["ApiUrl"]["Value"] == "https://codetime.example.com"
+    assert outputs["WakatimeCfg"]["Value"] == "api_url = https://codetime.example.com/api/v1"
+    assert "CustomDomainTarget" in outputs and "CustomDomainTarget" not in rds.template["Outputs"]
+
+
+def test_custom_domain_by_context(rds: Synthesized, external: Synthesized) -> None:
+    assert not rds.resources("AWS::ApiGatewayV2::DomainName")
+    domain = external.one("AWS::ApiGatewayV2::DomainName")["Properties"]
+    assert domain["DomainName"] == "codetime.example.com"
+    assert domain["DomainNameConfigurations"][0]["SecurityPolicy"] == "TLS_1_2"
+    assert external.one("AWS::ApiGatewayV2::ApiMapping")["Properties"]["Stage"]
