@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from codetime.db import get_pool
-from codetime.db.migrate import migrate
+from codetime.db.migrate import _migration_files, migrate
 from codetime.local.lambda_context import LocalLambdaContext
 from codetime.local.queue_worker import QUEUE_ARN, LocalQueueWorker
 from codetime.queue import LocalQueue
@@ -217,4 +217,8 @@ def test_migrations_are_idempotent(any_db_env: str) -> None:
     with psycopg.connect(any_db_env) as conn:
         assert migrate(conn, timescale="timescale" in any_db_env or False) == []
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
-    assert versions == ["0001_core", "0002_timescale"]
+        indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'heartbeats'")}
+    assert versions[:3] == ["0001_core", "0002_timescale", "0002b_hypertable_indexes"]
+    assert versions == [name for name, _ in _migration_files()]
+    # Only the dedup index: create_hypertable's default time index costs every write and serves no query.
+    assert indexes == {"heartbeats_dedup"}

@@ -114,6 +114,20 @@ def test_database_poison_is_isolated_by_retrying_per_message(any_db_env: str) ->
     assert _count("SELECT count(*) FROM heartbeats") == 19
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("project", 7), ("lines", "12"), ("is_write", "yes"), ("dependencies", ["a", 1])]
+)
+def test_wrongly_typed_field_fails_only_its_message(any_db_env: str, field: str, value: object) -> None:
+    user = _user()
+    heartbeats = _golden(str(user.id))[:20]
+    bad = json.loads(encode_messages(heartbeats[:1])[0])
+    bad["heartbeats"][0][field] = value
+    event = _event(encode_messages(heartbeats[1:10])[0], json.dumps(bad), encode_messages(heartbeats[10:])[0])
+    response = process_sqs_batch(event)
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [event["Records"][1]["messageId"]]
+    assert _count("SELECT count(*) FROM heartbeats") == 19
+
+
 def test_heartbeats_of_deleted_users_are_dropped(any_db_env: str) -> None:
     ghost = str(uuid.uuid4())
     response = process_sqs_batch(_event(*encode_messages(_golden(ghost)[:5])))

@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from codetime.domain.user_agents import parse_user_agent
@@ -59,19 +59,35 @@ class Heartbeat:
         return str(uuid.UUID(hex=self.content_hash[:32], version=4))
 
     def to_message(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        # Not dataclasses.asdict: it deep-copies every value, and this runs for every accepted heartbeat.
+        return {name: value for name in _FIELD_NAMES if (value := getattr(self, name)) is not None}
 
     @classmethod
     def from_message(cls, data: dict[str, Any]) -> Heartbeat:
         """Rebuild from a queue message; raises on anything that did not come from `to_message`."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown heartbeat fields in message: {sorted(unknown)}")
+        if not _FIELD_NAMES.issuperset(data):
+            raise ValueError(f"unknown heartbeat fields in message: {sorted(set(data) - _FIELD_NAMES)}")
         hb = cls(**data)
         if not (isinstance(hb.time, int | float) and math.isfinite(hb.time)) or not hb.content_hash:
             raise ValueError("message heartbeat lacks a valid time or content hash")
+        # Wrong types would only surface while formatting the COPY batch, failing every message with this one.
+        for name, kinds in _MESSAGE_TYPES:
+            value = getattr(hb, name)
+            if value is not None and not isinstance(value, kinds):
+                raise ValueError(f"message heartbeat field {name} has type {type(value).__name__}")
+        if hb.dependencies is not None and not all(isinstance(d, str) for d in hb.dependencies):
+            raise ValueError("message heartbeat dependencies must be strings")
         return hb
+
+
+_FIELD_NAMES = frozenset(f.name for f in fields(Heartbeat))
+_MESSAGE_TYPES: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    *((name, str) for name in ("user_id", "entity", "type", "category", "content_hash", *_TEXT_FIELDS)),
+    *((name, str) for name in ("editor", "operating_system", "plugin", "user_agent")),
+    *((name, int) for name in _INT_FIELDS),
+    ("is_write", bool),
+    ("dependencies", list),
+)
 
 
 @dataclass(frozen=True, slots=True)
