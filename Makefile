@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make dev` installs only what the local runtime needs; the test tiers add the CDK, moto and linters.
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: dev test test-unit lint format bench system-deps install clean build
 
@@ -12,10 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev,test]'
 	@touch $(STAMP)
 
+$(DEV_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(DEV_STAMP)
+
 install: $(STAMP)
 
 ## Run the whole system on 127.0.0.1:8000 (embedded PostgreSQL, local queue, in-process cache).
-dev: $(STAMP)
+dev: $(DEV_STAMP)
 	$(BIN)/codetime dev $(if $(PORT),--port $(PORT),)
 
 ## PostgreSQL 15 + TimescaleDB (built from Debian's source package) + redis-server, via apt when root.
