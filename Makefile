@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-unit lint format bench system-deps install clean build
+.PHONY: dev test test-localstack test-unit lint format bench system-deps install clean build
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,10 +22,19 @@ dev: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
-## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis) and end-to-end (moto, legacy CLI).
+## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis), end-to-end (moto, legacy CLI), infra
+## (CDK synth, cdk-nag, cfn-lint), then the AWS-facing end-to-end tests again against LocalStack.
 test: $(STAMP) system-deps
 	$(BIN)/ruff check shared functions tests benchmarks infra_cdk
 	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-localstack
+
+## The end-to-end tests that call AWS APIs, against LocalStack instead of moto: LocalStack (localstack-core, Python
+## 3.12+, its own venv .venv-localstack) is started on a free port for the run and always stopped; or set
+## AWS_ENDPOINT_URL to use a running one.
+test-localstack: $(STAMP) system-deps
+	@test -n "$$AWS_ENDPOINT_URL" || bash scripts/install-localstack.sh >/dev/null
+	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider --aws=localstack tests/e2e $(LOCALSTACK_PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
