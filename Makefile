@@ -34,7 +34,7 @@ test: $(STAMP) system-deps
 ## AWS_ENDPOINT_URL to use a running one.
 test-localstack: $(STAMP) system-deps
 	@test -n "$$AWS_ENDPOINT_URL" || bash scripts/install-localstack.sh >/dev/null
-	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider --aws=localstack tests/e2e $(LOCALSTACK_PYTEST_ARGS)
+	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider --aws=localstack tests/e2e tests/infra/test_redis_auth.py $(LOCALSTACK_PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
