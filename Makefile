@@ -58,4 +58,4 @@ bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-localstack .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 
 import pytest
 
+from localstack_server import LocalStackServer
 from servers import PostgresServer, RedisServer
 
 # ------------------------------------------------------------------------------------------------------------
@@ -187,10 +188,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def localstack_server() -> Iterator[object]:
+def localstack_server() -> Iterator[LocalStackServer]:
     """LocalStack on a free loopback port (or the one at AWS_ENDPOINT_URL); stopped at the end of the session."""
-    from localstack_server import LocalStackServer
-
     server = LocalStackServer()
     try:
         server.start()
@@ -270,10 +269,10 @@ def aws_apis(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     if backend == "localstack":
-        server = request.getfixturevalue("localstack_server")
-        monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)  # type: ignore[attr-defined]
+        server: LocalStackServer = request.getfixturevalue("localstack_server")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
         reset_clients()
-        apis = AwsApis(backend, server.endpoint)  # type: ignore[attr-defined]
+        apis = AwsApis(backend, server.endpoint)
         try:
             yield apis
         finally:
