@@ -250,6 +250,10 @@ class AwsApis:
         self._cleanups.append(delete)
         return arn
 
+    def on_cleanup(self, cleanup: Callable[[], object]) -> None:
+        """Run `cleanup` after the test (LocalStack only; moto forgets everything anyway)."""
+        self._cleanups.append(cleanup)
+
     def cleanup(self) -> None:
         for cleanup in reversed(self._cleanups):
             with contextlib.suppress(Exception):  # e.g. a test deleted the queue itself

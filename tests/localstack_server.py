@@ -24,7 +24,7 @@ from servers import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 INSTALL_SCRIPT = REPO_ROOT / "scripts" / "install-localstack.sh"
-SERVICES = ("sqs", "secretsmanager", "events")
+SERVICES = ("sqs", "secretsmanager", "events", "cloudformation")
 _PR_SET_PDEATHSIG = 1
 
 
