@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make dev` installs only what the local runtime needs; the test tiers add the CDK, moto and linters.
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: dev test test-unit lint format bench system-deps install clean build
+.PHONY: dev test test-localstack test-unit lint format bench system-deps install clean build
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,10 +30,19 @@ dev: $(DEV_STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
-## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis) and end-to-end (moto, legacy CLI).
+## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis), end-to-end (moto, legacy CLI), infra
+## (CDK synth, cdk-nag, cfn-lint), then the AWS-facing end-to-end tests again against LocalStack.
 test: $(STAMP) system-deps
 	$(BIN)/ruff check shared functions tests benchmarks infra_cdk
 	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-localstack
+
+## The end-to-end tests that call AWS APIs, against LocalStack instead of moto: LocalStack (localstack-core, Python
+## 3.12+, its own venv .venv-localstack) is started on a free port for the run and always stopped; or set
+## AWS_ENDPOINT_URL to use a running one.
+test-localstack: $(STAMP) system-deps
+	@test -n "$$AWS_ENDPOINT_URL" || bash scripts/install-localstack.sh >/dev/null
+	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider --aws=localstack tests/e2e tests/infra/test_redis_auth.py $(LOCALSTACK_PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
@@ -57,4 +66,4 @@ bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-localstack .pytest_cache .ruff_cache

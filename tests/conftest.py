@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
-from typing import NoReturn
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
 
 import pytest
 
+from localstack_server import LocalStackServer
 from servers import PostgresServer, RedisServer
 
 # ------------------------------------------------------------------------------------------------------------
@@ -158,8 +161,139 @@ def redis_env(db_env: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> I
     reset_clients()
 
 
+# ------------------------------------------------------------------------------------------------------------
+# AWS APIs: moto in-process (default), or LocalStack (`--aws=localstack`, `make test-localstack`): the same tests
+# against a second, independent implementation of SQS, Secrets Manager and EventBridge.
+# ------------------------------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--aws", choices=("moto", "localstack"), default=os.environ.get("CODETIME_AWS") or "moto",
+        help="what serves the AWS APIs in tests using the aws_apis fixture (LocalStack: only those tests run)",
+    )  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--aws") == "localstack":
+        # The LocalStack tier runs exactly the tests that talk to AWS APIs.
+        keep = [item for item in items if "aws_apis" in getattr(item, "fixturenames", ())]
+    else:
+        # What only LocalStack can do (e.g. fire schedules) runs in the LocalStack tier, which `make test` runs too.
+        keep = [item for item in items if not item.get_closest_marker("localstack_only")]
+    dropped = [item for item in items if item not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def localstack_server() -> Iterator[LocalStackServer]:
+    """LocalStack on a free loopback port (or the one at AWS_ENDPOINT_URL); stopped at the end of the session."""
+    server = LocalStackServer()
+    try:
+        server.start()
+    except Exception as exc:
+        server.stop()
+        _unavailable("LocalStack", exc)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class AwsApis:
+    """The AWS endpoint of one test: resources get unique names and are deleted afterwards (LocalStack is shared)."""
+
+    def __init__(self, backend: str, endpoint: str | None) -> None:
+        self.backend, self.endpoint = backend, endpoint
+        self.suffix = uuid.uuid4().hex[:8]
+        self._cleanups: list[Callable[[], object]] = []
+
+    def client(self, service: str):  # type: ignore[no-untyped-def]
+        from codetime.clients import aws_client
+
+        return aws_client(service)
+
+    def name(self, base: str) -> str:
+        return f"{base}-{self.suffix}"
+
+    def create_queue(self, base: str, **attributes: str) -> tuple[str, str]:
+        """A queue (SSE on, as deployed); returns (url, arn)."""
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=self.name(base), Attributes={"SqsManagedSseEnabled": "true", **attributes})[
+            "QueueUrl"
+        ]
+        self._cleanups.append(lambda: sqs.delete_queue(QueueUrl=url))
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return url, arn
+
+    def create_secret(self, base: str, value: str) -> str:
+        """A Secrets Manager secret; returns its ARN."""
+        client = self.client("secretsmanager")
+        arn = client.create_secret(Name=self.name(base), SecretString=value)["ARN"]
+        self._cleanups.append(lambda: client.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True))
+        return arn
+
+    def create_rule(self, base: str, **kwargs: Any) -> str:
+        """An EventBridge rule on the default bus; returns its ARN (its targets are removed with it)."""
+        client = self.client("events")
+        name = self.name(base)
+        arn = client.put_rule(Name=name, **kwargs)["RuleArn"]
+
+        def delete() -> None:
+            targets = client.list_targets_by_rule(Rule=name)["Targets"]
+            if targets:
+                client.remove_targets(Rule=name, Ids=[t["Id"] for t in targets])
+            client.delete_rule(Name=name)
+
+        self._cleanups.append(delete)
+        return arn
+
+    def on_cleanup(self, cleanup: Callable[[], object]) -> None:
+        """Run `cleanup` after the test (LocalStack only; moto forgets everything anyway)."""
+        self._cleanups.append(cleanup)
+
+    def cleanup(self) -> None:
+        for cleanup in reversed(self._cleanups):
+            with contextlib.suppress(Exception):  # e.g. a test deleted the queue itself
+                cleanup()
+        self._cleanups.clear()
+
+
+@pytest.fixture
+def aws_apis(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsApis]:
+    """AWS APIs for one test, from moto or LocalStack (`--aws`); codetime.clients' boto3 clients point at them."""
+    from codetime.clients import reset_clients
+
+    backend = request.config.getoption("--aws")
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    if backend == "localstack":
+        server: LocalStackServer = request.getfixturevalue("localstack_server")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", server.endpoint)
+        reset_clients()
+        apis = AwsApis(backend, server.endpoint)
+        try:
+            yield apis
+        finally:
+            apis.cleanup()
+            reset_clients()
+        return
+    from moto import mock_aws
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        reset_clients()
+        yield AwsApis(backend, None)
+    reset_clients()
+
+
 class SqsHarness:
-    """moto-served SQS queue + DLQ, drained into the real writer handler the way Lambda's event source does."""
+    """SQS queue + DLQ (moto or LocalStack), drained into the real writer handler the way Lambda's event source does."""
 
     def __init__(self, queue_url: str, dlq_url: str, queue_arn: str) -> None:
         self.queue_url, self.dlq_url, self.queue_arn = queue_url, dlq_url, queue_arn
@@ -206,34 +340,24 @@ class SqsHarness:
 
 
 @pytest.fixture
-def sqs(db_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqsHarness]:
-    """db_env plus a moto SQS queue (redrive to a DLQ after 3 receives) set as SQS_QUEUE_URL."""
+def sqs(db_env: str, aws_apis: AwsApis, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqsHarness]:
+    """db_env plus an SQS queue (redrive to a DLQ after 3 receives) set as SQS_QUEUE_URL, and the database DSN and
+    key pepper moved into Secrets Manager (DATABASE_SECRET_ARN, CODETIME_KEY_PEPPER_SECRET_ARN), as deployed."""
     import json
 
-    from moto import mock_aws
+    from codetime.clients import reset_clients
 
-    from codetime.clients import aws_client, reset_clients
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():  # fmt: skip
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        reset_clients()
-        client = aws_client("sqs")
-        dlq_url = client.create_queue(QueueName="codetime-heartbeats-dlq")["QueueUrl"]
-        dlq_arn = client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        queue_url = client.create_queue(
-            QueueName="codetime-heartbeats",
-            Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})},
-        )["QueueUrl"]
-        queue_arn = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
-        reset_clients()
-        yield SqsHarness(queue_url, dlq_url, queue_arn)
+    dlq_url, dlq_arn = aws_apis.create_queue("codetime-heartbeats-dlq")
+    queue_url, queue_arn = aws_apis.create_queue(
+        "codetime-heartbeats", RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})
+    )
+    monkeypatch.setenv("SQS_QUEUE_URL", queue_url)
+    monkeypatch.setenv("DATABASE_SECRET_ARN", aws_apis.create_secret("codetime/database", db_env))
+    monkeypatch.setenv("CODETIME_KEY_PEPPER_SECRET_ARN", aws_apis.create_secret("codetime/key-pepper", TEST_PEPPER))
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.delenv("CODETIME_KEY_PEPPER")
+    reset_clients()
+    yield SqsHarness(queue_url, dlq_url, queue_arn)
     reset_clients()
 
 

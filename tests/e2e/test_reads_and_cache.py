@@ -114,14 +114,16 @@ def test_body_over_the_byte_limit_is_413(users) -> None:  # type: ignore[no-unty
 def test_poison_message_reaches_the_dlq_after_max_receives(users) -> None:  # type: ignore[no-untyped-def]
     users.client.send_message(QueueUrl=users.queue_url, MessageBody='{"v": 1, "heartbeats": "nope"}')
     _post(ALICE, [time.time()], "alpha")
-    for _ in range(4):  # the queue's maxReceiveCount is 3
-        responses = users.drain(max_rounds=1)
-        time.sleep(1.1)  # the test queue's visibility timeout
-        if not responses:
-            break
-    assert users.depth() == 0
-    dead = users.receive(users.dlq_url)
+    deliveries, dead = 0, []
+    deadline = time.monotonic() + 30  # the test queue's visibility timeout is 1 s
+    while not dead and time.monotonic() < deadline:
+        for response in users.drain(max_rounds=1):
+            deliveries += len(response["batchItemFailures"])
+        time.sleep(0.3)
+        dead = users.receive(users.dlq_url)
     assert [m["Body"] for m in dead] == ['{"v": 1, "heartbeats": "nope"}']
+    assert deliveries == 3  # the queue's maxReceiveCount: then SQS's redrive moves it to the DLQ
+    assert users.depth() == 0
     assert _today(ALICE)["data"]["projects"][0]["name"] == "alpha"  # its neighbour was written
 
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from moto import mock_aws
 
 from codetime import cache
-from codetime.clients import aws_client, reset_clients
+from codetime.clients import reset_clients
+from conftest import AwsApis
 
 pytestmark = pytest.mark.infra
 
@@ -17,20 +17,17 @@ TOKEN = "s3cr3t/with@odd:chars"
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "REDIS_URL", "REDIS_AUTH_SECRET_ARN"):
+def aws(aws_apis, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsApis]:  # type: ignore[no-untyped-def]
+    """moto or LocalStack (`--aws`), without any cache settings."""
+    for key in ("REDIS_URL", "REDIS_AUTH_SECRET_ARN"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        reset_clients()
-        yield
+    reset_clients()
+    yield aws_apis
     reset_clients()
 
 
-def test_auth_token_from_secrets_manager_and_tls(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    arn = aws_client("secretsmanager").create_secret(Name="codetime/cache-auth", SecretString=TOKEN)["ARN"]
+def test_auth_token_from_secrets_manager_and_tls(aws: AwsApis, monkeypatch: pytest.MonkeyPatch) -> None:
+    arn = aws.create_secret("codetime/cache-auth", TOKEN)
     monkeypatch.setenv("REDIS_URL", "redis://primary.codetime.cache.amazonaws.com:6380/0")
     monkeypatch.setenv("REDIS_AUTH_SECRET_ARN", arn)
     reset_clients()
@@ -43,7 +40,7 @@ def test_auth_token_from_secrets_manager_and_tls(aws: None, monkeypatch: pytest.
     assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("primary.codetime.cache.amazonaws.com", 6380, 0)
 
 
-def test_without_the_secret_the_url_is_used_as_given(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_secret_the_url_is_used_as_given(aws: AwsApis, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6390/2")
     reset_clients()
     pool = cache.get_cache()._redis.connection_pool  # type: ignore[attr-defined]
