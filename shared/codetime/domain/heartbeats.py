@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import uuid
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from codetime.domain.user_agents import parse_user_agent
@@ -52,6 +52,9 @@ class Heartbeat:
     plugin: str | None = None
     user_agent: str | None = None
     content_hash: str = ""
+    # Epoch seconds the heartbeat was queued (from the message envelope; never hashed or sent per heartbeat):
+    # the writer drops heartbeats queued before the user's last "clear my data". None: not checked (imports).
+    queued_at: float | None = field(default=None, compare=False)
 
     @property
     def id(self) -> str:
@@ -59,7 +62,7 @@ class Heartbeat:
         return str(uuid.UUID(hex=self.content_hash[:32], version=4))
 
     def to_message(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in asdict(self).items() if v is not None and k != "queued_at"}
 
     @classmethod
     def from_message(cls, data: dict[str, Any]) -> Heartbeat:
@@ -120,7 +123,7 @@ def _clean_int(errors: dict[str, list[str]], name: str, value: Any) -> int | Non
     return number
 
 
-def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_seconds: float) -> float | None:
+def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_seconds: float | None) -> float | None:
     if value is None or value == "":
         errors["time"] = [REQUIRED]
         return None
@@ -131,7 +134,7 @@ def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_se
     if not math.isfinite(when) or when <= 0:
         errors["time"] = ["A valid number of seconds since the epoch is required."]
         return None
-    if when < now - max_age_seconds:
+    if max_age_seconds is not None and when < now - max_age_seconds:
         errors["time"] = [f"Heartbeats older than {int(max_age_seconds // 86400)} days are not accepted."]
         return None
     if when > now + MAX_FUTURE_SECONDS:
@@ -168,8 +171,9 @@ def _clean_bool(errors: dict[str, list[str]], name: str, value: Any) -> bool:
     return False
 
 
-def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_age_seconds: float) -> Heartbeat:
-    """Validate one heartbeat as a client sent it; raises HeartbeatErrors with every problem found."""
+def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_age_seconds: float | None) -> Heartbeat:
+    """Validate one heartbeat as a client sent it; raises HeartbeatErrors with every problem found.
+    `max_age_seconds=None` accepts any past time (imports of old history)."""
     if not isinstance(raw, dict):
         raise HeartbeatErrors({"heartbeat": ["Must be a JSON object."]})
     errors: dict[str, list[str]] = {}

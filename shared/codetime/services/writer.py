@@ -20,7 +20,7 @@ from codetime.db import get_pool
 from codetime.domain.heartbeats import Heartbeat
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.logs import logger, metrics
-from codetime.queue_messages import decode_message
+from codetime.queue_messages import decode_message, purge_target
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.services.cache_keys import invalidate_user_summaries
@@ -127,6 +127,12 @@ class HeartbeatBatchProcessor(BatchProcessor):
 
 
 def _decode_record(record: SQSRecord) -> list[Heartbeat]:
+    purge_user = purge_target(record.body)
+    if purge_user is not None:
+        from codetime.services.accounts import run_purge_message
+
+        run_purge_message(purge_user)  # raises on failure: the message is redelivered
+        return []
     return decode_message(record.body)
 
 
