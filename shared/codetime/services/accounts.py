@@ -135,12 +135,3 @@ def run_purge_message(user_id: uuid.UUID) -> None:
     budget = get_settings().purge_budget_seconds
     if not purge_step(user_id, time.monotonic() + budget):
         get_queue().send([encode_purge(user_id)])
-
-
-def finish_all_purges() -> int:
-    """Finish every pending purge in-process (operators; `codetime users purge`). Returns how many ran."""
-    with get_pool().connection() as conn:
-        pending = AccountRepository(conn).pending()
-    for purge in pending:
-        purge_step(purge.user_id, None)
-    return len(pending)
