@@ -1,4 +1,4 @@
-"""`make bench`: writer throughput against raw COPY, and read latency for a 500,000-heartbeat user.
+"""`make bench`: writer throughput against raw COPY, read latency for a 500,000-heartbeat user, export/import/delete.
 
 Starts its own PostgreSQL 15 + TimescaleDB and Redis (tests/servers.py), so figures come from one run on one
 machine; the ratio against COPY is the number to compare across machines. Prints a table; asserts nothing.
@@ -11,6 +11,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -166,6 +167,36 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
     return results
 
 
+def bench_accounts(user, tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    """(c) export the user to a file, import it into a fresh user (CLI path), delete that user."""
+    from codetime.services.accounts import delete_account
+    from codetime.services.exports import export_chunks
+    from codetime.services.imports import import_heartbeats
+    from codetime.services.keys import create_user
+
+    path = tmp / "export.json"
+    started = time.perf_counter()
+    with path.open("wb") as handle:
+        for chunk in export_chunks(user):
+            handle.write(chunk)
+    exported = time.perf_counter() - started
+    size = path.stat().st_size
+    fresh, _ = create_user(email="copy@example.com", username="copy", timezone=TZ)
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        result = import_heartbeats(fresh, handle)
+    imported = time.perf_counter() - started
+    started = time.perf_counter()
+    status = delete_account(fresh.id, budget_seconds=None)
+    deleted = time.perf_counter() - started
+    n = result.imported
+    print(f"\n(c) account data, {n:,} heartbeats ({size / 1e6:,.1f} MB of JSON)")
+    print(f"    export (server-side cursor -> file): {n / exported:10,.0f} heartbeats/s  ({exported:6.2f} s)")
+    print(f"    import (stream -> writer path):      {n / imported:10,.0f} heartbeats/s  ({imported:6.2f} s)")
+    print(f"    delete account (windowed purge):     {n / deleted:10,.0f} heartbeats/s  ({deleted:6.2f} s,"
+          f" complete={status.complete})")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--heartbeats", type=int, default=500_000)
@@ -207,6 +238,8 @@ def main() -> int:
         for name, (uncached, cached) in bench_reads(issued.plaintext, args.rounds).items():
             print(f"    {name:32s} uncached {percentiles(uncached)}")
             print(f"    {'':32s} cached   {percentiles(cached)}")
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_accounts(user, Path(tmp))
         reset_clients()
     return 0
 

@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 
 from codetime.cache import get_cache
-from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.domain.errors import InvalidInput
 from codetime.logs import logger
@@ -130,8 +129,8 @@ def _finish(conn, purge: Purge) -> None:  # type: ignore[no-untyped-def]
     repo.finish(purge.user_id)
 
 
-def run_purge_message(user_id: uuid.UUID) -> None:
-    """The writer's handling of a purge message: one budgeted step, then the next message if not done."""
-    budget = get_settings().purge_budget_seconds
-    if not purge_step(user_id, time.monotonic() + budget):
+def run_purge_message(user_id: uuid.UUID, deadline: float) -> None:
+    """The writer's handling of a purge message: a step until `deadline` (at least one window), then the next
+    message if not done."""
+    if not purge_step(user_id, deadline):
         get_queue().send([encode_purge(user_id)])
