@@ -83,7 +83,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
     import psycopg
 
     from codetime.queue_messages import encode_messages
-    from codetime.repositories.heartbeats import _COLUMN_LIST, _STAGING_DDL, copy_text
+    from codetime.repositories.heartbeats import _STAGING_DDL, STAGING_COLUMNS, copy_text
     from codetime.services.writer import process_sqs_batch
     from harness import sqs_event
 
@@ -101,7 +101,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
     writer = time.perf_counter() - started
 
     # Reference: the same rows, formatted the same way, COPYed into a bare table with one unique index.
-    columns = f"{_COLUMN_LIST}, ord"
+    columns = STAGING_COLUMNS
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS copy_reference")
         conn.execute(_STAGING_DDL.replace("TEMP TABLE IF NOT EXISTS heartbeat_staging", "TABLE copy_reference")

@@ -29,6 +29,7 @@ _STAGING_DDL = (
     " queued_at float8, ord integer"
     ") ON COMMIT DELETE ROWS"
 )
+STAGING_COLUMNS = f"{_COLUMN_LIST}, queued_at, ord"  # the order copy_text writes
 _SELECT_STAGED = ", ".join("to_timestamp(s.time)" if c == "time" else f"s.{c}" for c in _COLUMNS)
 
 _INSERT_FROM_STAGING = f"""
@@ -124,7 +125,7 @@ class HeartbeatRepository:
         self.conn.execute(_STAGING_DDL)
         self.conn.execute(_LOCK_USERS, (sorted({hb.user_id for hb in heartbeats}),))
         with self.conn.cursor() as cur:
-            with cur.copy(f"COPY heartbeat_staging ({_COLUMN_LIST}, queued_at, ord) FROM STDIN") as copy:
+            with cur.copy(f"COPY heartbeat_staging ({STAGING_COLUMNS}) FROM STDIN") as copy:
                 copy.write(copy_text(heartbeats))
             days = [InsertedDay(*row) for row in cur.execute(_INSERT_FROM_STAGING).fetchall()]
             if days:
