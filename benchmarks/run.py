@@ -1,4 +1,4 @@
-"""`make bench`: writer throughput against raw COPY, and read latency for a 500,000-heartbeat user.
+"""`make bench`: writer throughput against raw COPY, read latency for a 500,000-heartbeat user, export/import/delete.
 
 Starts its own PostgreSQL 15 + TimescaleDB and Redis (tests/servers.py), so figures come from one run on one
 machine; the ratio against COPY is the number to compare across machines. Prints a table; asserts nothing.
@@ -11,6 +11,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -82,7 +83,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
     import psycopg
 
     from codetime.queue_messages import encode_messages
-    from codetime.repositories.heartbeats import _COLUMN_LIST, _STAGING_DDL, copy_text
+    from codetime.repositories.heartbeats import _STAGING_DDL, STAGING_COLUMNS, copy_text
     from codetime.services.writer import process_sqs_batch
     from harness import sqs_event
 
@@ -100,7 +101,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
     writer = time.perf_counter() - started
 
     # Reference: the same rows, formatted the same way, COPYed into a bare table with one unique index.
-    columns = f"{_COLUMN_LIST}, ord"
+    columns = STAGING_COLUMNS
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS copy_reference")
         conn.execute(_STAGING_DDL.replace("TEMP TABLE IF NOT EXISTS heartbeat_staging", "TABLE copy_reference")
@@ -166,6 +167,36 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
     return results
 
 
+def bench_accounts(user, tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    """(c) export the user to a file, import it into a fresh user (CLI path), delete that user."""
+    from codetime.services.accounts import delete_account
+    from codetime.services.exports import export_chunks
+    from codetime.services.imports import import_heartbeats
+    from codetime.services.keys import create_user
+
+    path = tmp / "export.json"
+    started = time.perf_counter()
+    with path.open("wb") as handle:
+        for chunk in export_chunks(user):
+            handle.write(chunk)
+    exported = time.perf_counter() - started
+    size = path.stat().st_size
+    fresh, _ = create_user(email="copy@example.com", username="copy", timezone=TZ)
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        result = import_heartbeats(fresh, handle)
+    imported = time.perf_counter() - started
+    started = time.perf_counter()
+    status = delete_account(fresh.id, budget_seconds=None)
+    deleted = time.perf_counter() - started
+    n = result.imported
+    print(f"\n(c) account data, {n:,} heartbeats ({size / 1e6:,.1f} MB of JSON)")
+    print(f"    export (server-side cursor -> file): {n / exported:10,.0f} heartbeats/s  ({exported:6.2f} s)")
+    print(f"    import (stream -> writer path):      {n / imported:10,.0f} heartbeats/s  ({imported:6.2f} s)")
+    print(f"    delete account (windowed purge):     {n / deleted:10,.0f} heartbeats/s  ({deleted:6.2f} s,"
+          f" complete={status.complete})")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--heartbeats", type=int, default=500_000)
@@ -207,6 +238,8 @@ def main() -> int:
         for name, (uncached, cached) in bench_reads(issued.plaintext, args.rounds).items():
             print(f"    {name:32s} uncached {percentiles(uncached)}")
             print(f"    {'':32s} cached   {percentiles(cached)}")
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_accounts(user, Path(tmp))
         reset_clients()
     return 0
 

@@ -19,12 +19,12 @@ def route_groups() -> tuple[RouteGroup, ...]:
     # Imported here: the package pulls in FastAPI and its services, needed only when the API is built.
     from fastapi.routing import APIRoute
 
-    from codetime.api.routes import ingestion, keys, summaries
+    from codetime.api.routes import accounts, ingestion, keys, summaries
 
-    def pairs(router: object) -> tuple[tuple[str, str], ...]:
+    def pairs(*routers: object) -> tuple[tuple[str, str], ...]:
         found = {
             (method, route.path)
-            for route in getattr(router, "routes", [])
+            for route in (r for one in routers for r in getattr(one, "routes", []))
             if isinstance(route, APIRoute)
             for method in route.methods
         }
@@ -33,5 +33,5 @@ def route_groups() -> tuple[RouteGroup, ...]:
     return (
         RouteGroup("ingestion", pairs(ingestion.router), needs_person=False),
         RouteGroup("summary", pairs(summaries.router), needs_person=False),
-        RouteGroup("keys", pairs(keys.router), needs_person=True),
+        RouteGroup("keys", pairs(keys.router, accounts.router), needs_person=True),
     )

@@ -77,15 +77,20 @@ class CodeTimeStack(Stack):
             "Summary", module="summary", description="CodeTime: statusbar, summaries, durations, dashboard",
             timeout=Duration.seconds(20), environment=api_env, secrets=api_secrets,
         )  # fmt: skip
+        # Imports and deletions work within API Gateway's 30 s; a deletion's remainder goes to the queue.
         keys = functions.add(
-            "Keys", module="keys", description="CodeTime: API key management",
-            timeout=Duration.seconds(15), environment=api_env, secrets=api_secrets,
+            "Keys", module="keys", description="CodeTime: API keys, account import/export/delete",
+            timeout=Duration.seconds(29), environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url},
+            secrets=api_secrets,
         )  # fmt: skip
+        pipeline.queue.grant_send_messages(keys)
         writer = functions.add(
             "Writer", module="writer", description="CodeTime: batch-write queued heartbeats, recompute days",
-            timeout=writer_timeout, memory_mb=1024, environment={**data, "CODETIME_DB_POOL_SIZE": "1"},
+            timeout=writer_timeout, memory_mb=1024,
+            environment={**data, "CODETIME_DB_POOL_SIZE": "1", "SQS_QUEUE_URL": pipeline.queue.queue_url},
             secrets=data_secrets,
         )  # fmt: skip
+        pipeline.queue.grant_send_messages(writer)  # a deletion's purge queues its own next step
         pipeline.connect_writer(
             writer, batch_size=settings.writer_batch_size, max_concurrency=settings.writer_max_concurrency
         )

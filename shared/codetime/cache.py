@@ -24,6 +24,7 @@ class Cache(Protocol):
     def get_many(self, keys: list[str]) -> list[bytes | None]: ...
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
     def delete(self, *keys: str) -> None: ...
+    def delete_prefix(self, prefix: str) -> None: ...
 
 
 class MemoryCache:
@@ -54,6 +55,11 @@ class MemoryCache:
         with self._lock:
             for key in keys:
                 self._data.pop(key, None)
+
+    def delete_prefix(self, prefix: str) -> None:
+        with self._lock:
+            for key in [k for k in self._data if k.startswith(prefix)]:
+                del self._data[key]
 
 
 class RedisCache:
@@ -90,6 +96,21 @@ class RedisCache:
     def delete(self, *keys: str) -> None:
         if keys:
             self._call("delete", lambda: self._redis.delete(*keys))
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete every key starting with `prefix` (SCAN, not KEYS: it never blocks the server)."""
+
+        def scan_and_delete() -> None:
+            batch: list[bytes] = []
+            for key in self._redis.scan_iter(match=prefix.replace("*", "\\*") + "*", count=500):
+                batch.append(key)
+                if len(batch) >= 500:
+                    self._redis.delete(*batch)
+                    batch = []
+            if batch:
+                self._redis.delete(*batch)
+
+        self._call("delete_prefix", scan_and_delete)
 
 
 _cache: Cache | None = None

@@ -89,6 +89,173 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _find_user(args: argparse.Namespace) -> Any:
+    """The user named by --email/--username (None after printing why not)."""
+    from codetime.db import get_pool
+    from codetime.repositories.users import UserRepository
+
+    wanted = args.email or args.username
+    if not wanted:
+        print("error: name the user with --email or --username", file=sys.stderr)
+        return None
+    with get_pool().connection() as conn:
+        user = UserRepository(conn).find(wanted)
+    if user is None or (args.email and user.email != args.email):
+        print(f"error: no user {wanted!r}", file=sys.stderr)
+        return None
+    return user
+
+
+class _ByteCounter:
+    """A binary file that counts the bytes read from it (the import's progress)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle, self.count = handle, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        self.count += len(data)
+        return data
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def _progress_line(done: int, total: int, elapsed: float, counts: str) -> str:
+    fraction = min(1.0, done / total) if total else 1.0
+    rate = done / elapsed if elapsed > 0 else 0.0
+    eta = (total - done) / rate if rate > 0 else 0.0
+    bar = "#" * int(fraction * 30)
+    return (f"\r[{bar:<30}] {fraction:6.1%} {_human_bytes(done)}/{_human_bytes(total)} "
+            f"{_human_bytes(rate)}/s ETA {int(eta // 60)}m{int(eta % 60):02d}s  {counts}")  # fmt: skip
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from codetime.services.imports import ImportResult, InvalidImport, import_heartbeats
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {path} is not a file", file=sys.stderr)
+        return 2
+    embedded = _prepare_environment()
+    try:
+        user = _find_user(args)
+        if user is None:
+            return 2
+        total = path.stat().st_size
+        started = time.monotonic()
+        show = sys.stderr.isatty() and not args.quiet
+        with path.open("rb") as handle:
+            counter = _ByteCounter(handle)
+
+            def progress(result: ImportResult) -> None:
+                if show:
+                    counts = f"imported {result.imported} duplicate {result.duplicates} invalid {result.invalid}"
+                    sys.stderr.write(_progress_line(counter.count, total, time.monotonic() - started, counts))
+                    sys.stderr.flush()
+
+            try:
+                result = import_heartbeats(user, counter, progress=progress)  # type: ignore[arg-type]
+            except InvalidImport as exc:
+                print(f"\nerror: {exc}", file=sys.stderr)
+                return 2
+            except KeyboardInterrupt:
+                print("\ninterrupted: what was imported stays; run the same command again to finish "
+                      "(nothing is imported twice)", file=sys.stderr)  # fmt: skip
+                return 130
+        if show:
+            sys.stderr.write("\n")
+        for example in result.errors:
+            print(f"invalid heartbeat #{example['index']}: {json.dumps(example['errors'])}", file=sys.stderr)
+        print(f"imported {result.imported}, duplicate {result.duplicates}, invalid {result.invalid} "
+              f"({time.monotonic() - started:.1f} s)")  # fmt: skip
+        return 0
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from codetime.services.exports import export_chunks
+
+    embedded = _prepare_environment()
+    try:
+        user = _find_user(args)
+        if user is None:
+            return 2
+        if args.output in (None, "-"):
+            for chunk in export_chunks(user):
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            return 0
+        target = Path(args.output)
+        partial = target.with_name(target.name + ".partial")  # a cut-off export never looks complete
+        with partial.open("wb") as handle:
+            for chunk in export_chunks(user):
+                handle.write(chunk)
+        partial.replace(target)
+        print(f"exported {user.username}'s heartbeats to {target} ({_human_bytes(target.stat().st_size)})")
+        return 0
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+def _confirmed(args: argparse.Namespace, what: str, username: str) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print("error: not a terminal; pass --yes to confirm", file=sys.stderr)
+        return False
+    answer = input(f"{what} Type the username ({username}) to confirm: ")
+    return answer.strip() == username
+
+
+def cmd_users_delete(args: argparse.Namespace) -> int:
+    from codetime.services.accounts import delete_account
+
+    embedded = _prepare_environment()
+    try:
+        user = _find_user(args)
+        if user is None:
+            return 2
+        if not _confirmed(args, f"Delete user {user.username} with all keys and data? This cannot be undone.",
+                          user.username):  # fmt: skip
+            print("not deleted", file=sys.stderr)
+            return 1
+        delete_account(user.id, budget_seconds=None)
+        print(f"user {user.username} and all their data deleted")
+        return 0
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+def cmd_users_clear(args: argparse.Namespace) -> int:
+    from codetime.services.accounts import clear_data
+
+    embedded = _prepare_environment()
+    try:
+        user = _find_user(args)
+        if user is None:
+            return 2
+        if not _confirmed(args, f"Delete every heartbeat and summary of {user.username} (the account and keys "
+                          "stay)? This cannot be undone.", user.username):  # fmt: skip
+            print("not cleared", file=sys.stderr)
+            return 1
+        clear_data(user.id, budget_seconds=None)
+        print(f"all heartbeats and summaries of {user.username} deleted; the account and its keys remain")
+        return 0
+    finally:
+        if embedded:
+            embedded.stop()
+
+
 def _dev_api_key(data_dir: Path) -> str:
     """The dev user's key: CODETIME_DEV_API_KEY, else the one kept in the data dir, else a new one."""
     from codetime.domain.keys import generate_key
@@ -173,6 +340,11 @@ def cmd_invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_user_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email", help="the user's e-mail")
+    parser.add_argument("--username", help="the user's username")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codetime", description="CodeTime: WakaTime-compatible coding analytics")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -191,6 +363,25 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--timezone")
     create.add_argument("--api-key", help="import an existing WakaTime key (waka_<uuid4> or <uuid4>)")
     create.set_defaults(func=cmd_users_create)
+    for name, func, text in (
+        ("delete", cmd_users_delete, "delete a user with all keys and data"),
+        ("clear", cmd_users_clear, "delete a user's heartbeats and summaries, keep the account"),
+    ):
+        command = users.add_parser(name, help=text)
+        _add_user_options(command)
+        command.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        command.set_defaults(func=func)
+
+    imp = sub.add_parser("import", help="import a WakaTime data dump or a JSON array of heartbeats")
+    imp.add_argument("file")
+    _add_user_options(imp)
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="export a user's heartbeats (WakaTime data-dump format)")
+    _add_user_options(exp)
+    exp.add_argument("--output", "-o", help="file to write (default: standard output)")
+    exp.set_defaults(func=cmd_export)
 
     invoke = sub.add_parser("invoke", help="run one Lambda handler on a sample event")
     invoke.add_argument("function", choices=["ingestion", "summary", "keys", "writer"])

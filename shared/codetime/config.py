@@ -28,6 +28,9 @@ class Settings:
     cache_ttl_seconds: int
     db_pool_size: int
     data_dir: str
+    # Accounts: import request body limit, and seconds a deletion works per request or queue message.
+    max_import_bytes: int = 5 * 1024 * 1024
+    purge_budget_seconds: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,6 +50,8 @@ class Settings:
             # Lambda serves one request at a time; the local server runs handlers in a thread pool.
             db_pool_size=_int("CODETIME_DB_POOL_SIZE", 4),
             data_dir=env("CODETIME_DATA_DIR") or ".codetime",
+            max_import_bytes=_int("CODETIME_MAX_IMPORT_BYTES", 5 * 1024 * 1024),
+            purge_budget_seconds=_int("CODETIME_PURGE_BUDGET_SECONDS", 10),
         )
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import time
+import uuid
 from collections.abc import Iterator, Sequence
 
 from codetime.domain.heartbeats import Heartbeat
@@ -18,27 +21,29 @@ class PoisonMessage(ValueError):
     """A message that can never be written; it fails alone and ends in the DLQ."""
 
 
-def encode_messages(heartbeats: Sequence[Heartbeat]) -> list[str]:
-    """Pack heartbeats into as few message bodies as fit the size limit."""
+def encode_messages(heartbeats: Sequence[Heartbeat], queued_at: float | None = None) -> list[str]:
+    """Pack heartbeats into as few message bodies as fit the size limit. Each body carries the time it was
+    queued ("t", epoch seconds, now by default): the writer drops heartbeats queued before a "clear my data"."""
     bodies: list[str] = []
     chunk: list[str] = []
     size = 0
-    overhead = len(f'{{"v":{MESSAGE_VERSION},"heartbeats":[]}}')
+    stamp = repr(float(time.time() if queued_at is None else queued_at))
+    overhead = len(f'{{"v":{MESSAGE_VERSION},"t":{stamp},"heartbeats":[]}}')
     for hb in heartbeats:
         item = json.dumps(hb.to_message(), separators=(",", ":"), ensure_ascii=False)
         item_size = len(item.encode()) + 1
         if chunk and overhead + size + item_size > MAX_MESSAGE_BYTES:
-            bodies.append(_body(chunk))
+            bodies.append(_body(chunk, stamp))
             chunk, size = [], 0
         chunk.append(item)
         size += item_size
     if chunk:
-        bodies.append(_body(chunk))
+        bodies.append(_body(chunk, stamp))
     return bodies
 
 
-def _body(items: list[str]) -> str:
-    return f'{{"v":{MESSAGE_VERSION},"heartbeats":[{",".join(items)}]}}'
+def _body(items: list[str], stamp: str) -> str:
+    return f'{{"v":{MESSAGE_VERSION},"t":{stamp},"heartbeats":[{",".join(items)}]}}'
 
 
 def decode_message(body: str) -> list[Heartbeat]:
@@ -50,11 +55,33 @@ def decode_message(body: str) -> list[Heartbeat]:
         items = data["heartbeats"]
         if not isinstance(items, list):
             raise PoisonMessage("heartbeats must be a list")
-        return [Heartbeat.from_message(item) for item in items]
+        # Messages queued before "t" existed carry none: they are written without the clear check.
+        queued_at = data.get("t")
+        if queued_at is not None and not (isinstance(queued_at, int | float) and math.isfinite(queued_at)):
+            raise PoisonMessage("t must be a number")
+        heartbeats = [Heartbeat.from_message(item) for item in items]
+        for hb in heartbeats:
+            hb.queued_at = queued_at
+        return heartbeats
     except PoisonMessage:
         raise
     except (ValueError, TypeError, KeyError) as exc:
         raise PoisonMessage(f"malformed heartbeat message: {type(exc).__name__}: {exc}") from exc
+
+
+def encode_purge(user_id: uuid.UUID) -> str:
+    """A message asking the writer to continue deleting a user's data (see services/accounts.py)."""
+    return json.dumps({"v": MESSAGE_VERSION, "purge": str(user_id)})
+
+
+def purge_target(body: str) -> uuid.UUID | None:
+    """The user of a purge message, None for heartbeat messages (recognized without parsing them)."""
+    if not body.startswith(f'{{"v": {MESSAGE_VERSION}, "purge": '):
+        return None
+    try:
+        return uuid.UUID(json.loads(body)["purge"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PoisonMessage("malformed purge message") from exc
 
 
 def batch_entries(bodies: Sequence[str]) -> Iterator[list[str]]:

@@ -7,19 +7,20 @@ import json
 import pytest
 from fastapi.routing import APIRoute
 
-from codetime.api.routes import ingestion, keys, summaries
+from codetime.api.routes import accounts, ingestion, keys, summaries
 from infra.conftest import TUNED, Synthesized
 
 pytestmark = pytest.mark.infra
 
-ROUTERS = {"Ingestion": ingestion.router, "Summary": summaries.router, "Keys": keys.router}
+ROUTERS = {"Ingestion": (ingestion.router,), "Summary": (summaries.router,), "Keys": (keys.router, accounts.router)}
 
 
 def _package_routes() -> dict[str, str]:
     """'METHOD /path' -> the function that must serve it, straight from the FastAPI routers."""
     return {
         f"{method} {route.path}": function
-        for function, router in ROUTERS.items()
+        for function, routers in ROUTERS.items()
+        for router in routers
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
@@ -62,8 +63,10 @@ def test_wakatime_and_wakapi_aliases_are_served(rds: Synthesized) -> None:
 def test_jwt_authorizer_on_key_management_only(any_variant: Synthesized) -> None:
     authorizer_id, authorizer = next(iter(any_variant.resources("AWS::ApiGatewayV2::Authorizer").items()))
     assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    people = {key for key, function in _package_routes().items() if function == "Keys"}  # keys, account data
+    assert "DELETE /api/v1/users/{user}" in people and "GET /api/v1/users/{user}/export" in people
     for key, route in _routes(any_variant).items():
-        if key.split(" ")[1].startswith("/api/v1/auth/"):
+        if key in people:
             assert route["AuthorizationType"] == "JWT" and route["AuthorizerId"] == {"Ref": authorizer_id}, key
         else:
             # Plugin routes: the API key is checked by the function, as every WakaTime client expects.

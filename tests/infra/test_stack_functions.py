@@ -115,13 +115,16 @@ def test_queue_and_secret_grants_name_their_resources(rds: Synthesized) -> None:
             assert all("Ref" in r for r in _as_list(statement["Resource"])), statement
 
 
-def test_only_ingestion_sends_and_only_the_writer_receives(rds: Synthesized) -> None:
+def test_only_ingestion_keys_and_writer_send_and_only_the_writer_receives(rds: Synthesized) -> None:
+    """Ingestion queues heartbeats; an account deletion (keys) and its purge steps (writer) queue purge messages."""
     by_policy: dict[str, set[str]] = {}
     for logical_id, statement in _statements(rds):
         by_policy.setdefault(logical_id, set()).update(_as_list(statement["Action"]))
     senders = {p for p, actions in by_policy.items() if "sqs:SendMessage" in actions}
     receivers = {p for p, actions in by_policy.items() if "sqs:ReceiveMessage" in actions}
-    assert [p.startswith("FunctionsIngestion") for p in senders] == [True]
+    assert sorted(p[: p.index("ServiceRole")] for p in senders) == [
+        "FunctionsIngestion", "FunctionsKeys", "FunctionsWriter",
+    ]  # fmt: skip
     assert [p.startswith("FunctionsWriter") for p in receivers] == [True]
 
 

@@ -97,3 +97,27 @@ def test_message_with_unknown_field_is_poison() -> None:
     message["heartbeats"][0]["surprise"] = True
     with pytest.raises(PoisonMessage):
         decode_message(json.dumps(message))
+
+
+def test_messages_carry_when_they_were_queued() -> None:
+    bodies = encode_messages(_heartbeats(3), queued_at=1_800_000_123.5)
+    assert json.loads(bodies[0])["t"] == 1_800_000_123.5
+    assert {hb.queued_at for hb in decode_message(bodies[0])} == {1_800_000_123.5}
+    assert "queued_at" not in json.loads(bodies[0])["heartbeats"][0]  # once per message, never per heartbeat
+    legacy = json.loads(bodies[0])
+    del legacy["t"]  # queued before the field existed: written without the clear check
+    assert {hb.queued_at for hb in decode_message(json.dumps(legacy))} == {None}
+    with pytest.raises(PoisonMessage):
+        decode_message(json.dumps({**legacy, "t": "yesterday"}))
+
+
+def test_purge_messages_are_told_apart_from_heartbeat_messages() -> None:
+    import uuid
+
+    from codetime.queue_messages import encode_purge, purge_target
+
+    user_id = uuid.uuid4()
+    assert purge_target(encode_purge(user_id)) == user_id
+    assert purge_target(encode_messages(_heartbeats(1))[0]) is None
+    with pytest.raises(PoisonMessage):
+        purge_target('{"v": 1, "purge": "not-a-uuid"}')

@@ -7,8 +7,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from codetime.api.deps import Forbidden
+from codetime.api.routes.accounts import ImportTooLarge
 from codetime.domain.errors import InvalidInput
 from codetime.queue import QueueUnavailable
+from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
 from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
@@ -25,6 +27,8 @@ _STATUS: dict[type[Exception], int] = {
     KeyNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
+    ImportTooLarge: 413,
+    AccountGone: 404,
 }
 
 
@@ -64,6 +68,6 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
 
 def create_local_app() -> FastAPI:
     """Every router in one app: what `codetime dev` serves."""
-    from codetime.api.routes import ingestion, keys, summaries
+    from codetime.api.routes import accounts, ingestion, keys, summaries
 
-    return create_app(ingestion.router, summaries.router, keys.router)
+    return create_app(ingestion.router, summaries.router, keys.router, accounts.router)

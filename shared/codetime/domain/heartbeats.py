@@ -6,7 +6,7 @@ import hashlib
 import json
 import math
 import uuid
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from codetime.domain.user_agents import parse_user_agent
@@ -52,6 +52,9 @@ class Heartbeat:
     plugin: str | None = None
     user_agent: str | None = None
     content_hash: str = ""
+    # Epoch seconds the heartbeat was queued (from the message envelope; never hashed or sent per heartbeat):
+    # the writer drops heartbeats queued before the user's last "clear my data". None: not checked (imports).
+    queued_at: float | None = field(default=None, compare=False)
 
     @property
     def id(self) -> str:
@@ -80,7 +83,8 @@ class Heartbeat:
         return hb
 
 
-_FIELD_NAMES = frozenset(f.name for f in fields(Heartbeat))
+# What a queue message carries per heartbeat (queued_at belongs to the message envelope).
+_FIELD_NAMES = frozenset(f.name for f in fields(Heartbeat)) - {"queued_at"}
 _MESSAGE_TYPES: tuple[tuple[str, type | tuple[type, ...]], ...] = (
     *((name, str) for name in ("user_id", "entity", "type", "category", "content_hash", *_TEXT_FIELDS)),
     *((name, str) for name in ("editor", "operating_system", "plugin", "user_agent")),
@@ -136,7 +140,7 @@ def _clean_int(errors: dict[str, list[str]], name: str, value: Any) -> int | Non
     return number
 
 
-def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_seconds: float) -> float | None:
+def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_seconds: float | None) -> float | None:
     if value is None or value == "":
         errors["time"] = [REQUIRED]
         return None
@@ -147,7 +151,7 @@ def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_se
     if not math.isfinite(when) or when <= 0:
         errors["time"] = ["A valid number of seconds since the epoch is required."]
         return None
-    if when < now - max_age_seconds:
+    if max_age_seconds is not None and when < now - max_age_seconds:
         errors["time"] = [f"Heartbeats older than {int(max_age_seconds // 86400)} days are not accepted."]
         return None
     if when > now + MAX_FUTURE_SECONDS:
@@ -184,8 +188,9 @@ def _clean_bool(errors: dict[str, list[str]], name: str, value: Any) -> bool:
     return False
 
 
-def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_age_seconds: float) -> Heartbeat:
-    """Validate one heartbeat as a client sent it; raises HeartbeatErrors with every problem found."""
+def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_age_seconds: float | None) -> Heartbeat:
+    """Validate one heartbeat as a client sent it; raises HeartbeatErrors with every problem found.
+    `max_age_seconds=None` accepts any past time (imports of old history)."""
     if not isinstance(raw, dict):
         raise HeartbeatErrors({"heartbeat": ["Must be a JSON object."]})
     errors: dict[str, list[str]] = {}

@@ -26,9 +26,10 @@ _STAGING_DDL = (
     " project text, branch text, language text, dependencies text[], lines integer, lineno integer,"
     " cursorpos integer, line_additions integer, line_deletions integer, project_root_count integer,"
     " is_write boolean, editor text, operating_system text, machine text, plugin text, user_agent text,"
-    " ord integer"
+    " queued_at float8, ord integer"
     ") ON COMMIT DELETE ROWS"
 )
+STAGING_COLUMNS = f"{_COLUMN_LIST}, queued_at, ord"  # the order copy_text writes
 _SELECT_STAGED = ", ".join("to_timestamp(s.time)" if c == "time" else f"s.{c}" for c in _COLUMNS)
 
 _INSERT_FROM_STAGING = f"""
@@ -36,7 +37,9 @@ WITH inserted AS (
     INSERT INTO heartbeats ({_COLUMN_LIST})
     SELECT {_SELECT_STAGED}
     FROM heartbeat_staging s
-    JOIN users u ON u.id = s.user_id  -- heartbeats of deleted users are dropped, not resurrected
+    -- Heartbeats of deleted users are dropped, not resurrected; so are those queued before a "clear my data".
+    JOIN users u ON u.id = s.user_id
+        AND (s.queued_at IS NULL OR u.data_cleared_at IS NULL OR to_timestamp(s.queued_at) > u.data_cleared_at)
     ORDER BY s.ord  -- seq follows the order clients sent heartbeats in
     ON CONFLICT ON CONSTRAINT heartbeats_dedup DO NOTHING
     RETURNING user_id, time
@@ -52,11 +55,18 @@ UPDATE users u
 SET last_heartbeat_at = to_timestamp(s.time), last_plugin = coalesce(s.plugin, u.last_plugin),
     last_project = coalesce(s.project, u.last_project)
 FROM (
-    SELECT DISTINCT ON (user_id) user_id, time, plugin, project
+    SELECT DISTINCT ON (user_id) user_id, time, plugin, project, queued_at
     FROM heartbeat_staging ORDER BY user_id, time DESC
 ) s
 WHERE u.id = s.user_id AND (u.last_heartbeat_at IS NULL OR u.last_heartbeat_at < to_timestamp(s.time))
+    AND (s.queued_at IS NULL OR u.data_cleared_at IS NULL OR to_timestamp(s.queued_at) > u.data_cleared_at)
 """
+
+# Row locks on the batch's users, in id order (deadlock-free), held to commit: a concurrent clear or account
+# deletion (which updates or deletes that row) then either runs wholly before this batch (and the INSERT's join
+# sees it) or wholly after (and its DELETE sees these rows). NO KEY UPDATE, not SHARE: _TOUCH_USERS updates the
+# same rows, and two writers holding SHARE locks would deadlock upgrading them.
+_LOCK_USERS = "SELECT id FROM users WHERE id = ANY(%s::uuid[]) ORDER BY id FOR NO KEY UPDATE"
 
 # COPY text format: backslash escapes, \N for NULL. Formatting rows here is several times faster than
 # adapting each value through psycopg, and this is the writer's hot loop.
@@ -91,7 +101,8 @@ def copy_text(heartbeats: Iterable[Heartbeat]) -> str:
             _text(hb.category), _text(hb.project), _text(hb.branch), _text(hb.language), _array(hb.dependencies),
             _int(hb.lines), _int(hb.lineno), _int(hb.cursorpos), _int(hb.line_additions), _int(hb.line_deletions),
             _int(hb.project_root_count), "t" if hb.is_write else "f", _text(hb.editor), _text(hb.operating_system),
-            _text(hb.machine), _text(hb.plugin), _text(hb.user_agent), str(ord_),
+            _text(hb.machine), _text(hb.plugin), _text(hb.user_agent),
+            "\\N" if hb.queued_at is None else repr(float(hb.queued_at)), str(ord_),
         )))  # fmt: skip
     lines.append("")
     return "\n".join(lines)
@@ -112,8 +123,9 @@ class HeartbeatRepository:
         """COPY + deduplicating INSERT inside the caller's transaction; returns the (user, local day)s that
         gained rows. Already-stored heartbeats are skipped silently."""
         self.conn.execute(_STAGING_DDL)
+        self.conn.execute(_LOCK_USERS, (sorted({hb.user_id for hb in heartbeats}),))
         with self.conn.cursor() as cur:
-            with cur.copy(f"COPY heartbeat_staging ({_COLUMN_LIST}, ord) FROM STDIN") as copy:
+            with cur.copy(f"COPY heartbeat_staging ({STAGING_COLUMNS}) FROM STDIN") as copy:
                 copy.write(copy_text(heartbeats))
             days = [InsertedDay(*row) for row in cur.execute(_INSERT_FROM_STAGING).fetchall()]
             if days:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,11 +17,12 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.domain.heartbeats import Heartbeat
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.logs import logger, metrics
-from codetime.queue_messages import decode_message
+from codetime.queue_messages import decode_message, purge_target
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.services.cache_keys import invalidate_user_summaries
@@ -126,8 +128,20 @@ class HeartbeatBatchProcessor(BatchProcessor):
         self.failure_handler(record=SQSRecord(record), exception=sys.exc_info())
 
 
-def _decode_record(record: SQSRecord) -> list[Heartbeat]:
-    return decode_message(record.body)
+def _record_handler(purge_deadline: float) -> Callable[[SQSRecord], list[Heartbeat]]:
+    """Decodes heartbeat messages; runs purge messages (account deletions) until the invocation's shared purge
+    deadline, so several of them in one batch cannot run the writer into its timeout."""
+
+    def decode(record: SQSRecord) -> list[Heartbeat]:
+        purge_user = purge_target(record.body)
+        if purge_user is not None:
+            from codetime.services.accounts import run_purge_message
+
+            run_purge_message(purge_user, purge_deadline)  # raises on failure: the message is redelivered
+            return []
+        return decode_message(record.body)
+
+    return decode
 
 
 def process_sqs_batch(event: dict[str, Any]) -> PartialItemFailureResponse:
@@ -136,7 +150,8 @@ def process_sqs_batch(event: dict[str, Any]) -> PartialItemFailureResponse:
 
     records = event.get("Records", [])
     processor = HeartbeatBatchProcessor()
-    with processor(records=records, handler=_decode_record):
+    purge_deadline = time.monotonic() + get_settings().purge_budget_seconds
+    with processor(records=records, handler=_record_handler(purge_deadline)):
         processor.process()
     failures = processor.response().get("batchItemFailures", [])
     metrics.add_metric(name="HeartbeatsWritten", unit=MetricUnit.Count, value=processor.result.inserted)

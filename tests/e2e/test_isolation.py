@@ -1,0 +1,201 @@
+"""Isolation and secrets over EVERY route of the local app (enumerated from app.routes, so routes added later are
+covered): another user's key is always denied on the victim's paths and objects, and no answer carries key
+hashes, other users' e-mails or ids, or their data."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from fastapi.routing import APIRoute
+
+from codetime.clients import key_pepper
+from codetime.db import get_pool
+from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
+from codetime.domain.keys import hash_key
+from codetime.repositories.accounts import user_id_tables
+from codetime.services.keys import create_key, create_user
+from codetime.services.writer import write_heartbeats
+
+pytestmark = pytest.mark.e2e
+VICTIM_KEY = "waka_dddddddd-1111-4222-8333-444444444444"
+ATTACKER_KEY = "waka_eeeeeeee-1111-4222-8333-444444444444"
+SECRET_PROJECT = "victims-secret-project"
+# Routes that are public by design (no user data): documentation.
+PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str  # FastAPI's {param} syntax, with any include prefix
+    methods: frozenset[str]
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"{(\w+)(?::[^}]*)?}", self.path)
+
+    def url(self, values: dict[str, str]) -> str:
+        return re.sub(r"{(\w+)(?::[^}]*)?}", lambda m: values[m.group(1)], self.path)
+
+
+def _api_routes(routes: list, prefix: str = "") -> Iterator[Endpoint]:
+    """Every API route, also inside included routers (FastAPI >= 0.165 keeps them nested)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield Endpoint(prefix + route.path, frozenset(route.methods - {"HEAD", "OPTIONS"}))
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            yield from _api_routes(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
+
+
+@dataclass
+class World:
+    victim: object
+    attacker: object
+    victim_key_id: uuid.UUID
+    spare_key_id: uuid.UUID  # an attacker key that is not the one authenticating (safe to revoke)
+    victim_object_ids: dict[str, list[str]]  # table -> ids of the victim's rows (for any {..._id} path parameter)
+
+
+def _auth(key: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
+
+
+@pytest.fixture
+def world(db_env: str) -> World:
+    victim, victim_key = create_user(email="victim@example.com", username="victimuser", timezone="UTC",
+                                     api_key=VICTIM_KEY)  # fmt: skip
+    attacker, _ = create_user(email="attacker@example.com", username="attacker", timezone="UTC", api_key=ATTACKER_KEY)
+    spare = create_key(attacker, "spare")
+    now = time.time()
+    for user, project in ((victim, SECRET_PROJECT), (attacker, "attackers-own")):
+        ctx = RequestContext(user_id=str(user.id), user_agent="wakatime/v1.0 (linux) go1 vim/9 vim-wakatime/1")
+        beats = [normalize_heartbeat({"entity": f"/src/{project}/a.py", "time": now - 600 + i * 60, "project": project},
+                                     ctx, now=now, max_age_seconds=None) for i in range(5)]  # fmt: skip
+        with get_pool().connection() as conn:
+            write_heartbeats(conn, beats)
+    ids: dict[str, list[str]] = {}
+    with get_pool().connection() as conn:
+        for table in user_id_tables(conn):
+            has_id = conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = %s AND column_name = 'id'",
+                (table,),
+            ).fetchone()
+            if has_id:
+                query = psycopg.sql.SQL("SELECT id::text FROM {} WHERE user_id = %s").format(
+                    psycopg.sql.Identifier(table)
+                )
+                ids[table] = [r[0] for r in conn.execute(query, (victim.id,))]
+    return World(victim, attacker, victim_key.key.id, spare.key.id, ids)
+
+
+def _candidates(param: str, world: World) -> list[str]:
+    """Victim-owned values for a path parameter: ids from the table the name points at, else from every table."""
+    stem = param.removesuffix("_id")
+    named = [i for table, ids in world.victim_object_ids.items() if stem in table for i in ids]
+    return named or [i for ids in world.victim_object_ids.values() for i in ids] or [str(uuid.uuid4())]
+
+
+def _forbidden_text(world: World) -> list[str]:
+    v = world.victim
+    with get_pool().connection() as conn:
+        hashes = [bytes(h).hex() for (h,) in conn.execute("SELECT key_hash FROM api_keys")]
+        hint = conn.execute("SELECT key_hint FROM api_keys WHERE user_id = %s", (v.id,)).fetchone()[0]  # type: ignore[attr-defined]
+    return [str(v.id), v.username, v.email, SECRET_PROJECT, VICTIM_KEY, hint, *hashes]  # type: ignore[attr-defined]
+
+
+def _victim_state(world: World) -> dict:
+    with get_pool().connection() as conn:
+        query = psycopg.sql.SQL("SELECT count(*) FROM {} WHERE user_id = %s")
+        counts = {
+            t: conn.execute(query.format(psycopg.sql.Identifier(t)), (world.victim.id,)).fetchone()[0]  # type: ignore[attr-defined]
+            for t in user_id_tables(conn)
+        }
+        revoked = conn.execute("SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL").fetchone()[0]
+    return {"rows": counts, "revoked": revoked}
+
+
+def _body_for(method: str) -> object:
+    return [] if method in ("POST", "PUT", "PATCH") else None
+
+
+def test_every_user_scoped_route_denies_another_users_key(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+
+    app = create_local_app()
+    routes = [r for r in _api_routes(app.routes) if r.path not in PUBLIC]
+    assert len(routes) > 20
+    before = _victim_state(world)
+    forbidden = _forbidden_text(world)
+    victim = world.victim
+    checked = 0
+    with TestClient(app, raise_server_exceptions=True) as client:
+        for route in routes:
+            params = route.params
+            if not params:
+                continue  # no owner in the path: the caller's own data, checked in the next test
+            objects = {p: _candidates(p, world)[0] for p in params if p != "user"}
+            variants = [{**objects, "user": u} for u in (str(victim.id), victim.username) if "user" in params]  # type: ignore[attr-defined]
+            if objects:  # the victim's objects under the attacker's own `current`
+                variants.append({**objects, **({"user": "current"} if "user" in params else {})})
+            for method in sorted(route.methods):
+                for filled in variants:
+                    path = route.url(filled)
+                    response = client.request(method, path, headers=_auth(ATTACKER_KEY), json=_body_for(method),
+                                              params={"confirm": "victimuser"})  # fmt: skip
+                    assert response.status_code in (403, 404), (method, path, response.status_code, response.text)
+                    for text in forbidden:
+                        assert text not in response.text, (method, path, text)
+                    checked += 1
+    assert checked > 20
+    assert _victim_state(world) == before  # nothing of the victim's was changed or deleted
+
+
+def test_no_answer_carries_key_hashes_or_other_users_data(world: World) -> None:
+    """Every route as the attacker on their own data (their `current`, their own spare key): never a key hash,
+    never the victim's e-mail, id, username or data."""
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+
+    app = create_local_app()
+    forbidden = _forbidden_text(world)
+    with get_pool().connection() as conn:
+        own_hashes = [bytes(h).hex() for (h,) in conn.execute("SELECT key_hash FROM api_keys")]
+    called = 0
+    with TestClient(app) as client:
+        for route in _api_routes(app.routes):
+            if route.path in PUBLIC:
+                continue
+            params = route.params
+            values = {p: "current" if p == "user" else str(world.spare_key_id) for p in params}
+            for method in sorted(route.methods):
+                response = client.request(method, route.url(values), headers=_auth(ATTACKER_KEY),
+                                          json=_body_for(method))  # fmt: skip
+                assert response.status_code < 500, (method, route.path, response.text)
+                for text in forbidden + own_hashes + [hash_key(ATTACKER_KEY, key_pepper()).hex()]:
+                    assert text not in response.text, (method, route.path, text)
+                assert "key_hash" not in response.text
+                called += 1
+    assert called > 20
+    keys = client_keys(world)
+    assert keys and all("key_hash" not in k and set(k) >= {"id", "key_hint"} for k in keys)
+
+
+def client_keys(world: World) -> list[dict]:
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+
+    with TestClient(create_local_app()) as client:
+        return client.get("/api/v1/auth/keys", headers=_auth(ATTACKER_KEY)).json()["data"]
