@@ -89,6 +89,32 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from codetime.db import get_pool
+    from codetime.domain.errors import InvalidInput
+    from codetime.domain.reports import render_text
+    from codetime.repositories.users import UserRepository
+    from codetime.services.reports import report_for_period
+
+    embedded = _prepare_environment()
+    try:
+        with get_pool().connection() as conn:
+            user = UserRepository(conn).find(args.email)
+        if user is None:
+            print(f"error: no user {args.email!r}", file=sys.stderr)
+            return 2
+        try:
+            report = report_for_period(user, args.period)
+        except InvalidInput as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(render_text(report), end="")
+    finally:
+        if embedded:
+            embedded.stop()
+    return 0
+
+
 def _dev_api_key(data_dir: Path) -> str:
     """The dev user's key: CODETIME_DEV_API_KEY, else the one kept in the data dir, else a new one."""
     from codetime.domain.keys import generate_key
@@ -192,8 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--api-key", help="import an existing WakaTime key (waka_<uuid4> or <uuid4>)")
     create.set_defaults(func=cmd_users_create)
 
+    report = sub.add_parser("report", help="print a user's report for a period")
+    report.add_argument("--email", required=True, help="the user's e-mail (or username)")
+    report.add_argument("--period", default="last_week", help="last_week, yesterday, last_7_days, this_month, ...")
+    report.set_defaults(func=cmd_report)
+
     invoke = sub.add_parser("invoke", help="run one Lambda handler on a sample event")
-    invoke.add_argument("function", choices=["ingestion", "summary", "keys", "writer"])
+    invoke.add_argument("function", choices=["ingestion", "summary", "keys", "writer", "reports", "maintenance", "ops"])
     invoke.add_argument("event", help="path to an event JSON, e.g. events/sqs_batch.json")
     invoke.set_defaults(func=cmd_invoke)
     return parser

@@ -12,6 +12,7 @@ from codetime.queue import QueueUnavailable
 from codetime.services.auth import NotAuthenticated
 from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
+from codetime.services.reports import ReportNotFound
 
 
 def _error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -23,6 +24,7 @@ _STATUS: dict[type[Exception], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
     KeyNotFound: 404,
+    ReportNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
 }
@@ -64,6 +66,6 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
 
 def create_local_app() -> FastAPI:
     """Every router in one app: what `codetime dev` serves."""
-    from codetime.api.routes import ingestion, keys, summaries
+    from codetime.api.routes import ingestion, keys, reports, summaries
 
-    return create_app(ingestion.router, summaries.router, keys.router)
+    return create_app(ingestion.router, summaries.router, keys.router, reports.router)
