@@ -91,6 +91,13 @@ class RedisCache:
         if keys:
             self._call("delete", lambda: self._redis.delete(*keys))
 
+    def ping(self) -> bool:
+        """Whether Redis answers now (ignores the failure backoff: a health check wants the truth)."""
+        try:
+            return bool(self._redis.ping())
+        except self._errors:
+            return False
+
 
 _cache: Cache | None = None
 _lock = threading.Lock()

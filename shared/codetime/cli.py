@@ -115,6 +115,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ops_dlq(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from codetime.services import ops
+
+    embedded = _prepare_environment()
+    try:
+        if args.action == "list":
+            letters = ops.list_dead_letters(args.limit)
+            for letter in letters:
+                print(json.dumps(asdict(letter)))
+            print(f"{len(letters)} dead-lettered message(s)", file=sys.stderr)
+        else:
+            result = ops.replay_dead_letters(args.limit)
+            print(f"replayed {result['replayed']} message(s), {result['failed']} failed")
+    except ops.DlqNotConfigured as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if embedded:
+            embedded.stop()
+    return 0
+
+
 def _dev_api_key(data_dir: Path) -> str:
     """The dev user's key: CODETIME_DEV_API_KEY, else the one kept in the data dir, else a new one."""
     from codetime.domain.keys import generate_key
@@ -222,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--email", required=True, help="the user's e-mail (or username)")
     report.add_argument("--period", default="last_week", help="last_week, yesterday, last_7_days, this_month, ...")
     report.set_defaults(func=cmd_report)
+
+    ops_parser = sub.add_parser("ops", help="operations").add_subparsers(dest="ops_command", required=True)
+    dlq = ops_parser.add_parser("dlq", help="dead-lettered heartbeat messages (SQS_DLQ_URL, or the local queue)")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("--limit", type=int, default=100)
+    dlq.set_defaults(func=cmd_ops_dlq)
 
     invoke = sub.add_parser("invoke", help="run one Lambda handler on a sample event")
     invoke.add_argument("function", choices=["ingestion", "summary", "keys", "writer", "reports", "maintenance", "ops"])

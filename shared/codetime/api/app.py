@@ -12,6 +12,7 @@ from codetime.queue import QueueUnavailable
 from codetime.services.auth import NotAuthenticated
 from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
+from codetime.services.ops import DlqNotConfigured
 from codetime.services.reports import ReportNotFound
 
 
@@ -25,6 +26,7 @@ _STATUS: dict[type[Exception], int] = {
     Forbidden: 403,
     KeyNotFound: 404,
     ReportNotFound: 404,
+    DlqNotConfigured: 409,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
 }
@@ -66,6 +68,6 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
 
 def create_local_app() -> FastAPI:
     """Every router in one app: what `codetime dev` serves."""
-    from codetime.api.routes import ingestion, keys, reports, summaries
+    from codetime.api.routes import ingestion, keys, metrics, ops, reports, summaries
 
-    return create_app(ingestion.router, summaries.router, keys.router, reports.router)
+    return create_app(ingestion.router, summaries.router, keys.router, reports.router, metrics.router, ops.router)
