@@ -58,8 +58,22 @@ def test_alarm_topic_is_encrypted_tls_only_and_mails_by_context(rds: Synthesized
     assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", "ops@example.com")
 
 
-def test_stack_has_no_schedules_until_their_functions_exist(any_variant: Synthesized) -> None:
-    assert not any_variant.resources("AWS::Events::Rule")
+def test_report_tick_and_maintenance_are_scheduled_with_retries_and_a_dlq(any_variant: Synthesized) -> None:
+    rules = {v["Metadata"]["aws:cdk:path"].split("/")[-2]: v["Properties"]
+             for v in any_variant.resources("AWS::Events::Rule").values()}  # fmt: skip
+    assert set(rules) == {"ReportTick", "Maintenance"}
+    assert rules["ReportTick"]["ScheduleExpression"] == "cron(0 * * * ? *)"  # on the hour: users pick an hour
+    assert rules["Maintenance"]["ScheduleExpression"] == "cron(30 3 * * ? *)"
+    dlq = any_variant.logical_id("/Schedules/DeadLetters/", "AWS::SQS::Queue")
+    for name, function in (("ReportTick", "Reports"), ("Maintenance", "Maintenance")):
+        (target,) = rules[name]["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [any_variant.logical_id(f"/Functions/{function}/",
+                                                                        "AWS::Lambda::Function"), "Arn"]}  # fmt: skip
+        assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600}
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
+    alarms = any_variant.resources("AWS::CloudWatch::Alarm").values()
+    dimensions = [a["Properties"].get("Dimensions") for a in alarms]
+    assert [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}] in dimensions
 
 
 def test_schedules_retry_and_dead_letter() -> None:
