@@ -46,6 +46,11 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if self.path == "/redirect":
+                    self.send_response(307)
+                    self.send_header("Location", "/json")
+                    self.end_headers()
+                    return
                 with receiver.lock:
                     failing = receiver.fail_next > 0
                     if failing:

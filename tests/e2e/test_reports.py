@@ -278,3 +278,32 @@ def test_cli_prints_a_report_for_a_period(env: WebhookReceiver, capsys: pytest.C
     assert main(["report", "--email", "nobody@example.com", "--period", "last_week"]) == 2
     assert main(["report", "--email", "tonga@example.com", "--period", "fortnight"]) == 2
     assert "Unknown range" in capsys.readouterr().err
+
+
+def test_one_broken_user_does_not_hold_back_the_others(env: WebhookReceiver) -> None:
+    tonga, honolulu = _users(env)
+    day = datetime.now(UTC).date() - timedelta(days=2)
+    seed(honolulu, local(HONOLULU, day, 9), 20)
+    due = local(HONOLULU, day + timedelta(days=1), 8).astimezone(UTC)
+    with get_pool().connection() as conn:  # e.g. a timezone this runtime's tzdata does not know
+        conn.execute("UPDATE users SET timezone = 'Mars/Olympus_Mons' WHERE id = %s", (tonga.id,))
+    with pytest.raises(service.ReportTickFailed, match="1 user"):
+        _tick(due)
+    assert [r[0] for r in _report_rows()] == ["honolulu"]
+    assert sorted(r["path"] for r in env.received) == ["/json", "/slack"]
+
+
+def test_webhook_redirects_are_not_followed(env: WebhookReceiver) -> None:
+    report = service.report_for_period(_users(env)[0], "yesterday")
+    with pytest.raises(service.DeliveryError, match="HTTP 307"):
+        service.send_webhook(env.url("/redirect"), "json", report)
+    assert env.received == []
+
+
+def test_webhook_urls_must_be_public_https(env: WebhookReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CODETIME_WEBHOOK_ALLOW_PRIVATE")
+    for url in ("http://example.com/hook", "https://127.0.0.1/hook", "https://10.0.0.5/x", "https://[::1]/x",
+                "https://169.254.169.254/latest"):  # fmt: skip
+        with pytest.raises(service.WebhookRejected):
+            service.check_webhook_url(url)
+    service.check_webhook_url("https://93.184.215.14/hook")  # a public address literal: no DNS needed

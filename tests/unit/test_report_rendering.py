@@ -57,7 +57,7 @@ def test_html_is_a_mail_safe_table_chart_without_scripts_and_escaped() -> None:
 
 def test_change_is_none_without_a_previous_period() -> None:
     report = _report(previous_total_seconds=0)
-    assert report.change_percent is None and "no coding the week before" in model.render_text(report)
+    assert report.change_percent is None and "no coding in the previous week" in model.render_text(report)
 
 
 def test_webhook_payloads() -> None:
@@ -88,3 +88,11 @@ def test_weekly_due_period_is_the_seven_days_before_the_weekday() -> None:
     monday_9 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
     assert model.due_period("weekly", monday_9, "Europe/Berlin", 9, 0, 6) == (date(2026, 11, 16), date(2026, 11, 22))
     assert model.due_period("weekly", monday_9, "Europe/Berlin", 9, 1, 6) is None  # Tuesdays only
+
+
+def test_titles_name_the_period() -> None:
+    assert _report().title == "Your coding week: 16 Nov – 22 Nov 2026"
+    day = _report(start=date(2026, 11, 22), end=date(2026, 11, 22), cadence="daily")
+    assert day.title == "Your coding on Sun 22 Nov 2026" and "previous day" in model.render_text(day)
+    month = _report(start=date(2026, 10, 1), end=date(2026, 10, 31))
+    assert month.title == "Your coding: 01 Oct – 31 Oct 2026" and "previous 31 days" in model.render_text(month)

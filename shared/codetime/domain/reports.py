@@ -62,10 +62,16 @@ class Report(BaseModel):
         return round(100.0 * (self.total_seconds - self.previous_total_seconds) / self.previous_total_seconds, 1)
 
     @property
+    def period_word(self) -> str:
+        days = (self.end - self.start).days + 1
+        return {1: "day", 7: "week"}.get(days, f"{days} days")
+
+    @property
     def title(self) -> str:
-        if self.cadence == "daily" and self.start == self.end:
+        if self.start == self.end:
             return f"Your coding on {self.start:%a %d %b %Y}"
-        return f"Your coding week: {self.start:%d %b} – {self.end:%d %b %Y}"
+        prefix = "Your coding week" if self.period_word == "week" else "Your coding"
+        return f"{prefix}: {self.start:%d %b} – {self.end:%d %b %Y}"
 
 
 # ------------------------------------------------------------------------------------------------ scheduling
@@ -120,9 +126,9 @@ def duration_text(seconds: float) -> str:
 
 def _change_text(report: Report) -> str:
     change = report.change_percent
-    period = "day" if report.cadence == "daily" else "week"
+    period = report.period_word
     if change is None:
-        return f"no coding the {period} before"
+        return f"no coding in the previous {period}"
     sign = "+" if change >= 0 else ""
     return f"{sign}{change}% vs the previous {period} ({duration_text(report.previous_total_seconds)})"
 

@@ -61,6 +61,10 @@ def _allow_private_webhooks() -> bool:
     return os.environ.get("CODETIME_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
 
 
+class ReportTickFailed(Exception):
+    pass
+
+
 class ReportNotFound(Exception):
     pass
 
@@ -113,6 +117,7 @@ class TickResult:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
+    errors: int = 0
     reports: list[str] = field(default_factory=list)
 
 
@@ -126,6 +131,10 @@ def run_tick(now: datetime | None = None, *, lease_seconds: int = 600) -> TickRe
     metrics.add_metric(name="ReportDeliveries", unit=MetricUnit.Count, value=result.delivered)
     metrics.add_metric(name="ReportDeliveryRetries", unit=MetricUnit.Count, value=result.retrying)
     metrics.add_metric(name="ReportDeliveryFailures", unit=MetricUnit.Count, value=result.failed)
+    if result.errors:
+        # After every other user was served: the invocation fails, EventBridge retries it (idempotent) and the
+        # schedule's dead-letter alarm fires if it keeps failing.
+        raise ReportTickFailed(f"{result.errors} user(s) failed; see the logs")
     logger.info(
         "report tick done",
         extra={
@@ -151,33 +160,41 @@ def create_due_reports(now: datetime, result: TickResult | None = None) -> TickR
         schedule = list(ReportRepository(conn).schedule())
     # One pooled connection at a time: building a report reads through the summaries service's own connections.
     for row in schedule:
-        channels = _channels(row)
-        if not channels:
-            continue
-        for cadence in ("daily", "weekly"):
-            if not getattr(row, cadence):
-                continue
-            period = model.due_period(cadence, now, row.timezone, row.hour, row.weekday, grace_hours())  # type: ignore[arg-type]
-            if period is None:
-                continue
-            with get_pool().connection() as conn:
-                if ReportRepository(conn).exists(row.user_id, cadence, period[0]):
-                    continue
-                user = UserRepository(conn).get(row.user_id)
-            if user is None:  # deleted meanwhile
-                continue
-            report = build_report(user, cadence, *period)  # type: ignore[arg-type]
-            if report.total_seconds <= 0:  # nothing coded: no report (README); looked at again next tick
-                result.skipped_empty += 1
-                continue
-            with get_pool().connection() as conn:
-                report_id = ReportRepository(conn).create(
-                    row.user_id, cadence, *period, row.timezone, report.model_dump(mode="json"), channels
-                )
-            if report_id is not None:
-                result.created += 1
-                result.reports.append(str(report_id))
+        try:
+            _create_for_user(row, now, result)
+        except Exception:  # one user's problem must not keep everyone else's report back
+            logger.exception("report creation failed", extra={"user_id": str(row.user_id)})
+            result.errors += 1
     return result
+
+
+def _create_for_user(row: ScheduleRow, now: datetime, result: TickResult) -> None:
+    channels = _channels(row)
+    if not channels:
+        return
+    for cadence in ("daily", "weekly"):
+        if not getattr(row, cadence):
+            continue
+        period = model.due_period(cadence, now, row.timezone, row.hour, row.weekday, grace_hours())  # type: ignore[arg-type]
+        if period is None:
+            continue
+        with get_pool().connection() as conn:
+            if ReportRepository(conn).exists(row.user_id, cadence, period[0]):
+                continue
+            user = UserRepository(conn).get(row.user_id)
+        if user is None:  # deleted meanwhile
+            return
+        report = build_report(user, cadence, *period)  # type: ignore[arg-type]
+        if report.total_seconds <= 0:  # nothing coded: no report (README); looked at again next tick
+            result.skipped_empty += 1
+            continue
+        with get_pool().connection() as conn:
+            report_id = ReportRepository(conn).create(
+                row.user_id, cadence, *period, row.timezone, report.model_dump(mode="json"), channels
+            )
+        if report_id is not None:
+            result.created += 1
+            result.reports.append(str(report_id))
 
 
 def deliver_pending(
@@ -274,6 +291,15 @@ def check_webhook_url(url: str) -> None:
             raise WebhookRejected("Webhook URLs must point to a public address.")
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect could lead past the public-address check (to an internal service): never follow one.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def send_webhook(url: str, kind: str, report: model.Report, timeout: float = 10.0) -> None:
     """POST the report as a Slack, Discord or plain JSON payload; any 2xx is success."""
     try:
@@ -286,7 +312,7 @@ def send_webhook(url: str, kind: str, report: model.Report, timeout: float = 10.
         headers={"Content-Type": "application/json", "User-Agent": "CodeTime-Reports/1"},
     )  # fmt: skip
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
+        with _OPENER.open(request, timeout=timeout) as response:
             response.read(1024)
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"webhook answered HTTP {exc.code}") from exc
