@@ -163,7 +163,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     embedded = _prepare_environment()
     data_dir = _find_data_dir()
-    worker = None
+    worker = scheduler = None
     try:
         try:
             api_key = _dev_api_key(data_dir)
@@ -176,12 +176,18 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
             worker = LocalQueueWorker(writer_handler)
             worker.start()
+        if os.environ.get("CODETIME_LOCAL_SCHEDULES", "on").lower() not in ("0", "off", "false", "no"):
+            from codetime.local.scheduler import LocalScheduler, default_jobs
+
+            scheduler = LocalScheduler(default_jobs())
+            scheduler.start()
         base = f"http://{args.host}:{args.port}"
         banner = (
             f"\nCodeTime is running at {base}\n"
             f"  database: {'embedded PostgreSQL in ' + str(data_dir / 'pgdata') if embedded else 'DATABASE_URL'}\n"
             f"  cache:    {'Redis at REDIS_URL' if os.environ.get('REDIS_URL') else 'in-process'}\n"
             f"  queue:    {'SQS at SQS_QUEUE_URL' if os.environ.get('SQS_QUEUE_URL') else 'local (PostgreSQL table)'}\n"
+            f"  schedules: {'report tick hourly, maintenance 03:30 UTC' if scheduler else 'off'}\n"
             f"  API docs: {base}/docs\n\n"
             f"Dev user API key: {api_key}\n\n"
             f"Paste into ~/.wakatime.cfg:\n"
@@ -199,6 +205,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn shuts down gracefully, then re-raises the signal
             server.run()
     finally:
+        if scheduler:
+            scheduler.stop()
         if worker:
             worker.stop()
         close_pool()
