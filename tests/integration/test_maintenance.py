@@ -115,7 +115,9 @@ def test_audit_repairs_a_corrupted_day_and_counts_it(any_db_env: str) -> None:
         assert conn.execute("SELECT sum(seconds) FROM daily_totals WHERE day = %s", (day,)).fetchone()[0] == (
             pytest.approx(expected)
         )
-        summary = conn.execute("SELECT seconds FROM daily_summaries WHERE day = %s", (day,)).fetchone()[0]
+        summary = conn.execute(
+            "SELECT seconds FROM daily_summaries WHERE user_id = %s AND day = %s", (user.id, day)
+        ).fetchone()[0]
     assert summary == pytest.approx(expected)
     again = maintenance.MaintenanceResult()
     maintenance.audit_aggregates(again)

@@ -168,7 +168,7 @@ class ReportRepository:
                 )
             return row[0]
 
-    def list(self, user_id: uuid.UUID, limit: int, before: datetime | None = None) -> list[StoredReport]:
+    def recent(self, user_id: uuid.UUID, limit: int, before: datetime | None = None) -> list[StoredReport]:
         with self.conn.cursor(row_factory=class_row(StoredReport)) as cur:
             return cur.execute(
                 "SELECT id, user_id, cadence, period_start, period_end, timezone, body, created_at FROM reports "

@@ -344,7 +344,7 @@ def save_settings(user: User, settings: ReportSettings) -> ReportSettings:
 def list_reports(user: User, limit: int = 20) -> list[tuple[StoredReport, list[Any]]]:
     with get_pool().connection() as conn:
         repo = ReportRepository(conn)
-        found = repo.list(user.id, limit)
+        found = repo.recent(user.id, limit)
         statuses = repo.delivery_statuses([r.id for r in found])
     return [(r, statuses.get(r.id, [])) for r in found]
 
