@@ -28,6 +28,11 @@ def test_dashboard_shows_the_whole_pipeline(any_variant: Synthesized) -> None:
         "5xx",
         "Latency",
         "CacheHitRate",
+        "WriterLagSeconds",  # reports, maintenance, writer batches and the read cache (their own EMF metrics)
+        "WriterBatchSize",
+        "ReportDeliveryFailures",
+        "AggregatesRepaired",
+        "CacheMiss",
     ):
         assert metric in body, metric
     assert "p99" in body
@@ -37,7 +42,11 @@ def test_alarms_notify_the_topic(any_variant: Synthesized) -> None:
     topic = any_variant.logical_id("/Observability/Alarms/", "AWS::SNS::Topic")
     alarms = any_variant.resources("AWS::CloudWatch::Alarm")
     names = {v["Metadata"]["aws:cdk:path"].split("/")[-2] for v in alarms.values()}
-    assert {"ApiServerErrors", "ApiLatencyP99", "QueueBacklog", "WriterErrors", "DeadLetters0"} <= names
+    assert {"ApiServerErrors", "ApiLatencyP99", "QueueBacklog", "WriterErrors", "DeadLetters0", "DeadLetters1",
+            "ReportDeliveryFailures", "AggregatesRepaired"} <= names  # fmt: skip
+    repaired = next(a for a in alarms.values() if "/AggregatesRepaired/" in a["Metadata"]["aws:cdk:path"])
+    assert '"MetricName": "AggregatesRepaired"' in json.dumps(repaired["Properties"])
+    assert repaired["Properties"]["Threshold"] == 1
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
     dlq = any_variant.logical_id("/Pipeline/DeadLetters/", "AWS::SQS::Queue")
