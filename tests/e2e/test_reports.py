@@ -307,3 +307,14 @@ def test_webhook_urls_must_be_public_https(env: WebhookReceiver, monkeypatch: py
         with pytest.raises(service.WebhookRejected):
             service.check_webhook_url(url)
     service.check_webhook_url("https://93.184.215.14/hook")  # a public address literal: no DNS needed
+
+
+def test_a_user_without_channels_still_gets_a_readable_report(env: WebhookReceiver) -> None:
+    tonga, _ = _users(env)
+    with get_pool().connection() as conn:
+        ReportRepository(conn).save_settings(tonga.id, ReportSettings(daily=True, weekly=False, hour=8, email=False))
+    day = datetime.now(UTC).date() - timedelta(days=2)
+    seed(tonga, local(TONGA, day, 9), 20)
+    _tick(local(TONGA, day + timedelta(days=1), 8).astimezone(UTC))
+    listed = call_api(summary.handler, "GET", "/api/v1/users/current/reports", headers=basic(KEY_T)).json["data"]
+    assert len(listed) == 1 and listed[0]["deliveries"] == [] and not _sent_emails()

@@ -169,9 +169,8 @@ def create_due_reports(now: datetime, result: TickResult | None = None) -> TickR
 
 
 def _create_for_user(row: ScheduleRow, now: datetime, result: TickResult) -> None:
+    # A report is stored even without a channel: it can still be read through the API.
     channels = _channels(row)
-    if not channels:
-        return
     for cadence in ("daily", "weekly"):
         if not getattr(row, cadence):
             continue
