@@ -187,3 +187,24 @@ def test_reads_count_cache_hits_and_misses(db_env: str, people, capsys: pytest.C
                         headers=basic(USER_KEY)).status == 200  # fmt: skip
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
     assert [("CacheMiss" in m, "CacheHit" in m) for m in emf] == [(True, False), (False, True)]
+
+
+def test_ingestion_counts_accepted_rejected_and_skipped(
+    db_env: str,
+    people,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    from functions import ingestion
+
+    now = datetime.now(UTC).timestamp()
+    beat = {"entity": "/a.py", "time": now - 60, "project": "p"}
+    got = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk", headers=basic(USER_KEY),
+                   body=[beat, beat, {"time": now}])  # fmt: skip
+    assert [status for _, status in got.json["responses"]] == [201, 202, 400]
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    counts = next(m for m in emf if "HeartbeatsAccepted" in m)
+    assert (counts["HeartbeatsAccepted"], counts["HeartbeatsRejected"], counts["HeartbeatsSkipped"]) == (
+        [1.0],
+        [1.0],
+        [1.0],
+    )
