@@ -1,6 +1,6 @@
 """Lambda: statusbar, summaries, durations and dashboard reads."""
 
-from codetime.api.routes import summaries
+from codetime.api.routes import metrics, reports, summaries
 from functions._common import api_handler
 
-handler = api_handler(summaries.router, title="CodeTime summaries")
+handler = api_handler(summaries.router, reports.router, metrics.router, title="CodeTime summaries")

@@ -66,6 +66,13 @@ class Observability(Construct):
             self._alarm("QueueBacklog", queue_age, 900, "Oldest queued heartbeat batch older than 15 min", periods=3),
             self._alarm("WriterErrors", writer.metric_errors(period=FIVE_MINUTES), 1, "Writer invocations failed"),
         ]
+        # Reports and maintenance (EMF from their functions): a report given up on, or an aggregate that was wrong.
+        self.alarms += [
+            self._alarm("ReportDeliveryFailures", _app_metric("ReportDeliveryFailures", "report deliveries failed"), 1,
+                        "A report delivery failed for good (see GET /api/v1/users/current/reports)"),
+            self._alarm("AggregatesRepaired", _app_metric("AggregatesRepaired", "aggregates repaired"), 1,
+                        "The daily audit found and repaired wrong aggregates (expected: never)"),
+        ]  # fmt: skip
         for index, dlq in enumerate(dead_letter_queues):
             depth = dlq.metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum")
             self.alarms.append(self._alarm(f"DeadLetters{index}", depth, 1, "Messages in a dead-letter queue"))
@@ -131,6 +138,25 @@ class Observability(Construct):
                 left_y_axis=cw.YAxisProps(min=0, max=100),
             ),
             cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms)),
+        )
+        dashboard.add_widgets(
+            cw.GraphWidget(
+                title="Writer batch size and lag (s)",
+                left=[_app_metric("WriterBatchSize", "messages per batch").with_(statistic="Average")],
+                right=[_app_metric("WriterLagSeconds", "lag").with_(statistic="Maximum")],
+            ),
+            cw.GraphWidget(
+                title="Reports",
+                left=[
+                    _app_metric(n, n)
+                    for n in ("ReportsCreated", "ReportDeliveries", "ReportDeliveryRetries", "ReportDeliveryFailures")
+                ],
+            ),  # fmt: skip
+            cw.GraphWidget(
+                title="Maintenance and read cache",
+                left=[_app_metric(n, n) for n in ("HeartbeatsDeleted", "AggregatesRepaired")],
+                right=[_app_metric("CacheHit", "cache hits"), _app_metric("CacheMiss", "cache misses")],
+            ),
         )
         self.dashboard = dashboard
 

@@ -19,12 +19,13 @@ def route_groups() -> tuple[RouteGroup, ...]:
     # Imported here: the package pulls in FastAPI and its services, needed only when the API is built.
     from fastapi.routing import APIRoute
 
-    from codetime.api.routes import accounts, ingestion, keys, summaries
+    from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, summaries
 
     def pairs(*routers: object) -> tuple[tuple[str, str], ...]:
         found = {
             (method, route.path)
-            for route in (r for one in routers for r in getattr(one, "routes", []))
+            for router in routers
+            for route in getattr(router, "routes", [])
             if isinstance(route, APIRoute)
             for method in route.methods
         }
@@ -32,6 +33,8 @@ def route_groups() -> tuple[RouteGroup, ...]:
 
     return (
         RouteGroup("ingestion", pairs(ingestion.router), needs_person=False),
-        RouteGroup("summary", pairs(summaries.router), needs_person=False),
+        RouteGroup("summary", pairs(summaries.router, reports.router, metrics.router), needs_person=False),
         RouteGroup("keys", pairs(keys.router, accounts.router), needs_person=True),
+        # /health (no authentication) and the administrators' ops routes (API key + CODETIME_ADMINS).
+        RouteGroup("ops", pairs(ops.router), needs_person=False),
     )

@@ -12,6 +12,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra_cdk.nag import acknowledge
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduledJob:
@@ -53,6 +55,13 @@ class Schedules(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+        )
+        acknowledge(
+            self.dead_letters,
+            {
+                "AwsSolutions-SQS3": "This queue is itself a dead-letter queue: EventBridge targets' DeadLetterConfig "
+                "(an SQS redrive policy cannot name it as one).",
+            },
         )
         for job in jobs:
             self.rules[job.name] = events.Rule(

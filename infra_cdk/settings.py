@@ -55,6 +55,11 @@ class Settings:
     domain_name: str | None
     certificate_arn: str | None
     alarm_email: str | None
+    # Reports and operations (their own issue): SES sender, its verified identity, ops administrators, retention.
+    report_sender: str | None = None
+    report_sender_identity: str | None = None
+    admins: tuple[str, ...] = ()
+    retention_months: int = 24
 
     @property
     def writer_max_concurrency(self) -> int:
@@ -107,6 +112,10 @@ class Settings:
             domain_name=ctx.text("domainName"),
             certificate_arn=ctx.text("certificateArn"),
             alarm_email=ctx.text("alarmEmail"),
+            report_sender=ctx.text("reportSender"),
+            report_sender_identity=ctx.text("reportSenderIdentity"),
+            admins=ctx.items("admins", ()),
+            retention_months=ctx.integer("retentionMonths", 24, 0, 1200),
         )
         settings._check()
         return settings
@@ -118,6 +127,10 @@ class Settings:
             raise SettingsError("jwtIssuer and jwtAudience go together (external OIDC issuer)")
         if bool(self.domain_name) != bool(self.certificate_arn):
             raise SettingsError("domainName and certificateArn go together (custom API domain)")
+        if self.report_sender and "@" not in self.report_sender:
+            raise SettingsError(f"reportSender must be an e-mail address (got {self.report_sender!r})")
+        if self.report_sender_identity and not self.report_sender:
+            raise SettingsError("reportSenderIdentity needs reportSender")
         if self.log_retention_days not in _RETENTIONS:
             allowed = ", ".join(map(str, _RETENTIONS))
             raise SettingsError(f"logRetentionDays must be one of {allowed} (got {self.log_retention_days})")

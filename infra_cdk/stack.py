@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
@@ -20,7 +22,7 @@ from infra_cdk.network import Network
 from infra_cdk.observability import Observability
 from infra_cdk.pipeline import Pipeline
 from infra_cdk.routes import route_groups
-from infra_cdk.schedules import Schedules
+from infra_cdk.schedules import ScheduledJob, Schedules
 from infra_cdk.settings import Settings
 
 
@@ -94,26 +96,81 @@ class CodeTimeStack(Stack):
         pipeline.connect_writer(
             writer, batch_size=settings.writer_batch_size, max_concurrency=settings.writer_max_concurrency
         )
+        # Reports: the hourly tick builds due reports and delivers them (SES, webhooks: needs NAT egress).
+        reports_env = {**data, "CODETIME_DB_POOL_SIZE": "2"}
+        if settings.report_sender:
+            reports_env["CODETIME_REPORT_SENDER"] = settings.report_sender
+        reports = functions.add(
+            "Reports", module="reports", description="CodeTime: hourly report tick (build, deliver once)",
+            timeout=Duration.minutes(5), environment=reports_env, secrets=data_secrets,
+        )  # fmt: skip
+        if settings.report_sender:
+            identity_name = settings.report_sender_identity or settings.report_sender
+            reports.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["ses:SendEmail", "ses:SendRawEmail"],
+                    resources=[Stack.of(self).format_arn(service="ses", resource="identity",
+                                                         resource_name=identity_name)],
+                    conditions={"StringEquals": {"ses:FromAddress": settings.report_sender}},
+                )
+            )  # fmt: skip
+        maintenance = functions.add(
+            "Maintenance", module="maintenance", description="CodeTime: daily retention, compression, audit",
+            timeout=Duration.minutes(15), memory_mb=1024,
+            environment={**data, "CODETIME_DB_POOL_SIZE": "1",
+                         "CODETIME_RETENTION_MONTHS": str(settings.retention_months)},
+            secrets=data_secrets,
+        )  # fmt: skip
+        ops = functions.add(
+            "Ops", module="ops", description="CodeTime: health, dead-letter inspection and replay",
+            timeout=Duration.seconds(30),
+            environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url,
+                         "SQS_DLQ_URL": pipeline.dead_letters.queue_url, "CODETIME_ADMINS": ",".join(settings.admins)},
+            secrets=api_secrets,
+        )  # fmt: skip
+        # Replay: receive/delete from the DLQ, send to the queue; health: both queues' attributes.
+        pipeline.dead_letters.grant_consume_messages(ops)
+        pipeline.queue.grant_send_messages(ops)
+        pipeline.queue.grant(ops, "sqs:GetQueueAttributes")
+        # The oldest message's age is only a CloudWatch metric; GetMetricStatistics has no resource-level scope.
+        ops.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:GetMetricStatistics"], resources=["*"]))
+        acknowledge(
+            ops,
+            {
+                "AwsSolutions-IAM5[Resource::*]": "X-Ray's PutTraceSegments/PutTelemetryRecords and CloudWatch's "
+                "GetMetricStatistics, none of which has resource-level permissions.",
+            },
+        )
         migrate = functions.add(
             "Migrate", module="migrate", description="CodeTime: apply database migrations",
             timeout=Duration.minutes(5), environment={"CODETIME_TIMESCALE": settings.timescale},
             secrets={"DATABASE_SECRET_ARN": database.secret},
         )  # fmt: skip
         Migrations(
-            self, "Migrations", function=migrate, after=[network, database], before=[ingestion, summary, keys, writer]
-        )
+            self, "Migrations", function=migrate, after=[network, database],
+            before=[ingestion, summary, keys, writer, reports, maintenance, ops],
+        )  # fmt: skip
 
         identity = Identity(self, "Identity", settings=settings)
         api = Api(
             self, "Api", settings=settings, groups=route_groups(),
-            functions={"ingestion": ingestion, "summary": summary, "keys": keys}, authorizer=identity.authorizer,
+            functions={"ingestion": ingestion, "summary": summary, "keys": keys, "ops": ops},
+            authorizer=identity.authorizer,
         )  # fmt: skip
-        # The report tick and daily maintenance functions arrive with their own issues: they are passed here.
-        schedules = Schedules(self, "Schedules", jobs=[])
+        schedules = Schedules(
+            self, "Schedules",
+            jobs=[
+                # On the hour: each user's report goes out at their chosen local hour.
+                ScheduledJob("ReportTick", reports, events.Schedule.cron(minute="0"),
+                             "CodeTime: hourly report tick"),
+                ScheduledJob("Maintenance", maintenance, events.Schedule.cron(minute="30", hour="3"),
+                             "CodeTime: daily maintenance (retention, compression, aggregate audit)"),
+            ],
+        )  # fmt: skip
         dead_letters = [pipeline.dead_letters, *([schedules.dead_letters] if schedules.dead_letters else [])]
         observability = Observability(
             self, "Observability", api=api.http_api, queue=pipeline.queue, dead_letter_queues=dead_letters,
-            writer=writer, api_functions={"ingestion": ingestion, "summary": summary, "keys": keys},
+            writer=writer, api_functions={"ingestion": ingestion, "summary": summary, "keys": keys, "ops": ops},
             cache_cluster_id=cache.primary_cluster_id, alarm_email=settings.alarm_email,
         )  # fmt: skip
 

@@ -112,6 +112,13 @@ class RedisCache:
 
         self._call("delete_prefix", scan_and_delete)
 
+    def ping(self) -> bool:
+        """Whether Redis answers now (ignores the failure backoff: a health check wants the truth)."""
+        try:
+            return bool(self._redis.ping())
+        except self._errors:
+            return False
+
 
 _cache: Cache | None = None
 _lock = threading.Lock()

@@ -256,6 +256,56 @@ def cmd_users_clear(args: argparse.Namespace) -> int:
             embedded.stop()
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from codetime.db import get_pool
+    from codetime.domain.errors import InvalidInput
+    from codetime.domain.reports import render_text
+    from codetime.repositories.users import UserRepository
+    from codetime.services.reports import report_for_period
+
+    embedded = _prepare_environment()
+    try:
+        with get_pool().connection() as conn:
+            user = UserRepository(conn).find(args.email)
+        if user is None:
+            print(f"error: no user {args.email!r}", file=sys.stderr)
+            return 2
+        try:
+            report = report_for_period(user, args.period)
+        except InvalidInput as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(render_text(report), end="")
+    finally:
+        if embedded:
+            embedded.stop()
+    return 0
+
+
+def cmd_ops_dlq(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from codetime.services import ops
+
+    embedded = _prepare_environment()
+    try:
+        if args.action == "list":
+            letters = ops.list_dead_letters(args.limit)
+            for letter in letters:
+                print(json.dumps(asdict(letter)))
+            print(f"{len(letters)} dead-lettered message(s)", file=sys.stderr)
+        else:
+            result = ops.replay_dead_letters(args.limit)
+            print(f"replayed {result['replayed']} message(s), {result['failed']} failed")
+    except ops.DlqNotConfigured as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if embedded:
+            embedded.stop()
+    return 0
+
+
 def _dev_api_key(data_dir: Path) -> str:
     """The dev user's key: CODETIME_DEV_API_KEY, else the one kept in the data dir, else a new one."""
     from codetime.domain.keys import generate_key
@@ -280,7 +330,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
     embedded = _prepare_environment()
     data_dir = _find_data_dir()
-    worker = None
+    worker = scheduler = None
     try:
         try:
             api_key = _dev_api_key(data_dir)
@@ -293,12 +343,18 @@ def cmd_dev(args: argparse.Namespace) -> int:
 
             worker = LocalQueueWorker(writer_handler)
             worker.start()
+        if os.environ.get("CODETIME_LOCAL_SCHEDULES", "on").lower() not in ("0", "off", "false", "no"):
+            from codetime.local.scheduler import LocalScheduler, default_jobs
+
+            scheduler = LocalScheduler(default_jobs())
+            scheduler.start()
         base = f"http://{args.host}:{args.port}"
         banner = (
             f"\nCodeTime is running at {base}\n"
             f"  database: {'embedded PostgreSQL in ' + str(data_dir / 'pgdata') if embedded else 'DATABASE_URL'}\n"
             f"  cache:    {'Redis at REDIS_URL' if os.environ.get('REDIS_URL') else 'in-process'}\n"
             f"  queue:    {'SQS at SQS_QUEUE_URL' if os.environ.get('SQS_QUEUE_URL') else 'local (PostgreSQL table)'}\n"
+            f"  schedules: {'report tick hourly, maintenance 03:30 UTC' if scheduler else 'off'}\n"
             f"  API docs: {base}/docs\n\n"
             f"Dev user API key: {api_key}\n\n"
             f"Paste into ~/.wakatime.cfg:\n"
@@ -316,6 +372,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn shuts down gracefully, then re-raises the signal
             server.run()
     finally:
+        if scheduler:
+            scheduler.stop()
         if worker:
             worker.stop()
         close_pool()
@@ -383,8 +441,19 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", "-o", help="file to write (default: standard output)")
     exp.set_defaults(func=cmd_export)
 
+    report = sub.add_parser("report", help="print a user's report for a period")
+    report.add_argument("--email", required=True, help="the user's e-mail (or username)")
+    report.add_argument("--period", default="last_week", help="last_week, yesterday, last_7_days, this_month, ...")
+    report.set_defaults(func=cmd_report)
+
+    ops_parser = sub.add_parser("ops", help="operations").add_subparsers(dest="ops_command", required=True)
+    dlq = ops_parser.add_parser("dlq", help="dead-lettered heartbeat messages (SQS_DLQ_URL, or the local queue)")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("--limit", type=int, default=100)
+    dlq.set_defaults(func=cmd_ops_dlq)
+
     invoke = sub.add_parser("invoke", help="run one Lambda handler on a sample event")
-    invoke.add_argument("function", choices=["ingestion", "summary", "keys", "writer"])
+    invoke.add_argument("function", choices=["ingestion", "summary", "keys", "writer", "reports", "maintenance", "ops"])
     invoke.add_argument("event", help="path to an event JSON, e.g. events/sqs_batch.json")
     invoke.set_defaults(func=cmd_invoke)
     return parser

@@ -140,6 +140,10 @@ TUNED: dict[str, Any] = {
     "apiThrottleBurst": "80",
     "corsAllowOrigins": "https://dash.example.com,https://vscode.dev",
     "alarmEmail": "ops@example.com",
+    "reportSender": "reports@example.com",
+    "reportSenderIdentity": "example.com",
+    "admins": "ops@example.com,admin",
+    "retentionMonths": "36",
 }
 
 

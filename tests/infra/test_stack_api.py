@@ -7,12 +7,15 @@ import json
 import pytest
 from fastapi.routing import APIRoute
 
-from codetime.api.routes import accounts, ingestion, keys, summaries
+from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, summaries
 from infra.conftest import TUNED, Synthesized
 
 pytestmark = pytest.mark.infra
 
-ROUTERS = {"Ingestion": (ingestion.router,), "Summary": (summaries.router,), "Keys": (keys.router, accounts.router)}
+ROUTERS = {
+    "Ingestion": (ingestion.router,), "Summary": (summaries.router, reports.router, metrics.router),
+    "Keys": (keys.router, accounts.router), "Ops": (ops.router,),
+}  # fmt: skip
 
 
 def _package_routes() -> dict[str, str]:
@@ -56,6 +59,10 @@ def test_wakatime_and_wakapi_aliases_are_served(rds: Synthesized) -> None:
         "POST /api/compat/wakatime/v1/users/{user}/heartbeats.bulk",
         "GET /api/compat/wakatime/v1/users/{user}/statusbar/today",
         "GET /api/v1/users/{user}/statusbar/today",
+        "GET /health",
+        "GET /api/v1/ops/dlq",
+        "PUT /api/v1/users/{user}/reports/settings",
+        "GET /api/v1/users/{user}/metrics",
     ):
         assert key in routes, key
 
@@ -107,7 +114,7 @@ def test_access_logs_never_contain_query_strings(any_variant: Synthesized) -> No
 def test_cors(rds: Synthesized, tuned: Synthesized) -> None:
     cors = rds.one("AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
     assert cors["AllowOrigins"] == ["*"] and "authorization" in cors["AllowHeaders"]
-    assert set(cors["AllowMethods"]) == {"GET", "POST", "DELETE", "OPTIONS"}
+    assert set(cors["AllowMethods"]) == {"GET", "POST", "PUT", "DELETE", "OPTIONS"}  # PUT: report settings
     cors = tuned.one("AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
     assert cors["AllowOrigins"] == TUNED["corsAllowOrigins"].split(",")
 

@@ -14,9 +14,9 @@ from infra.conftest import TUNED, Synthesized
 
 pytestmark = pytest.mark.infra
 
-OURS = ("Ingestion", "Summary", "Keys", "Writer", "Migrate")
+OURS = ("Ingestion", "Summary", "Keys", "Writer", "Migrate", "Reports", "Maintenance", "Ops")
 # Actions that have no resource-level permissions at all, so "*" is the only possible Resource.
-STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:GetMetricStatistics"}
 
 
 def _statements(synth: Synthesized) -> list[tuple[str, dict[str, Any]]]:
@@ -93,6 +93,11 @@ def test_each_function_gets_only_the_secrets_it_uses(rds: Synthesized) -> None:
     assert names("Ingestion") == names("Summary") == names("Keys") == api
     assert names("Writer") == {"DATABASE_SECRET_ARN", "REDIS_AUTH_SECRET_ARN"}
     assert names("Migrate") == {"DATABASE_SECRET_ARN"}
+    assert names("Reports") == names("Maintenance") == {"DATABASE_SECRET_ARN", "REDIS_AUTH_SECRET_ARN"}
+    assert names("Ops") == api
+    ops_env = rds.function("Ops")["Properties"]["Environment"]["Variables"]
+    dlq = rds.logical_id("/Pipeline/DeadLetters/", "AWS::SQS::Queue")
+    assert ops_env["SQS_DLQ_URL"] == {"Ref": dlq} and "SQS_QUEUE_URL" in ops_env
     assert "SQS_QUEUE_URL" in rds.function("Ingestion")["Properties"]["Environment"]["Variables"]
 
 
@@ -107,25 +112,44 @@ def test_no_wildcard_resource_where_a_resource_can_be_named(any_variant: Synthes
 
 def test_queue_and_secret_grants_name_their_resources(rds: Synthesized) -> None:
     queue = rds.logical_id("/Pipeline/Heartbeats/", "AWS::SQS::Queue")
+    dlq = rds.logical_id("/Pipeline/DeadLetters/", "AWS::SQS::Queue")
     for _, statement in _statements(rds):
         actions = _as_list(statement["Action"])
         if any(a.startswith("sqs:") for a in actions):
-            assert statement["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}
+            assert statement["Resource"] in ({"Fn::GetAtt": [queue, "Arn"]}, {"Fn::GetAtt": [dlq, "Arn"]})
         if any(a.startswith("secretsmanager:") for a in actions):
             assert all("Ref" in r for r in _as_list(statement["Resource"])), statement
 
 
-def test_only_ingestion_keys_and_writer_send_and_only_the_writer_receives(rds: Synthesized) -> None:
-    """Ingestion queues heartbeats; an account deletion (keys) and its purge steps (writer) queue purge messages."""
-    by_policy: dict[str, set[str]] = {}
-    for logical_id, statement in _statements(rds):
-        by_policy.setdefault(logical_id, set()).update(_as_list(statement["Action"]))
-    senders = {p for p, actions in by_policy.items() if "sqs:SendMessage" in actions}
-    receivers = {p for p, actions in by_policy.items() if "sqs:ReceiveMessage" in actions}
-    assert sorted(p[: p.index("ServiceRole")] for p in senders) == [
-        "FunctionsIngestion", "FunctionsKeys", "FunctionsWriter",
-    ]  # fmt: skip
-    assert [p.startswith("FunctionsWriter") for p in receivers] == [True]
+def test_who_sends_and_receives_on_which_queue(rds: Synthesized) -> None:
+    queue = {"Fn::GetAtt": [rds.logical_id("/Pipeline/Heartbeats/", "AWS::SQS::Queue"), "Arn"]}
+    dlq = {"Fn::GetAtt": [rds.logical_id("/Pipeline/DeadLetters/", "AWS::SQS::Queue"), "Arn"]}
+
+    def holders(action: str, resource: dict) -> set[str]:
+        return {
+            logical_id.removeprefix("Functions").split("ServiceRole")[0]
+            for logical_id, s in _statements(rds)
+            if action in _as_list(s["Action"]) and s["Resource"] == resource
+        }
+
+    # Ingestion queues heartbeats, the writer consumes them; the ops replay moves dead letters back; an account
+    # deletion (keys) and its purge steps (writer) queue purge messages.
+    assert holders("sqs:SendMessage", queue) == {"Ingestion", "Keys", "Writer", "Ops"}
+    assert holders("sqs:ReceiveMessage", queue) == {"Writer"}
+    assert holders("sqs:ReceiveMessage", dlq) == {"Ops"}
+    assert holders("sqs:SendMessage", dlq) == set()
+
+
+def test_report_sender_may_send_only_from_its_identity(rds: Synthesized, tuned: Synthesized) -> None:
+    assert not [s for _, s in _statements(rds) if any(a.startswith("ses:") for a in _as_list(s["Action"]))]
+    (statement,) = [s for _, s in _statements(tuned) if any(a.startswith("ses:") for a in _as_list(s["Action"]))]
+    assert sorted(_as_list(statement["Action"])) == ["ses:SendEmail", "ses:SendRawEmail"]
+    assert "identity/example.com" in json.dumps(statement["Resource"])
+    assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": TUNED["reportSender"]}}
+    env = tuned.function("Reports")["Properties"]["Environment"]["Variables"]
+    assert env["CODETIME_REPORT_SENDER"] == TUNED["reportSender"]
+    assert tuned.function("Ops")["Properties"]["Environment"]["Variables"]["CODETIME_ADMINS"] == TUNED["admins"]
+    assert tuned.function("Maintenance")["Properties"]["Environment"]["Variables"]["CODETIME_RETENTION_MONTHS"] == "36"
 
 
 def test_queue_has_dlq_sse_and_tls_only_policy(any_variant: Synthesized, tuned: Synthesized) -> None:
@@ -178,7 +202,7 @@ def test_migrations_run_on_deploy_between_database_and_new_code(rds: Synthesized
     depends = set(trigger.get("DependsOn", []))
     assert rds.logical_id("/Database/Instance/", "AWS::RDS::DBInstance") in depends
     assert set(rds.resources("AWS::EC2::VPCEndpoint")) <= depends
-    for name in ("Ingestion", "Summary", "Keys", "Writer"):
+    for name in ("Ingestion", "Summary", "Keys", "Writer", "Reports", "Maintenance", "Ops"):
         assert trigger_id in rds.function(name).get("DependsOn", []), name
     assert rds.function("Migrate")["Properties"]["Handler"] == "functions.migrate.handler"
 

@@ -28,6 +28,11 @@ def test_dashboard_shows_the_whole_pipeline(any_variant: Synthesized) -> None:
         "5xx",
         "Latency",
         "CacheHitRate",
+        "WriterLagSeconds",  # reports, maintenance, writer batches and the read cache (their own EMF metrics)
+        "WriterBatchSize",
+        "ReportDeliveryFailures",
+        "AggregatesRepaired",
+        "CacheMiss",
     ):
         assert metric in body, metric
     assert "p99" in body
@@ -37,7 +42,11 @@ def test_alarms_notify_the_topic(any_variant: Synthesized) -> None:
     topic = any_variant.logical_id("/Observability/Alarms/", "AWS::SNS::Topic")
     alarms = any_variant.resources("AWS::CloudWatch::Alarm")
     names = {v["Metadata"]["aws:cdk:path"].split("/")[-2] for v in alarms.values()}
-    assert {"ApiServerErrors", "ApiLatencyP99", "QueueBacklog", "WriterErrors", "DeadLetters0"} <= names
+    assert {"ApiServerErrors", "ApiLatencyP99", "QueueBacklog", "WriterErrors", "DeadLetters0", "DeadLetters1",
+            "ReportDeliveryFailures", "AggregatesRepaired"} <= names  # fmt: skip
+    repaired = next(a for a in alarms.values() if "/AggregatesRepaired/" in a["Metadata"]["aws:cdk:path"])
+    assert '"MetricName": "AggregatesRepaired"' in json.dumps(repaired["Properties"])
+    assert repaired["Properties"]["Threshold"] == 1
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
     dlq = any_variant.logical_id("/Pipeline/DeadLetters/", "AWS::SQS::Queue")
@@ -58,8 +67,22 @@ def test_alarm_topic_is_encrypted_tls_only_and_mails_by_context(rds: Synthesized
     assert (subscription["Protocol"], subscription["Endpoint"]) == ("email", "ops@example.com")
 
 
-def test_stack_has_no_schedules_until_their_functions_exist(any_variant: Synthesized) -> None:
-    assert not any_variant.resources("AWS::Events::Rule")
+def test_report_tick_and_maintenance_are_scheduled_with_retries_and_a_dlq(any_variant: Synthesized) -> None:
+    rules = {v["Metadata"]["aws:cdk:path"].split("/")[-2]: v["Properties"]
+             for v in any_variant.resources("AWS::Events::Rule").values()}  # fmt: skip
+    assert set(rules) == {"ReportTick", "Maintenance"}
+    assert rules["ReportTick"]["ScheduleExpression"] == "cron(0 * * * ? *)"  # on the hour: users pick an hour
+    assert rules["Maintenance"]["ScheduleExpression"] == "cron(30 3 * * ? *)"
+    dlq = any_variant.logical_id("/Schedules/DeadLetters/", "AWS::SQS::Queue")
+    for name, function in (("ReportTick", "Reports"), ("Maintenance", "Maintenance")):
+        (target,) = rules[name]["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [any_variant.logical_id(f"/Functions/{function}/",
+                                                                        "AWS::Lambda::Function"), "Arn"]}  # fmt: skip
+        assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 3600}
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
+    alarms = any_variant.resources("AWS::CloudWatch::Alarm").values()
+    dimensions = [a["Properties"].get("Dimensions") for a in alarms]
+    assert [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}] in dimensions
 
 
 def test_schedules_retry_and_dead_letter() -> None:

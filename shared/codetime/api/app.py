@@ -14,6 +14,8 @@ from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
 from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
+from codetime.services.ops import DlqNotConfigured
+from codetime.services.reports import ReportNotFound
 
 
 def _error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -25,6 +27,8 @@ _STATUS: dict[type[Exception], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
     KeyNotFound: 404,
+    ReportNotFound: 404,
+    DlqNotConfigured: 409,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
     ImportTooLarge: 413,
@@ -68,6 +72,8 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
 
 def create_local_app() -> FastAPI:
     """Every router in one app: what `codetime dev` serves."""
-    from codetime.api.routes import accounts, ingestion, keys, summaries
+    from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, summaries
 
-    return create_app(ingestion.router, summaries.router, keys.router, accounts.router)
+    return create_app(
+        ingestion.router, summaries.router, keys.router, accounts.router, reports.router, metrics.router, ops.router
+    )

@@ -85,6 +85,8 @@ def ingest(user: User, items: list[Any], context: RequestContext, timezone: str 
         get_queue().send(encode_messages(accepted))
     metrics.add_metric(name="HeartbeatsAccepted", unit=MetricUnit.Count, value=len(accepted))
     metrics.add_metric(name="HeartbeatsRejected", unit=MetricUnit.Count, value=sum(r.status == 400 for r in results))
+    # Repeats inside one request (answered 202); repeats across requests are the writer's HeartbeatsDuplicate.
+    metrics.add_metric(name="HeartbeatsSkipped", unit=MetricUnit.Count, value=sum(r.status == 202 for r in results))
     return results
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from codetime.cache import get_cache
 from codetime.config import get_settings
 from codetime.db import get_pool
@@ -26,6 +28,7 @@ from codetime.domain.errors import InvalidInput
 from codetime.domain.names import display_name
 from codetime.domain.ranges import today_in
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
+from codetime.logs import metrics
 from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.repositories.users import User
@@ -66,6 +69,8 @@ def _cached(user: User, name: str, params: dict[str, Any], compute: Callable[[],
     digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
     key = f"ct:r:{user.id}:{user_generation(user.id)}:{name}:{digest}"
     hit = cache.get(key)
+    # Hits and misses as two counts: the hit ratio is CacheHit / (CacheHit + CacheMiss) in CloudWatch.
+    metrics.add_metric(name="CacheHit" if hit is not None else "CacheMiss", unit=MetricUnit.Count, value=1)
     if hit is not None:
         return JsonPayload(hit)
     # Level 1: ten times smaller at a tenth of level 6's cost; mtime=0 keeps equal answers byte-identical.

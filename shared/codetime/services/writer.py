@@ -157,6 +157,16 @@ def process_sqs_batch(event: dict[str, Any]) -> PartialItemFailureResponse:
     metrics.add_metric(name="HeartbeatsWritten", unit=MetricUnit.Count, value=processor.result.inserted)
     metrics.add_metric(name="HeartbeatsDuplicate", unit=MetricUnit.Count, value=processor.result.duplicates)
     metrics.add_metric(name="WriterMessagesFailed", unit=MetricUnit.Count, value=len(failures))
+    metrics.add_metric(name="WriterBatchSize", unit=MetricUnit.Count, value=len(records))
+    sent = [int(r.get("attributes", {}).get("SentTimestamp") or 0) for r in records]
+    if any(sent):
+        # Lag: how long the oldest message of the batch waited between enqueue and being written.
+        lag = max(0.0, time.time() - min(t for t in sent if t) / 1000)
+        metrics.add_metric(name="WriterLagSeconds", unit=MetricUnit.Seconds, value=round(lag, 3))
+    if len(failures) < len(records):
+        from codetime.services.ops import mark_writer_success
+
+        mark_writer_success(processor.result.received, processor.result.inserted)
     logger.info(
         "batch written",
         extra={

@@ -1,0 +1,366 @@
+"""Scheduled reports: which are due, building them from the aggregates, and delivering each exactly once.
+
+The hourly tick (functions/reports.py) first creates every report that is due (a unique key per user, cadence and
+period makes a second tick, a retried invocation or an overlapping one a no-op), each with one ledger row per
+channel; then it claims due ledger rows (FOR UPDATE SKIP LOCKED, a lease) and sends them. A failed send is retried
+on later ticks with backoff and recorded as `failed` after CODETIME_REPORT_MAX_ATTEMPTS; nothing is dropped.
+The only duplicate a channel can see is a send that succeeded while the process died before recording it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from codetime.clients import aws_client
+from codetime.db import get_pool
+from codetime.domain import reports as model
+from codetime.domain.errors import InvalidInput
+from codetime.logs import logger, metrics
+from codetime.repositories.aggregates import AggregateRepository
+from codetime.repositories.reports import Delivery, ReportRepository, ReportSettings, ScheduleRow, StoredReport
+from codetime.repositories.users import User, UserRepository
+from codetime.services.summaries import dashboard_summary
+
+WEBHOOK_FORMATS = tuple(model.WEBHOOK_FORMATS)
+MAX_WEBHOOKS = 5
+
+# Goals are built in another module; after it lands, set this to a function returning the goal progress of a
+# user over [start, end] (codetime.services.goals.progress mapped to model.GoalProgress items).
+GoalsProvider = Callable[[User, date, date], list[model.GoalProgress]]
+goals_provider: GoalsProvider | None = None
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def grace_hours() -> int:
+    return _env_int("CODETIME_REPORT_GRACE_HOURS", 6)
+
+
+def max_attempts() -> int:
+    return _env_int("CODETIME_REPORT_MAX_ATTEMPTS", 5)
+
+
+def _allow_private_webhooks() -> bool:
+    return os.environ.get("CODETIME_WEBHOOK_ALLOW_PRIVATE", "").lower() in ("1", "true", "yes")
+
+
+class ReportTickFailed(Exception):
+    pass
+
+
+class ReportNotFound(Exception):
+    pass
+
+
+class WebhookRejected(InvalidInput):
+    pass
+
+
+# ------------------------------------------------------------------------------------------------ building
+
+
+def build_report(user: User, cadence: model.Cadence, start: date, end: date) -> model.Report:
+    """The report of [start, end] from the per-day aggregates (the dashboard summary, cached per user)."""
+    length = (end - start).days + 1
+    current = json.loads(dashboard_summary(user, start, end, {}).json_bytes())
+    previous = json.loads(
+        dashboard_summary(user, start - timedelta(days=length), start - timedelta(days=1), {}).json_bytes()
+    )
+    with get_pool().connection() as conn:
+        per_day = {row[0]: row[2] for row in AggregateRepository(conn).stored_summaries(user.id, start, end)}
+    total = current["total_seconds"]
+    goals = goals_provider(user, start, end) if goals_provider else []
+    return model.Report(
+        user_name=user.display_name or user.username,
+        cadence=cadence,
+        start=start,
+        end=end,
+        timezone=user.effective_timezone,
+        total_seconds=total,
+        previous_total_seconds=previous["total_seconds"],
+        days=[model.DayTotal(day=d, seconds=per_day.get(d, 0.0)) for d in _days(start, end)],
+        projects=model.ranked(current["projects"], total),
+        languages=model.ranked(current["languages"], total),
+        editors=model.ranked(current["editors"], total),
+        goals=goals,
+    )
+
+
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+# ------------------------------------------------------------------------------------------------ the tick
+
+
+@dataclass(slots=True)
+class TickResult:
+    created: int = 0
+    skipped_empty: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: int = 0
+    reports: list[str] = field(default_factory=list)
+
+
+def run_tick(now: datetime | None = None, *, lease_seconds: int = 600) -> TickResult:
+    """One scheduled tick: create due reports, then deliver every due ledger row."""
+    now = now or datetime.now(UTC)
+    result = TickResult()
+    create_due_reports(now, result)
+    deliver_pending(result, lease_seconds=lease_seconds)
+    metrics.add_metric(name="ReportsCreated", unit=MetricUnit.Count, value=result.created)
+    metrics.add_metric(name="ReportDeliveries", unit=MetricUnit.Count, value=result.delivered)
+    metrics.add_metric(name="ReportDeliveryRetries", unit=MetricUnit.Count, value=result.retrying)
+    metrics.add_metric(name="ReportDeliveryFailures", unit=MetricUnit.Count, value=result.failed)
+    if result.errors:
+        # After every other user was served: the invocation fails, EventBridge retries it (idempotent) and the
+        # schedule's dead-letter alarm fires if it keeps failing.
+        raise ReportTickFailed(f"{result.errors} user(s) failed; see the logs")
+    logger.info(
+        "report tick done",
+        extra={
+            f"reports_{k}": getattr(result, k) for k in ("created", "skipped_empty", "delivered", "retrying", "failed")
+        },  # fmt: skip
+    )
+    return result
+
+
+def _channels(row: ScheduleRow) -> list[tuple[str, str, str]]:
+    channels = []
+    if row.send_email and row.email:
+        channels.append(("email", "email", row.email))
+    for hook in row.webhooks:
+        digest = hashlib.sha256(hook["url"].encode()).hexdigest()[:16]
+        channels.append((f"webhook:{digest}", hook.get("format", "json"), hook["url"]))
+    return channels
+
+
+def create_due_reports(now: datetime, result: TickResult | None = None) -> TickResult:
+    result = result or TickResult()
+    with get_pool().connection() as conn:
+        schedule = list(ReportRepository(conn).schedule())
+    # One pooled connection at a time: building a report reads through the summaries service's own connections.
+    for row in schedule:
+        try:
+            _create_for_user(row, now, result)
+        except Exception:  # one user's problem must not keep everyone else's report back
+            logger.exception("report creation failed", extra={"user_id": str(row.user_id)})
+            result.errors += 1
+    return result
+
+
+def _create_for_user(row: ScheduleRow, now: datetime, result: TickResult) -> None:
+    # A report is stored even without a channel: it can still be read through the API.
+    channels = _channels(row)
+    for cadence in ("daily", "weekly"):
+        if not getattr(row, cadence):
+            continue
+        period = model.due_period(cadence, now, row.timezone, row.hour, row.weekday, grace_hours())  # type: ignore[arg-type]
+        if period is None:
+            continue
+        with get_pool().connection() as conn:
+            if ReportRepository(conn).exists(row.user_id, cadence, period[0]):
+                continue
+            user = UserRepository(conn).get(row.user_id)
+        if user is None:  # deleted meanwhile
+            return
+        report = build_report(user, cadence, *period)  # type: ignore[arg-type]
+        if report.total_seconds <= 0:  # nothing coded: no report (README); looked at again next tick
+            result.skipped_empty += 1
+            continue
+        with get_pool().connection() as conn:
+            report_id = ReportRepository(conn).create(
+                row.user_id, cadence, *period, row.timezone, report.model_dump(mode="json"), channels
+            )
+        if report_id is not None:
+            result.created += 1
+            result.reports.append(str(report_id))
+
+
+def deliver_pending(
+    result: TickResult | None = None, *, lease_seconds: int = 600, batch: int = 20, max_rounds: int = 50
+) -> TickResult:
+    """Claim due ledger rows and send them; a claim is held for `lease_seconds` (longer than a Lambda run)."""
+    result = result or TickResult()
+    attempts_allowed = max_attempts()
+    with get_pool().connection() as conn:
+        started = ReportRepository(conn).now()  # a row failing during this run waits for a later tick
+    for _ in range(max_rounds):
+        with get_pool().connection() as conn:
+            claimed = ReportRepository(conn).claim(batch, lease_seconds, due_by=started)
+        if not claimed:
+            break
+        for delivery in claimed:
+            _deliver_one(delivery, attempts_allowed, result)
+    return result
+
+
+def _deliver_one(delivery: Delivery, attempts_allowed: int, result: TickResult) -> None:
+    with get_pool().connection() as conn:
+        report = model.Report.model_validate(ReportRepository(conn).body(delivery.report_id))
+    log = {"report_id": str(delivery.report_id), "kind": delivery.kind, "attempt": delivery.attempts}
+    try:
+        if delivery.kind == "email":
+            send_email(delivery.target, report)
+        else:
+            send_webhook(delivery.target, delivery.kind, report)
+    except DeliveryError as exc:
+        final = delivery.attempts >= attempts_allowed
+        retry_after = min(6 * 3600, _env_int("CODETIME_REPORT_RETRY_SECONDS", 900) * 2 ** (delivery.attempts - 1))
+        with get_pool().connection() as conn:
+            ReportRepository(conn).failed(delivery, str(exc), final=final, retry_after_seconds=retry_after)
+        if final:
+            result.failed += 1
+            logger.error("report delivery failed for good", extra={**log, "error": str(exc)})
+        else:
+            result.retrying += 1
+            logger.warning("report delivery failed; retried on a later tick", extra={**log, "error": str(exc)})
+        return
+    with get_pool().connection() as conn:
+        ReportRepository(conn).delivered(delivery)
+    result.delivered += 1
+
+
+# ------------------------------------------------------------------------------------------------ channels
+
+
+class DeliveryError(Exception):
+    """A channel refused or could not be reached; the message says why without secrets (no URLs)."""
+
+
+def send_email(address: str, report: model.Report) -> None:
+    """Send the report through Amazon SES (HTML and plain text) from CODETIME_REPORT_SENDER."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    sender = os.environ.get("CODETIME_REPORT_SENDER")
+    if not sender:
+        raise DeliveryError("no sender address configured (CODETIME_REPORT_SENDER)")
+    try:
+        aws_client("ses").send_email(
+            Source=sender,
+            Destination={"ToAddresses": [address]},
+            Message={
+                "Subject": {"Data": report.title, "Charset": "UTF-8"},
+                "Body": {
+                    "Text": {"Data": model.render_text(report), "Charset": "UTF-8"},
+                    "Html": {"Data": model.render_html(report), "Charset": "UTF-8"},
+                },
+            },
+        )
+    except ClientError as exc:
+        raise DeliveryError(f"SES: {exc.response.get('Error', {}).get('Code', 'error')}") from exc
+    except BotoCoreError as exc:
+        raise DeliveryError(f"SES: {type(exc).__name__}") from exc
+
+
+def check_webhook_url(url: str) -> None:
+    """https to a public address; plain http and private addresses only with CODETIME_WEBHOOK_ALLOW_PRIVATE."""
+    parts = urlsplit(url)
+    allow_private = _allow_private_webhooks()
+    if parts.scheme not in (("https", "http") if allow_private else ("https",)) or not parts.hostname:
+        raise WebhookRejected("Webhook URLs must be https:// URLs.")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise WebhookRejected("Webhook host does not resolve.") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise WebhookRejected("Webhook URLs must point to a public address.")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # A redirect could lead past the public-address check (to an internal service): never follow one.
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def send_webhook(url: str, kind: str, report: model.Report, timeout: float = 10.0) -> None:
+    """POST the report as a Slack, Discord or plain JSON payload; any 2xx is success."""
+    try:
+        check_webhook_url(url)
+    except WebhookRejected as exc:
+        raise DeliveryError(str(exc)) from exc
+    payload = json.dumps(model.WEBHOOK_FORMATS[kind](report)).encode()
+    request = urllib.request.Request(
+        url, data=payload, method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "CodeTime-Reports/1"},
+    )  # fmt: skip
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            response.read(1024)
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"webhook answered HTTP {exc.code}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from exc
+
+
+# ------------------------------------------------------------------------------------------------ API
+
+
+def get_settings(user: User) -> ReportSettings:
+    with get_pool().connection() as conn:
+        return ReportRepository(conn).settings(user.id)
+
+
+def save_settings(user: User, settings: ReportSettings) -> ReportSettings:
+    hooks = settings.webhooks or []
+    if len(hooks) > MAX_WEBHOOKS:
+        raise InvalidInput(f"At most {MAX_WEBHOOKS} webhooks.")
+    for hook in hooks:
+        if hook.get("format") not in WEBHOOK_FORMATS:
+            raise InvalidInput(f"Webhook format must be one of: {', '.join(WEBHOOK_FORMATS)}.")
+        check_webhook_url(hook["url"])
+    with get_pool().connection() as conn:
+        ReportRepository(conn).save_settings(user.id, settings)
+    return settings
+
+
+def list_reports(user: User, limit: int = 20) -> list[tuple[StoredReport, list[Any]]]:
+    with get_pool().connection() as conn:
+        repo = ReportRepository(conn)
+        found = repo.recent(user.id, limit)
+        statuses = repo.delivery_statuses([r.id for r in found])
+    return [(r, statuses.get(r.id, [])) for r in found]
+
+
+def get_report(user: User, report_id: uuid.UUID) -> tuple[StoredReport, list[Any]]:
+    with get_pool().connection() as conn:
+        repo = ReportRepository(conn)
+        found = repo.get(user.id, report_id)
+        if found is None:
+            raise ReportNotFound("No such report.")
+        return found, repo.delivery_statuses([found.id]).get(found.id, [])
+
+
+def report_for_period(user: User, period: str) -> model.Report:
+    """An on-demand report for a named range (`last_week`, `yesterday`, `last_7_days`, ...): not stored, not sent."""
+    from codetime.domain.ranges import resolve_range
+
+    start, end = resolve_range(period, user.effective_timezone)
+    cadence: model.Cadence = "daily" if start == end else "weekly"
+    return build_report(user, cadence, start, end)
