@@ -1,6 +1,6 @@
-"""Lambda: API key management."""
+"""Lambda: API key management, settings and project/language rules."""
 
-from codetime.api.routes import keys
+from codetime.api.routes import account, keys
 from functions._common import api_handler
 
-handler = api_handler(keys.router, title="CodeTime keys")
+handler = api_handler(keys.router, account.router, title="CodeTime keys and settings")

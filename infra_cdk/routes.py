@@ -11,7 +11,9 @@ class RouteGroup:
 
     module: str
     routes: tuple[tuple[str, str], ...]  # (METHOD, path), path in API Gateway's {param} syntax (FastAPI's too)
-    needs_person: bool  # behind the JWT authorizer; plugin routes authenticate by API key in the function
+    # Behind the gateway's JWT authorizer: only for routes that accept a person's token and nothing else. Routes that
+    # also take API keys (plugins, scripts) authenticate in the function, which validates tokens itself.
+    needs_person: bool
 
 
 def route_groups() -> tuple[RouteGroup, ...]:
@@ -19,11 +21,12 @@ def route_groups() -> tuple[RouteGroup, ...]:
     # Imported here: the package pulls in FastAPI and its services, needed only when the API is built.
     from fastapi.routing import APIRoute
 
-    from codetime.api.routes import ingestion, keys, summaries
+    from codetime.api.routes import account, ingestion, keys, summaries
 
-    def pairs(router: object) -> tuple[tuple[str, str], ...]:
+    def pairs(*routers: object) -> tuple[tuple[str, str], ...]:
         found = {
             (method, route.path)
+            for router in routers
             for route in getattr(router, "routes", [])
             if isinstance(route, APIRoute)
             for method in route.methods
@@ -33,5 +36,6 @@ def route_groups() -> tuple[RouteGroup, ...]:
     return (
         RouteGroup("ingestion", pairs(ingestion.router), needs_person=False),
         RouteGroup("summary", pairs(summaries.router), needs_person=False),
-        RouteGroup("keys", pairs(keys.router), needs_person=True),
+        # A full-access key may manage keys too (scripts), so the function is the only gate.
+        RouteGroup("keys", pairs(keys.router, account.router), needs_person=False),
     )

@@ -52,6 +52,7 @@ class Settings:
     cors_allow_origins: tuple[str, ...]
     jwt_issuer: str | None
     jwt_audience: tuple[str, ...]
+    admins: tuple[str, ...]
     domain_name: str | None
     certificate_arn: str | None
     alarm_email: str | None
@@ -104,6 +105,7 @@ class Settings:
             cors_allow_origins=ctx.items("corsAllowOrigins", ("*",)),
             jwt_issuer=ctx.text("jwtIssuer"),
             jwt_audience=ctx.items("jwtAudience", ()),
+            admins=ctx.items("admins", ()),
             domain_name=ctx.text("domainName"),
             certificate_arn=ctx.text("certificateArn"),
             alarm_email=ctx.text("alarmEmail"),

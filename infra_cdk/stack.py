@@ -66,7 +66,8 @@ class CodeTimeStack(Stack):
         data_secrets = {"DATABASE_SECRET_ARN": database.secret, "REDIS_AUTH_SECRET_ARN": cache.auth_secret}
         api_secrets = {**data_secrets, "CODETIME_KEY_PEPPER_SECRET_ARN": pepper}
         # One request at a time per Lambda instance: a small pool bounds each instance's database connections.
-        api_env = {**data, "CODETIME_DB_POOL_SIZE": "2"}
+        identity = Identity(self, "Identity", settings=settings)
+        api_env = {**data, "CODETIME_DB_POOL_SIZE": "2", **identity.environment}
         ingestion = functions.add(
             "Ingestion", module="ingestion", description="CodeTime: validate, authenticate and queue heartbeats",
             timeout=Duration.seconds(15), environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url},
@@ -98,7 +99,6 @@ class CodeTimeStack(Stack):
             self, "Migrations", function=migrate, after=[network, database], before=[ingestion, summary, keys, writer]
         )
 
-        identity = Identity(self, "Identity", settings=settings)
         api = Api(
             self, "Api", settings=settings, groups=route_groups(),
             functions={"ingestion": ingestion, "summary": summary, "keys": keys}, authorizer=identity.authorizer,

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 
+def _items(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw else default
@@ -28,6 +32,13 @@ class Settings:
     cache_ttl_seconds: int
     db_pool_size: int
     data_dir: str
+    # OIDC sign-in for people and dashboards (README: Identity).
+    oidc_issuer: str | None = None
+    oidc_audience: tuple[str, ...] = ()
+    oidc_jwks_url: str | None = None
+    admins: tuple[str, ...] = ()
+    job_slice_days: int = 31
+    job_budget_seconds: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,6 +58,12 @@ class Settings:
             # Lambda serves one request at a time; the local server runs handlers in a thread pool.
             db_pool_size=_int("CODETIME_DB_POOL_SIZE", 4),
             data_dir=env("CODETIME_DATA_DIR") or ".codetime",
+            oidc_issuer=env("CODETIME_OIDC_ISSUER") or None,
+            oidc_audience=_items("CODETIME_OIDC_AUDIENCE"),
+            oidc_jwks_url=env("CODETIME_OIDC_JWKS_URL") or None,
+            admins=tuple(a.lower() for a in _items("CODETIME_ADMINS")),
+            job_slice_days=_int("CODETIME_JOB_SLICE_DAYS", 31),
+            job_budget_seconds=_int("CODETIME_JOB_BUDGET_SECONDS", 20),
         )
 
 

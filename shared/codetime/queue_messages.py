@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 
 from codetime.domain.heartbeats import Heartbeat
@@ -55,6 +56,24 @@ def decode_message(body: str) -> list[Heartbeat]:
         raise
     except (ValueError, TypeError, KeyError) as exc:
         raise PoisonMessage(f"malformed heartbeat message: {type(exc).__name__}: {exc}") from exc
+
+
+def encode_job_message(job_id: uuid.UUID) -> str:
+    """A background job for the writer (services/jobs.py), on the same queue as heartbeats."""
+    return json.dumps({"v": MESSAGE_VERSION, "job": str(job_id)}, separators=(",", ":"))
+
+
+def decode_job_message(body: str) -> uuid.UUID | None:
+    """The job id of a job message, None for any other message."""
+    if '"job"' not in body[:64]:
+        return None
+    try:
+        data = json.loads(body)
+        if isinstance(data, dict) and data.get("v") == MESSAGE_VERSION and "job" in data:
+            return uuid.UUID(str(data["job"]))
+    except ValueError as exc:
+        raise PoisonMessage(f"malformed job message: {exc}") from exc
+    return None
 
 
 def batch_entries(bodies: Sequence[str]) -> Iterator[list[str]]:

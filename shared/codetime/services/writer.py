@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -16,11 +17,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.domain.heartbeats import Heartbeat
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.logs import logger, metrics
-from codetime.queue_messages import decode_message
+from codetime.queue import get_queue
+from codetime.queue_messages import decode_job_message, decode_message, encode_job_message
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.services.cache_keys import invalidate_user_summaries
@@ -103,6 +106,8 @@ class HeartbeatBatchProcessor(BatchProcessor):
     def process(self) -> list[tuple]:
         outcomes = super().process()  # the record handler decodes
         decoded = [(o[2], o[1]) for o in outcomes if o[0] == "success"]
+        jobs = [(record, result) for record, result in decoded if isinstance(result, JobMessage)]
+        decoded = [(record, result) for record, result in decoded if not isinstance(result, JobMessage)]
         with get_pool().connection() as conn:
             try:
                 self._add(write_heartbeats(conn, [hb for _, hbs in decoded for hb in hbs]))
@@ -113,7 +118,22 @@ class HeartbeatBatchProcessor(BatchProcessor):
                         self._add(write_heartbeats(conn, hbs))
                     except _DATA_ERRORS:
                         self._fail_after_success(record)
+        self._run_jobs(jobs)
         return outcomes
+
+    def _run_jobs(self, jobs: list[tuple[dict[str, Any], JobMessage]]) -> None:
+        """Advance background jobs within a time budget; an unfinished job is queued again to continue, a failing
+        one fails its message (SQS redelivers it, then the DLQ; `run_pending` also picks open jobs up)."""
+        from codetime.services.jobs import run_job
+
+        deadline = time.monotonic() + get_settings().job_budget_seconds
+        for record, message in jobs:
+            try:
+                if not run_job(message.job_id, max(0.0, deadline - time.monotonic())):
+                    get_queue().send([encode_job_message(message.job_id)])
+            except Exception:
+                logger.exception("background job failed", extra={"job_id": str(message.job_id)})
+                self._fail_after_success(record)
 
     def _add(self, part: WriteResult) -> None:
         self.result.received += part.received
@@ -126,8 +146,14 @@ class HeartbeatBatchProcessor(BatchProcessor):
         self.failure_handler(record=SQSRecord(record), exception=sys.exc_info())
 
 
-def _decode_record(record: SQSRecord) -> list[Heartbeat]:
-    return decode_message(record.body)
+@dataclass(frozen=True, slots=True)
+class JobMessage:
+    job_id: uuid.UUID
+
+
+def _decode_record(record: SQSRecord) -> list[Heartbeat] | JobMessage:
+    job_id = decode_job_message(record.body)
+    return JobMessage(job_id) if job_id is not None else decode_message(record.body)
 
 
 def process_sqs_batch(event: dict[str, Any]) -> PartialItemFailureResponse:
