@@ -82,7 +82,7 @@ def _up_to_date() -> bool:
 def test_settings_read_change_and_validate(user, sqs) -> None:  # type: ignore[no-untyped-def]
     got = _api("GET", SETTINGS)
     assert got.status == 200 and got.json["data"] == {
-        "display_name": None, "timezone": "Europe/Moscow", "timeout": 15, "week_start": 0, "public_profile": False,
+        "display_name": None, "timezone": "Europe/Moscow", "timeout": 15, "week_start": 1, "public_profile": False,
         "is_up_to_date": True,
     }  # fmt: skip
     for body, field in (
@@ -102,19 +102,25 @@ def test_settings_read_change_and_validate(user, sqs) -> None:  # type: ignore[n
             assert field in response.json["errors"], (body, response.json)
     assert _api("GET", SETTINGS).json["data"]["timezone"] == "Europe/Moscow"  # nothing changed
 
-    changed = _api("PATCH", SETTINGS, body={"display_name": " Ada ", "weekday_start": 1, "public_profile": True})
+    def week_begins() -> int:
+        days = _api("GET", "/api/v1/users/current/summaries", query={"range": "this_week"}).json["data"]
+        return date.fromisoformat(days[0]["range"]["date"]).weekday()
+
+    assert week_begins() == 0  # Monday by default
+    changed = _api("PATCH", SETTINGS, body={"display_name": " Ada ", "weekday_start": 0, "public_profile": True})
     assert changed.status == 200, changed
     assert changed.json["data"] | {"is_up_to_date": True} == {
-        "display_name": "Ada", "timezone": "Europe/Moscow", "timeout": 15, "week_start": 1, "public_profile": True,
+        "display_name": "Ada", "timezone": "Europe/Moscow", "timeout": 15, "week_start": 0, "public_profile": True,
         "is_up_to_date": True,
     }  # fmt: skip
     assert sqs.depth() == 0  # nothing that changes computed time: no job
+    assert week_begins() == 6  # weeks now begin on Sunday
 
     patched = _api("PATCH", "/api/v1/users/current", body={"display_name": "Ada L."})
     assert patched.status == 200, patched
     data = patched.json["data"]
     assert data["display_name"] == "Ada L." and data["full_name"] == "Ada L." and data["username"] == "dev"
-    assert data["timeout"] == 15 and data["weekday_start"] == 1 and data["timezone"] == "Europe/Moscow"
+    assert data["timeout"] == 15 and data["weekday_start"] == 0 and data["timezone"] == "Europe/Moscow"
     assert data["email"] == "dev@example.com" and data["is_up_to_date"] is True
     reference = json.loads((FIXTURES / "wakatime-live/current.json").read_text())["data"]
     assert set(data) - set(reference) <= {"week_start", "public_profile", "is_up_to_date"}

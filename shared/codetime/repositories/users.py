@@ -24,13 +24,18 @@ class User:
     last_project: str | None
     # Defaults keep user records cached before these columns existed readable.
     oidc_subject: str | None = None
-    week_start: int = 0
+    week_start: int = 1  # 0 Sunday ... 6 Saturday (WakaTime's weekday_start)
     public_profile: bool = False
     modified_at: datetime | None = None
 
     @property
     def effective_timezone(self) -> str:
         return self.timezone or "UTC"
+
+    @property
+    def iso_week_start(self) -> int:
+        """week_start counted from Monday = 0, as domain.ranges takes it."""
+        return (self.week_start - 1) % 7
 
 
 @dataclass(slots=True)
@@ -91,6 +96,10 @@ class UserRepository:
     def by_subject(self, subject: str) -> User | None:
         with self.conn.cursor(row_factory=class_row(User)) as cur:
             return cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE oidc_subject = %s", (subject,)).fetchone()
+
+    def by_email(self, email: str) -> User | None:
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE email = %s", (email,)).fetchone()
 
     def link_subject(self, user_id: uuid.UUID, subject: str) -> User | None:
         """Attach an OIDC subject to a user that has none yet (first sign-in of a user made by the CLI)."""

@@ -110,9 +110,9 @@ def _find_or_create(repo: UserRepository, claims: Claims) -> User:
         return user
     email = claims.email if claims.email_verified else None  # an unverified address could claim someone's account
     if email:
-        existing = repo.conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()
+        existing = repo.by_email(email)
         if existing:
-            linked = repo.link_subject(existing[0], claims.subject)
+            linked = repo.link_subject(existing.id, claims.subject)
             if linked is not None:
                 return linked
             email = None  # that address belongs to another person's account already

@@ -1,8 +1,8 @@
 -- Identity (OIDC sign-in, key scopes), settings, project/language rules, and background recompute jobs.
 
 ALTER TABLE users ADD COLUMN IF NOT EXISTS oidc_subject text UNIQUE;
--- 0 = Sunday ... 6 = Saturday, as WakaTime's weekday_start.
-ALTER TABLE users ADD COLUMN IF NOT EXISTS week_start smallint NOT NULL DEFAULT 0 CHECK (week_start BETWEEN 0 AND 6);
+-- 0 = Sunday ... 6 = Saturday, as WakaTime's weekday_start; Monday by default, as week ranges were before.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS week_start smallint NOT NULL DEFAULT 1 CHECK (week_start BETWEEN 0 AND 6);
 ALTER TABLE users ADD COLUMN IF NOT EXISTS public_profile boolean NOT NULL DEFAULT false;
 ALTER TABLE users ADD COLUMN IF NOT EXISTS modified_at timestamptz;
 
