@@ -353,3 +353,30 @@ def test_rule_validation_scopes_and_ownership(user, sqs) -> None:  # type: ignor
     assert _api("PATCH", f"{RULES}/{rule_id}", OTHER, body={"replacement": "x"}).status == 404
     assert _api("GET", RULES).json["data"][0]["replacement"] == "C++"
     assert _api("DELETE", f"{RULES}/00000000-0000-4000-8000-000000000000").status == 404
+
+
+def test_the_local_runtime_runs_jobs_through_its_queue_worker(live_server) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    create_user(email="local@example.com", username="local", timezone="UTC", api_key=KEY)
+    now = time.time()
+    beats = [{"entity": "a.py", "type": "file", "time": now - 600 + i * 120, "project": "p"} for i in range(4)]
+    auth = {"Authorization": f"Bearer {KEY}"}  # plugins send keys as Bearer too
+    posted = httpx.post(f"{live_server.base_url}/api/v1/users/current/heartbeats.bulk", json=beats, headers=auth)
+    assert posted.status_code == 202
+    live_server.wait_for_queue()
+    changed = httpx.patch(f"{live_server.base_url}{SETTINGS}", json={"timeout": 1}, headers=auth)
+    assert changed.status_code == 200 and changed.json()["data"]["timeout"] == 1
+    live_server.wait_for_queue()
+    user_id = _local_user_id()
+    deadline = time.monotonic() + 10
+    while not jobs.is_up_to_date(user_id) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert jobs.is_up_to_date(user_id)
+    today = httpx.get(f"{live_server.base_url}/api/v1/users/current/statusbar/today", headers=auth).json()
+    assert today["data"]["grand_total"]["total_seconds"] == 0  # gaps of 2 min count nothing with a 1-min timeout
+
+
+def _local_user_id():  # type: ignore[no-untyped-def]
+    with get_pool().connection() as conn:
+        return conn.execute("SELECT id FROM users WHERE username = 'local'").fetchone()[0]

@@ -53,6 +53,9 @@ def verify_token(token: str) -> Claims:
         )  # fmt: skip
     except jwt.ExpiredSignatureError as exc:
         raise NotAuthenticated("Token expired.") from exc
+    except jwt.PyJWKClientConnectionError as exc:  # the issuer's JWKS is unreachable: not the caller's fault
+        logger.error("JWKS unreachable", extra={"error": str(exc)[:200]})
+        raise NotAuthenticated("Token could not be validated; try again later.") from exc
     except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
         # The reason is logged for operators; the token itself never is.
         logger.info("token rejected", extra={"reason": type(exc).__name__, "detail": str(exc)[:200]})
