@@ -78,15 +78,20 @@ class CodeTimeStack(Stack):
             "Summary", module="summary", description="CodeTime: statusbar, summaries, durations, dashboard",
             timeout=Duration.seconds(20), environment=api_env, secrets=api_secrets,
         )  # fmt: skip
+        # Settings and rule changes queue background recompute jobs on the heartbeat queue; the writer runs them and
+        # queues a continuation when one needs more than an invocation (services/jobs.py).
+        queue_env = {"SQS_QUEUE_URL": pipeline.queue.queue_url}
         keys = functions.add(
-            "Keys", module="keys", description="CodeTime: API key management",
-            timeout=Duration.seconds(15), environment=api_env, secrets=api_secrets,
+            "Keys", module="keys", description="CodeTime: API keys, settings, project/language rules",
+            timeout=Duration.seconds(15), environment={**api_env, **queue_env}, secrets=api_secrets,
         )  # fmt: skip
+        pipeline.queue.grant_send_messages(keys)
         writer = functions.add(
             "Writer", module="writer", description="CodeTime: batch-write queued heartbeats, recompute days",
-            timeout=writer_timeout, memory_mb=1024, environment={**data, "CODETIME_DB_POOL_SIZE": "1"},
+            timeout=writer_timeout, memory_mb=1024, environment={**data, **queue_env, "CODETIME_DB_POOL_SIZE": "1"},
             secrets=data_secrets,
         )  # fmt: skip
+        pipeline.queue.grant_send_messages(writer)
         pipeline.connect_writer(
             writer, batch_size=settings.writer_batch_size, max_concurrency=settings.writer_max_concurrency
         )

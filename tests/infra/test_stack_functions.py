@@ -115,14 +115,19 @@ def test_queue_and_secret_grants_name_their_resources(rds: Synthesized) -> None:
             assert all("Ref" in r for r in _as_list(statement["Resource"])), statement
 
 
-def test_only_ingestion_sends_and_only_the_writer_receives(rds: Synthesized) -> None:
+def test_who_sends_and_only_the_writer_receives(rds: Synthesized) -> None:
     by_policy: dict[str, set[str]] = {}
     for logical_id, statement in _statements(rds):
         by_policy.setdefault(logical_id, set()).update(_as_list(statement["Action"]))
     senders = {p for p, actions in by_policy.items() if "sqs:SendMessage" in actions}
     receivers = {p for p, actions in by_policy.items() if "sqs:ReceiveMessage" in actions}
-    assert [p.startswith("FunctionsIngestion") for p in senders] == [True]
+    # Heartbeats (ingestion), recompute jobs after settings/rule changes (keys), job continuations (writer).
+    assert len(senders) == 3
+    assert {n for n in OURS for p in senders if p.startswith(f"Functions{n}")} == {"Ingestion", "Keys", "Writer"}
     assert [p.startswith("FunctionsWriter") for p in receivers] == [True]
+    for name in ("Ingestion", "Keys", "Writer"):
+        assert "SQS_QUEUE_URL" in rds.function(name)["Properties"]["Environment"]["Variables"], name
+    assert "SQS_QUEUE_URL" not in rds.function("Summary")["Properties"]["Environment"]["Variables"]
 
 
 def test_queue_has_dlq_sse_and_tls_only_policy(any_variant: Synthesized, tuned: Synthesized) -> None:
