@@ -380,3 +380,25 @@ def test_the_local_runtime_runs_jobs_through_its_queue_worker(live_server) -> No
 def _local_user_id():  # type: ignore[no-untyped-def]
     with get_pool().connection() as conn:
         return conn.execute("SELECT id FROM users WHERE username = 'local'").fetchone()[0]
+
+
+def test_a_timezone_adopted_from_a_plugin_recomputes_days_already_written(sqs) -> None:  # type: ignore[no-untyped-def]
+    create_user(email="tz@example.com", username="tz", api_key=KEY)  # no timezone yet: days are UTC
+    now = time.time()
+    first = [{"entity": "a.py", "type": "file", "time": now - 3600 + i * 60, "project": "p"} for i in range(3)]
+    response = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk",
+                        headers={**basic(KEY), "timezone": None}, body=first)  # fmt: skip
+    assert response.status == 202
+    sqs.drain()
+    with get_pool().connection() as conn:
+        assert {row[0] for row in conn.execute("SELECT timezone FROM daily_activity")} == {"UTC"}
+    later = [{"entity": "a.py", "type": "file", "time": now - 60, "project": "p"}]
+    response = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk",
+                        headers={**basic(KEY), "timezone": "Pacific/Kiritimati"}, body=later)  # fmt: skip
+    assert response.status == 202
+    assert not _up_to_date()
+    sqs.drain()
+    assert _up_to_date()
+    with get_pool().connection() as conn:
+        zones = {row[0] for row in conn.execute("SELECT timezone FROM daily_activity")}
+    assert zones == {"Pacific/Kiritimati"}

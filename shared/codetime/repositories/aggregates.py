@@ -112,6 +112,10 @@ class AggregateRepository:
         self.conn.execute(_DELETE_DAYS, params)
         self.conn.execute(_INSERT_DAYS[self.has_rules(user_id)], params)
 
+    def has_activity(self, user_id: uuid.UUID) -> bool:
+        found = self.conn.execute("SELECT 1 FROM daily_activity WHERE user_id = %s LIMIT 1", (user_id,)).fetchone()
+        return found is not None
+
     def has_rules(self, user_id: uuid.UUID) -> bool:
         return (
             self.conn.execute("SELECT 1 FROM user_rules WHERE user_id = %s LIMIT 1", (user_id,)).fetchone() is not None
