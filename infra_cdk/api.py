@@ -83,6 +83,7 @@ class Api(Construct):
                     apigwv2.CorsHttpMethod.GET,
                     apigwv2.CorsHttpMethod.POST,
                     apigwv2.CorsHttpMethod.PUT,
+                    apigwv2.CorsHttpMethod.PATCH,
                     apigwv2.CorsHttpMethod.DELETE,
                     apigwv2.CorsHttpMethod.OPTIONS,
                 ],  # fmt: skip
@@ -127,9 +128,10 @@ class Api(Construct):
                         acknowledge(
                             route,
                             {
-                                "AwsSolutions-APIG4": "WakaTime plugin route: the function authenticates the API "
-                                "key (Basic/Bearer/?api_key=), as every WakaTime client expects; a JWT cannot "
-                                "be configured in editor plugins.",
+                                "AwsSolutions-APIG4": "The function authenticates every request: API keys "
+                                "(Basic/Bearer/?api_key=), as every WakaTime client sends them and a gateway "
+                                "authorizer cannot check, and people's OIDC tokens, validated in the function "
+                                "against the issuer's JWKS.",
                             },
                         )
 

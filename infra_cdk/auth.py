@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_cognito as cognito
@@ -13,16 +13,24 @@ from infra_cdk.settings import Settings
 
 
 class Identity(Construct):
-    """`authorizer` is the HTTP API JWT authorizer for the routes that need a person (key management)."""
+    """Who signs people in. `environment` tells the functions which tokens to accept (they validate every token
+    themselves: routes that also accept API keys cannot sit behind the gateway's authorizer); `authorizer` is the
+    HTTP API JWT authorizer for routes that accept a person's token only."""
 
     def __init__(self, scope: Construct, id: str, *, settings: Settings) -> None:
         super().__init__(scope, id)
         self.user_pool: cognito.UserPool | None = None
         self.client: cognito.UserPoolClient | None = None
+        admins = {"CODETIME_ADMINS": ",".join(settings.admins)} if settings.admins else {}
         if settings.jwt_issuer:
             self.authorizer: apigwv2.IHttpRouteAuthorizer = authorizers.HttpJwtAuthorizer(
                 "Jwt", settings.jwt_issuer, jwt_audience=list(settings.jwt_audience)
             )
+            self.environment = {
+                "CODETIME_OIDC_ISSUER": settings.jwt_issuer,
+                "CODETIME_OIDC_AUDIENCE": ",".join(settings.jwt_audience),
+                **admins,
+            }
             return
 
         self.user_pool = cognito.UserPool(
@@ -56,6 +64,13 @@ class Identity(Construct):
             access_token_validity=Duration.hours(1),
         )
         self.authorizer = authorizers.HttpUserPoolAuthorizer("Cognito", self.user_pool, user_pool_clients=[self.client])
+        issuer = f"https://cognito-idp.{Stack.of(self).region}.amazonaws.com/{self.user_pool.user_pool_id}"
+        self.environment = {
+            "CODETIME_OIDC_ISSUER": issuer,
+            "CODETIME_OIDC_AUDIENCE": self.client.user_pool_client_id,
+            "CODETIME_OIDC_JWKS_URL": f"{issuer}/.well-known/jwks.json",
+            **admins,
+        }
         acknowledge(
             self.user_pool,
             {

@@ -11,7 +11,9 @@ class RouteGroup:
 
     module: str
     routes: tuple[tuple[str, str], ...]  # (METHOD, path), path in API Gateway's {param} syntax (FastAPI's too)
-    needs_person: bool  # behind the JWT authorizer; plugin routes authenticate by API key in the function
+    # Behind the gateway's JWT authorizer: only for routes that accept a person's token and nothing else. Routes that
+    # also take API keys (plugins, scripts) authenticate in the function, which validates tokens itself.
+    needs_person: bool
 
 
 def route_groups() -> tuple[RouteGroup, ...]:
@@ -19,7 +21,7 @@ def route_groups() -> tuple[RouteGroup, ...]:
     # Imported here: the package pulls in FastAPI and its services, needed only when the API is built.
     from fastapi.routing import APIRoute
 
-    from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, summaries
+    from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, settings, summaries
 
     def pairs(*routers: object) -> tuple[tuple[str, str], ...]:
         found = {
@@ -34,7 +36,8 @@ def route_groups() -> tuple[RouteGroup, ...]:
     return (
         RouteGroup("ingestion", pairs(ingestion.router), needs_person=False),
         RouteGroup("summary", pairs(summaries.router, reports.router, metrics.router), needs_person=False),
-        RouteGroup("keys", pairs(keys.router, accounts.router), needs_person=True),
+        # A full-access key may manage keys and the account too (scripts), so the function is the only gate.
+        RouteGroup("keys", pairs(keys.router, settings.router, accounts.router), needs_person=False),
         # /health (no authentication) and the administrators' ops routes (API key + CODETIME_ADMINS).
         RouteGroup("ops", pairs(ops.router), needs_person=False),
     )

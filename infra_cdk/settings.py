@@ -52,13 +52,13 @@ class Settings:
     cors_allow_origins: tuple[str, ...]
     jwt_issuer: str | None
     jwt_audience: tuple[str, ...]
+    admins: tuple[str, ...]
     domain_name: str | None
     certificate_arn: str | None
     alarm_email: str | None
-    # Reports and operations (their own issue): SES sender, its verified identity, ops administrators, retention.
+    # Reports and maintenance: SES sender, its verified identity, heartbeat retention.
     report_sender: str | None = None
     report_sender_identity: str | None = None
-    admins: tuple[str, ...] = ()
     retention_months: int = 24
 
     @property
@@ -109,12 +109,12 @@ class Settings:
             cors_allow_origins=ctx.items("corsAllowOrigins", ("*",)),
             jwt_issuer=ctx.text("jwtIssuer"),
             jwt_audience=ctx.items("jwtAudience", ()),
+            admins=ctx.items("admins", ()),
             domain_name=ctx.text("domainName"),
             certificate_arn=ctx.text("certificateArn"),
             alarm_email=ctx.text("alarmEmail"),
             report_sender=ctx.text("reportSender"),
             report_sender_identity=ctx.text("reportSenderIdentity"),
-            admins=ctx.items("admins", ()),
             retention_months=ctx.integer("retentionMonths", 24, 0, 1200),
         )
         settings._check()

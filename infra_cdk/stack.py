@@ -68,7 +68,8 @@ class CodeTimeStack(Stack):
         data_secrets = {"DATABASE_SECRET_ARN": database.secret, "REDIS_AUTH_SECRET_ARN": cache.auth_secret}
         api_secrets = {**data_secrets, "CODETIME_KEY_PEPPER_SECRET_ARN": pepper}
         # One request at a time per Lambda instance: a small pool bounds each instance's database connections.
-        api_env = {**data, "CODETIME_DB_POOL_SIZE": "2"}
+        identity = Identity(self, "Identity", settings=settings)
+        api_env = {**data, "CODETIME_DB_POOL_SIZE": "2", **identity.environment}
         ingestion = functions.add(
             "Ingestion", module="ingestion", description="CodeTime: validate, authenticate and queue heartbeats",
             timeout=Duration.seconds(15), environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url},
@@ -79,20 +80,21 @@ class CodeTimeStack(Stack):
             "Summary", module="summary", description="CodeTime: statusbar, summaries, durations, dashboard",
             timeout=Duration.seconds(20), environment=api_env, secrets=api_secrets,
         )  # fmt: skip
-        # Imports and deletions work within API Gateway's 30 s; a deletion's remainder goes to the queue.
+        # Settings and rule changes queue background recompute jobs on the heartbeat queue; the writer runs them and
+        # queues a continuation when one needs more than an invocation (services/jobs.py). Imports and deletions
+        # work within API Gateway's 30 s; a deletion's remainder goes to the queue too.
+        queue_env = {"SQS_QUEUE_URL": pipeline.queue.queue_url}
         keys = functions.add(
-            "Keys", module="keys", description="CodeTime: API keys, account import/export/delete",
-            timeout=Duration.seconds(29), environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url},
-            secrets=api_secrets,
+            "Keys", module="keys", description="CodeTime: API keys, settings, rules, account import/export/delete",
+            timeout=Duration.seconds(29), environment={**api_env, **queue_env}, secrets=api_secrets,
         )  # fmt: skip
         pipeline.queue.grant_send_messages(keys)
         writer = functions.add(
             "Writer", module="writer", description="CodeTime: batch-write queued heartbeats, recompute days",
-            timeout=writer_timeout, memory_mb=1024,
-            environment={**data, "CODETIME_DB_POOL_SIZE": "1", "SQS_QUEUE_URL": pipeline.queue.queue_url},
+            timeout=writer_timeout, memory_mb=1024, environment={**data, **queue_env, "CODETIME_DB_POOL_SIZE": "1"},
             secrets=data_secrets,
         )  # fmt: skip
-        pipeline.queue.grant_send_messages(writer)  # a deletion's purge queues its own next step
+        pipeline.queue.grant_send_messages(writer)  # job continuations and a deletion's next purge step
         pipeline.connect_writer(
             writer, batch_size=settings.writer_batch_size, max_concurrency=settings.writer_max_concurrency
         )
@@ -125,7 +127,7 @@ class CodeTimeStack(Stack):
             "Ops", module="ops", description="CodeTime: health, dead-letter inspection and replay",
             timeout=Duration.seconds(30),
             environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url,
-                         "SQS_DLQ_URL": pipeline.dead_letters.queue_url, "CODETIME_ADMINS": ",".join(settings.admins)},
+                         "SQS_DLQ_URL": pipeline.dead_letters.queue_url},
             secrets=api_secrets,
         )  # fmt: skip
         # Replay: receive/delete from the DLQ, send to the queue; health: both queues' attributes.
@@ -151,7 +153,6 @@ class CodeTimeStack(Stack):
             before=[ingestion, summary, keys, writer, reports, maintenance, ops],
         )  # fmt: skip
 
-        identity = Identity(self, "Identity", settings=settings)
         api = Api(
             self, "Api", settings=settings, groups=route_groups(),
             functions={"ingestion": ingestion, "summary": summary, "keys": keys, "ops": ops},

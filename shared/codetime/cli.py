@@ -322,14 +322,26 @@ def _dev_api_key(data_dir: Path) -> str:
     return key
 
 
+def cmd_token(args: argparse.Namespace) -> int:
+    from codetime.local import dev_issuer
+
+    data_dir = _find_data_dir()
+    issuer = args.issuer or dev_issuer.configured_issuer(data_dir)
+    print(dev_issuer.issue_token(data_dir, email=args.email, issuer=issuer, lifetime_seconds=args.minutes * 60))
+    return 0
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     import uvicorn
 
     from codetime.api.app import create_local_app
     from codetime.db import close_pool
+    from codetime.local import dev_issuer
 
-    embedded = _prepare_environment()
     data_dir = _find_data_dir()
+    # People sign in with tokens of the local dev issuer unless a real OIDC issuer is configured.
+    dev_issuer.configure(data_dir, f"http://{args.host}:{args.port}")
+    embedded = _prepare_environment()
     worker = scheduler = None
     try:
         try:
@@ -356,7 +368,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"  queue:    {'SQS at SQS_QUEUE_URL' if os.environ.get('SQS_QUEUE_URL') else 'local (PostgreSQL table)'}\n"
             f"  schedules: {'report tick hourly, maintenance 03:30 UTC' if scheduler else 'off'}\n"
             f"  API docs: {base}/docs\n\n"
-            f"Dev user API key: {api_key}\n\n"
+            f"Dev user API key: {api_key}\n"
+            f"Sign-in token for a person: codetime token --email you@example.com\n\n"
             f"Paste into ~/.wakatime.cfg:\n"
             f"[settings]\napi_url = {base}/api/v1\napi_key = {api_key}\n"
         )
@@ -451,6 +464,12 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("action", choices=["list", "replay"])
     dlq.add_argument("--limit", type=int, default=100)
     dlq.set_defaults(func=cmd_ops_dlq)
+
+    token = sub.add_parser("token", help="print a sign-in token (JWT) of the local dev issuer")
+    token.add_argument("--email", required=True)
+    token.add_argument("--minutes", type=int, default=60, help="lifetime (default 60)")
+    token.add_argument("--issuer", help="issuer URL (default: that of the last `codetime dev`)")
+    token.set_defaults(func=cmd_token)
 
     invoke = sub.add_parser("invoke", help="run one Lambda handler on a sample event")
     invoke.add_argument("function", choices=["ingestion", "summary", "keys", "writer", "reports", "maintenance", "ops"])

@@ -68,6 +68,23 @@ def key_pepper() -> bytes:
     return path.read_text().strip().encode()
 
 
+@lru_cache(maxsize=4)
+def jwks_client(url: str) -> Any:
+    """A JWKS client per URL: signing keys cached for an hour, refetched when a token names an unknown key."""
+    from jwt import PyJWKClient
+
+    return PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+
+
+@lru_cache(maxsize=4)
+def oidc_jwks_url(issuer: str) -> str:
+    """The issuer's `jwks_uri` from its OpenID discovery document, fetched once per process."""
+    import urllib.request
+
+    with urllib.request.urlopen(issuer.rstrip("/") + "/.well-known/openid-configuration", timeout=5) as response:
+        return json.loads(response.read())["jwks_uri"]
+
+
 def reset_clients() -> None:
     """Forget every cached client and setting (tests switch environments between cases)."""
     from codetime import cache, db
@@ -77,5 +94,7 @@ def reset_clients() -> None:
     aws_client.cache_clear()
     secret_value.cache_clear()
     key_pepper.cache_clear()
+    jwks_client.cache_clear()
+    oidc_jwks_url.cache_clear()
     db.close_pool()
     cache.reset_cache()

@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 
+def _items(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw else default
@@ -31,6 +35,13 @@ class Settings:
     # Accounts: import request body limit, and seconds a deletion works per request or queue message.
     max_import_bytes: int = 5 * 1024 * 1024
     purge_budget_seconds: int = 10
+    # OIDC sign-in for people and dashboards (README: Identity).
+    oidc_issuer: str | None = None
+    oidc_audience: tuple[str, ...] = ()
+    oidc_jwks_url: str | None = None
+    admins: tuple[str, ...] = ()
+    job_slice_days: int = 31
+    job_budget_seconds: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,6 +63,12 @@ class Settings:
             data_dir=env("CODETIME_DATA_DIR") or ".codetime",
             max_import_bytes=_int("CODETIME_MAX_IMPORT_BYTES", 5 * 1024 * 1024),
             purge_budget_seconds=_int("CODETIME_PURGE_BUDGET_SECONDS", 10),
+            oidc_issuer=env("CODETIME_OIDC_ISSUER") or None,
+            oidc_audience=_items("CODETIME_OIDC_AUDIENCE"),
+            oidc_jwks_url=env("CODETIME_OIDC_JWKS_URL") or None,
+            admins=tuple(a.lower() for a in _items("CODETIME_ADMINS")),
+            job_slice_days=_int("CODETIME_JOB_SLICE_DAYS", 31),
+            job_budget_seconds=_int("CODETIME_JOB_BUDGET_SECONDS", 20),
         )
 
 

@@ -84,6 +84,24 @@ def purge_target(body: str) -> uuid.UUID | None:
         raise PoisonMessage("malformed purge message") from exc
 
 
+def encode_job_message(job_id: uuid.UUID) -> str:
+    """A background job for the writer (services/jobs.py), on the same queue as heartbeats."""
+    return json.dumps({"v": MESSAGE_VERSION, "job": str(job_id)}, separators=(",", ":"))
+
+
+def decode_job_message(body: str) -> uuid.UUID | None:
+    """The job id of a job message, None for any other message."""
+    if '"job"' not in body[:64]:
+        return None
+    try:
+        data = json.loads(body)
+        if isinstance(data, dict) and data.get("v") == MESSAGE_VERSION and "job" in data:
+            return uuid.UUID(str(data["job"]))
+    except ValueError as exc:
+        raise PoisonMessage(f"malformed job message: {exc}") from exc
+    return None
+
+
 def batch_entries(bodies: Sequence[str]) -> Iterator[list[str]]:
     """Group bodies into SendMessageBatch calls within the per-call entry and byte limits."""
     batch: list[str] = []

@@ -20,7 +20,10 @@ CODETIME = str(Path(sys.executable).parent / "codetime")
 
 
 def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen, str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQS_QUEUE_URL")}
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SQS_QUEUE_URL") and not k.startswith("CODETIME_OIDC")
+    }  # fmt: skip
     env["CODETIME_DATA_DIR"] = str(data_dir)
     proc = subprocess.Popen(
         [CODETIME, "dev", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -77,6 +80,17 @@ def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
         )  # fmt: skip
         assert created.returncode == 0, created.stderr
         assert _today_seconds(base, imported) == 0.0
+
+        # A person signs in with a token of the dev issuer: same validation path as in AWS (JWKS over HTTP).
+        token = subprocess.run(
+            [CODETIME, "token", "--email", "ada@example.com"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert token.returncode == 0, token.stderr
+        keys = httpx.get(
+            f"{base}/api/v1/auth/keys", headers={"Authorization": f"Bearer {token.stdout.strip()}"}, timeout=10
+        )
+        assert keys.status_code == 200, keys.text
+        assert [k["key_hint"] for k in keys.json()["data"]] == ["waka_0c5e…1c2d"]  # ada's, linked by e-mail
     finally:
         _stop(proc)
 

@@ -3,7 +3,9 @@ local queue) written exactly once, per-user Prometheus metrics, writer metrics."
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,12 +24,50 @@ ADMIN_KEY = "waka_aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 USER_KEY = "waka_12345678-1234-4234-8234-123456789abc"
 
 
+ISSUER = "https://issuer.codetime.test"
+
+
 @pytest.fixture
-def people(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def people(monkeypatch: pytest.MonkeyPatch, tmp_path):  # type: ignore[no-untyped-def]
+    """An administrator (signed in with a real RS256 token of the dev issuer) and a plain user (API key)."""
+    from codetime.clients import jwks_client
+    from codetime.config import get_settings
+    from codetime.local import dev_issuer
+
+    # The issuer's signing keys, served on loopback: validation fetches them as it would from a real issuer.
+    body = json.dumps(dev_issuer.jwks(tmp_path)).encode()
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("CODETIME_OIDC_ISSUER", ISSUER)
+    monkeypatch.setenv("CODETIME_OIDC_AUDIENCE", dev_issuer.DEV_AUDIENCE)
+    monkeypatch.setenv("CODETIME_OIDC_JWKS_URL", f"http://127.0.0.1:{server.server_port}/jwks.json")
     monkeypatch.setenv("CODETIME_ADMINS", "someone@else.org, Ops@Example.com")
+    get_settings.cache_clear()
+    jwks_client.cache_clear()
     admin, _ = create_user(email="ops@example.com", username="ops", timezone="UTC", api_key=ADMIN_KEY)
     user, _ = create_user(email="dev@example.com", username="dev", timezone="UTC", api_key=USER_KEY)
-    return admin, user
+    token = dev_issuer.issue_token(tmp_path, email="ops@example.com", issuer=ISSUER)
+    ADMIN.clear()
+    ADMIN["authorization"] = f"Bearer {token}"
+    yield admin, user
+    server.shutdown()
+    get_settings.cache_clear()
+    jwks_client.cache_clear()
+
+
+# Headers of the signed-in administrator (set by the `people` fixture).
+ADMIN: dict[str, str] = {}
 
 
 def _bodies(user, count: int, start: float) -> list[str]:  # type: ignore[no-untyped-def]
@@ -55,6 +95,9 @@ def test_ops_routes_are_for_admins_only(db_env: str, people) -> None:  # type: i
         assert call_api(ops.handler, method, path).status == 401
         denied = call_api(ops.handler, method, path, headers=basic(USER_KEY))
         assert denied.status == 403 and denied.json == {"error": "Administrators only."}
+        # An API key is never an administrator, not even the administrator's own.
+        own_key = call_api(ops.handler, method, path, headers=basic(ADMIN_KEY))
+        assert own_key.status == 403 and own_key.json == {"error": "Administrators only."}
 
 
 def test_health_with_local_queue_and_redis(redis_env: str, people, redis_server) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +105,7 @@ def test_health_with_local_queue_and_redis(redis_env: str, people, redis_server)
     with get_pool().connection() as conn, conn.cursor() as cur:
         cur.executemany("INSERT INTO local_queue (body, sent_at, dead) VALUES (%s, now() - interval '90 seconds', %s)",
                         [("{}", False), ("{}", True), ("{}", True)])  # fmt: skip
-    got = call_api(ops.handler, "GET", "/api/v1/ops/health", headers=basic(ADMIN_KEY))
+    got = call_api(ops.handler, "GET", "/api/v1/ops/health", headers=ADMIN)
     assert got.status == 200, got
     checks = got.json["checks"]
     assert checks["database"]["ok"] and checks["redis"] == {**checks["redis"], "ok": True, "configured": True}
@@ -72,7 +115,7 @@ def test_health_with_local_queue_and_redis(redis_env: str, people, redis_server)
     assert checks["writer"]["last_success"] is None
     redis_server.stop()
     try:
-        down = call_api(ops.handler, "GET", "/api/v1/ops/health", headers=basic(ADMIN_KEY))
+        down = call_api(ops.handler, "GET", "/api/v1/ops/health", headers=ADMIN)
         assert down.status == 503 and down.json["status"] == "degraded"
         assert down.json["checks"]["redis"]["ok"] is False and down.json["checks"]["database"]["ok"] is True
     finally:
@@ -92,7 +135,7 @@ def test_sqs_dlq_list_and_replay_write_exactly_once(sqs, people, monkeypatch: py
     for body in (first[0], second[0], second[0], '{"v": 99}'):  # a duplicate, and a poison message
         client.send_message(QueueUrl=sqs.dlq_url, MessageBody=body)
 
-    listed = call_api(ops.handler, "GET", "/api/v1/ops/dlq", headers=basic(ADMIN_KEY))
+    listed = call_api(ops.handler, "GET", "/api/v1/ops/dlq", headers=ADMIN)
     assert listed.status == 200, listed
     assert listed.json["count"] == 4
     summaries = sorted(listed.json["data"], key=lambda d: d["heartbeats"] or 0)
@@ -102,7 +145,7 @@ def test_sqs_dlq_list_and_replay_write_exactly_once(sqs, people, monkeypatch: py
     assert "entity" not in listed.text and "/x/" not in listed.text  # no heartbeat bodies
     assert sqs.depth(sqs.dlq_url) == 4  # looking does not hide them
 
-    replayed = call_api(ops.handler, "POST", "/api/v1/ops/dlq/replay", headers=basic(ADMIN_KEY))
+    replayed = call_api(ops.handler, "POST", "/api/v1/ops/dlq/replay", headers=ADMIN)
     assert replayed.status == 200 and replayed.json == {"replayed": 4, "failed": 0}
     assert sqs.depth(sqs.dlq_url) == 0 and sqs.depth() == 4
     sqs.drain()
@@ -110,7 +153,7 @@ def test_sqs_dlq_list_and_replay_write_exactly_once(sqs, people, monkeypatch: py
     with get_pool().connection() as conn:
         assert conn.execute("SELECT count(DISTINCT (user_id, time, content_hash)) FROM heartbeats").fetchone()[0] == 8
     # The poison message went back to the queue and fails again on its own; the health check counts the writer.
-    health = call_api(ops.handler, "GET", "/api/v1/ops/health", headers=basic(ADMIN_KEY)).json
+    health = call_api(ops.handler, "GET", "/api/v1/ops/health", headers=ADMIN).json
     queue = health["checks"]["queue"]
     assert queue["kind"] == "sqs" and queue["depth"] + queue["in_flight"] == 1 and queue["dlq_depth"] == 0
     assert health["checks"]["writer"]["last_success"] is not None

@@ -8,13 +8,14 @@ import pytest
 from fastapi.routing import APIRoute
 
 from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, summaries
+from codetime.api.routes import settings as user_settings
 from infra.conftest import TUNED, Synthesized
 
 pytestmark = pytest.mark.infra
 
 ROUTERS = {
     "Ingestion": (ingestion.router,), "Summary": (summaries.router, reports.router, metrics.router),
-    "Keys": (keys.router, accounts.router), "Ops": (ops.router,),
+    "Keys": (keys.router, user_settings.router, accounts.router), "Ops": (ops.router,),
 }  # fmt: skip
 
 
@@ -67,29 +68,37 @@ def test_wakatime_and_wakapi_aliases_are_served(rds: Synthesized) -> None:
         assert key in routes, key
 
 
-def test_jwt_authorizer_on_key_management_only(any_variant: Synthesized) -> None:
-    authorizer_id, authorizer = next(iter(any_variant.resources("AWS::ApiGatewayV2::Authorizer").items()))
-    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
-    people = {key for key, function in _package_routes().items() if function == "Keys"}  # keys, account data
-    assert "DELETE /api/v1/users/{user}" in people and "GET /api/v1/users/{user}/export" in people
+def _environment(synth: Synthesized, name: str) -> dict:
+    function_id = synth.logical_id(f"/Functions/{name}/", "AWS::Lambda::Function")
+    return synth.template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+
+
+def test_functions_validate_tokens_so_no_route_is_behind_the_gateway_authorizer(any_variant: Synthesized) -> None:
+    # Every route also accepts API keys (plugins; scripts managing keys), which a JWT authorizer would block.
+    assert not any_variant.resources("AWS::ApiGatewayV2::Authorizer")
     for key, route in _routes(any_variant).items():
-        if key in people:
-            assert route["AuthorizationType"] == "JWT" and route["AuthorizerId"] == {"Ref": authorizer_id}, key
-        else:
-            # Plugin routes: the API key is checked by the function, as every WakaTime client expects.
-            assert route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route, key
+        assert route["AuthorizationType"] == "NONE" and "AuthorizerId" not in route, key
+    for name in ROUTERS:
+        env = _environment(any_variant, name)
+        assert {"CODETIME_OIDC_ISSUER", "CODETIME_OIDC_AUDIENCE"} <= set(env), name
 
 
 def test_cognito_by_default_external_issuer_by_context(rds: Synthesized, external: Synthesized) -> None:
-    jwt = rds.one("AWS::ApiGatewayV2::Authorizer")["Properties"]["JwtConfiguration"]
+    env = _environment(rds, "Keys")
     pool = rds.logical_id("/Identity/Users/", "AWS::Cognito::UserPool")
-    assert "cognito-idp." in json.dumps(jwt["Issuer"]) and {"Ref": pool} in jwt["Issuer"]["Fn::Join"][1]
+    client = rds.logical_id("/Identity/Users/Dashboard/", "AWS::Cognito::UserPoolClient")
+    assert "cognito-idp." in json.dumps(env["CODETIME_OIDC_ISSUER"])
+    assert {"Ref": pool} in env["CODETIME_OIDC_ISSUER"]["Fn::Join"][1]
+    assert env["CODETIME_OIDC_AUDIENCE"] == {"Ref": client}
+    assert json.dumps(env["CODETIME_OIDC_JWKS_URL"]).endswith('/.well-known/jwks.json"]]}')
     user_pool = rds.one("AWS::Cognito::UserPool")["Properties"]
     assert user_pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     assert user_pool["MfaConfiguration"] == "ON"
     assert not external.resources("AWS::Cognito::UserPool")
-    jwt = external.one("AWS::ApiGatewayV2::Authorizer")["Properties"]["JwtConfiguration"]
-    assert jwt == {"Issuer": "https://id.example.com/", "Audience": ["codetime-dashboard", "codetime-cli"]}
+    env = _environment(external, "Keys")
+    assert env["CODETIME_OIDC_ISSUER"] == "https://id.example.com/"
+    assert env["CODETIME_OIDC_AUDIENCE"] == "codetime-dashboard,codetime-cli"
+    assert "CODETIME_OIDC_JWKS_URL" not in env  # found through the issuer's discovery document
 
 
 def test_stage_throttling(rds: Synthesized, tuned: Synthesized) -> None:
@@ -114,7 +123,7 @@ def test_access_logs_never_contain_query_strings(any_variant: Synthesized) -> No
 def test_cors(rds: Synthesized, tuned: Synthesized) -> None:
     cors = rds.one("AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
     assert cors["AllowOrigins"] == ["*"] and "authorization" in cors["AllowHeaders"]
-    assert set(cors["AllowMethods"]) == {"GET", "POST", "PUT", "DELETE", "OPTIONS"}  # PUT: report settings
+    assert set(cors["AllowMethods"]) == {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # PUT: report settings
     cors = tuned.one("AWS::ApiGatewayV2::Api")["Properties"]["CorsConfiguration"]
     assert cors["AllowOrigins"] == TUNED["corsAllowOrigins"].split(",")
 

@@ -136,15 +136,34 @@ def test_audit_also_repairs_a_lost_summary_row(db_env: str) -> None:
         assert conn.execute("SELECT count(*) FROM daily_summaries").fetchone()[0] == 1
 
 
-def test_pending_job_runners_are_called_and_a_failing_step_fails_the_run(
+def test_interrupted_recomputes_and_purges_are_finished_and_a_failing_step_fails_the_run(
     db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(maintenance, "pending_job_runners", [lambda: 2])
-    assert maintenance.run_maintenance().jobs_completed == 2
+    from codetime.repositories.accounts import AccountRepository
+    from codetime.services import jobs
 
-    def broken() -> int:
+    mover, _ = create_user(email="mover@example.com", timezone="UTC")
+    leaver, _ = create_user(email="leaver@example.com", timezone="UTC")
+    start = datetime.now(UTC) - timedelta(days=3)
+    seed(mover, start, 30)
+    seed(leaver, start, 30)
+    with get_pool().connection() as conn, conn.transaction():
+        # What a settings change and a clear leave behind when their queue messages are lost.
+        conn.execute("UPDATE users SET timezone = 'Pacific/Auckland' WHERE id = %s", (mover.id,))
+        jobs.create_recompute(conn, mover.id, "timezone changed")
+        assert AccountRepository(conn).clear_data(leaver.id)
+    result = maintenance.run_maintenance()
+    assert result.jobs_completed >= 1
+    with get_pool().connection() as conn:
+        assert conn.execute("SELECT count(*) FROM heartbeats WHERE user_id = %s", (leaver.id,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM data_purges").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM heartbeats WHERE user_id = %s", (mover.id,)).fetchone()[0] == 16
+        zones = {row[0] for row in conn.execute("SELECT timezone FROM daily_activity WHERE user_id = %s", (mover.id,))}
+    assert zones == {"Pacific/Auckland"} and jobs.is_up_to_date(mover.id)
+
+    def broken(**_: object) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(maintenance, "pending_job_runners", [broken])
+    monkeypatch.setattr(jobs, "run_pending", broken)
     with pytest.raises(maintenance.MaintenanceFailed, match="pending_jobs: RuntimeError"):
         maintenance.run_maintenance()

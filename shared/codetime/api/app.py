@@ -16,6 +16,7 @@ from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
 from codetime.services.ops import DlqNotConfigured
 from codetime.services.reports import ReportNotFound
+from codetime.services.user_settings import RuleNotFound
 
 
 def _error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -29,6 +30,7 @@ _STATUS: dict[type[Exception], int] = {
     KeyNotFound: 404,
     ReportNotFound: 404,
     DlqNotConfigured: 409,
+    RuleNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
     ImportTooLarge: 413,
@@ -72,8 +74,9 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
 
 def create_local_app() -> FastAPI:
     """Every router in one app: what `codetime dev` serves."""
-    from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, summaries
+    from codetime.api.routes import accounts, dev_oidc, ingestion, keys, metrics, ops, reports, settings, summaries
 
     return create_app(
-        ingestion.router, summaries.router, keys.router, accounts.router, reports.router, metrics.router, ops.router
-    )
+        ingestion.router, summaries.router, keys.router, settings.router, accounts.router, reports.router,
+        metrics.router, ops.router, dev_oidc.router,
+    )  # fmt: skip

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from codetime.repositories.users import User
 from codetime.services.auth import Principal, authenticate_key
+from codetime.services.identity import authenticate_token, is_admin, looks_like_jwt
 
 
 class Forbidden(Exception):
@@ -36,13 +37,27 @@ def extract_api_key(request: Request) -> str | None:
 
 
 async def get_principal(request: Request) -> Principal:
-    return await run_in_threadpool(authenticate_key, extract_api_key(request))
+    # One header carries either: plugins send `Bearer <key>`, people and dashboards `Bearer <jwt>`.
+    credential = extract_api_key(request)
+    if looks_like_jwt(credential):
+        return await run_in_threadpool(authenticate_token, credential)  # type: ignore[arg-type]
+    return await run_in_threadpool(authenticate_key, credential)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_current_user(principal: CurrentPrincipal, request: Request) -> User:
+async def get_full_access_principal(principal: CurrentPrincipal) -> Principal:
+    """A person (token) or a full-access key: read-only keys may only read."""
+    if principal.read_only:
+        raise Forbidden("This API key is read-only.")
+    return principal
+
+
+FullAccessPrincipal = Annotated[Principal, Depends(get_full_access_principal)]
+
+
+def _owned(principal: Principal, request: Request) -> User:
     # Routes spell the owner as /users/{user}/...: `current`, or the caller's own id or username.
     user = request.path_params.get("user", "current")
     if user not in ("current", str(principal.user.id), principal.user.username):
@@ -50,4 +65,26 @@ async def get_current_user(principal: CurrentPrincipal, request: Request) -> Use
     return principal.user
 
 
+async def get_current_user(principal: CurrentPrincipal, request: Request) -> User:
+    return _owned(principal, request)
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_full_access_user(principal: FullAccessPrincipal, request: Request) -> User:
+    return _owned(principal, request)
+
+
+FullAccessUser = Annotated[User, Depends(get_full_access_user)]
+"""The caller's user, for changes: a signed-in person or a full-access key."""
+
+
+async def get_admin_user(principal: CurrentPrincipal) -> User:
+    if not is_admin(principal):
+        raise Forbidden("Administrators only.")
+    return principal.user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]
+"""A signed-in person (token) whose subject or verified e-mail is listed in CODETIME_ADMINS."""

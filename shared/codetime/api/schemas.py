@@ -49,6 +49,7 @@ class ErrorResponse(BaseModel):
 
 class KeyCreate(BaseModel):
     label: str | None = Field(None, max_length=100)
+    read_only: bool = Field(False, description="A read-only key can read but not post heartbeats or manage keys")
 
 
 class KeyOut(BaseModel):
@@ -59,6 +60,7 @@ class KeyOut(BaseModel):
     last_used_at: datetime | None
     last_plugin: str | None
     revoked_at: datetime | None
+    read_only: bool
 
 
 class IssuedKeyOut(KeyOut):

@@ -30,6 +30,7 @@ class Purge:
 class DeletedAccount:
     key_ids: list[uuid.UUID]
     key_hashes: list[bytes]
+    oidc_subject: str | None = None
 
 
 def user_id_tables(conn: psycopg.Connection) -> list[str]:
@@ -51,7 +52,7 @@ class AccountRepository:
         """Delete the user row (keys and every table referencing users go with it, ON DELETE CASCADE) and
         record the purge of the rest. Inside the caller's transaction; None when there is no such user."""
         keys = self.conn.execute(
-            "SELECT k.id, k.key_hash FROM users u LEFT JOIN api_keys k ON k.user_id = u.id "
+            "SELECT k.id, k.key_hash, u.oidc_subject FROM users u LEFT JOIN api_keys k ON k.user_id = u.id "
             "WHERE u.id = %s FOR UPDATE OF u",
             (user_id,),
         ).fetchall()
@@ -63,8 +64,8 @@ class AccountRepository:
             "ON CONFLICT (user_id) DO UPDATE SET before = 'infinity', account_deleted = true",
             (user_id,),
         )
-        found = [(key_id, bytes(key_hash)) for key_id, key_hash in keys if key_id is not None]
-        return DeletedAccount([k for k, _ in found], [h for _, h in found])
+        found = [(key_id, bytes(key_hash)) for key_id, key_hash, _ in keys if key_id is not None]
+        return DeletedAccount([k for k, _ in found], [h for _, h in found], keys[0][2])
 
     def clear_data(self, user_id: uuid.UUID) -> bool:
         """Mark the user's data cleared now, drop the aggregates and record the purge of the heartbeats.

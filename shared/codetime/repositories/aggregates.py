@@ -9,26 +9,49 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from codetime.domain.rules import EXTENSION_PATTERN
 from codetime.domain.summaries import DIMENSIONS, TotalsRow
+
 
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
 # local day when that gap is within the timeout. Ties on time keep arrival order (seq), as reads do.
-_SPANS = """
-WITH hb AS (
+# With rules (domain/rules.py), project and language are renamed here, so every aggregate and every read computed
+# from raw heartbeats sees the same names; at most one rule matches per join (unique per user, kind, pattern).
+# Users without rules get the plain query: the rule joins cost a regex per heartbeat.
+def _spans(with_rules: bool) -> str:
+    project = "coalesce(pr.replacement, h.project, '')" if with_rules else "coalesce(h.project, '')"
+    language = "coalesce(lr.replacement, er.replacement, h.language, '')" if with_rules else "coalesce(h.language, '')"
+    rules_cte = (
+        "rules AS (SELECT kind, pattern, replacement FROM user_rules WHERE user_id = %(user_id)s), "
+        if with_rules
+        else ""
+    )
+    rules = (
+        "LEFT JOIN rules pr ON pr.kind = 'project' AND pr.pattern = h.project "
+        "LEFT JOIN rules er ON er.kind = 'extension' AND er.pattern = lower(substring(h.entity FROM %(ext_re)s)) "
+        "LEFT JOIN rules lr ON lr.kind = 'language' AND lr.pattern = coalesce(er.replacement, h.language)"
+        if with_rules
+        else ""
+    )
+    return f"""
+WITH {rules_cte}hb AS (
     SELECT (h.time AT TIME ZONE %(tz)s)::date AS day, h.time, h.entity, h.dependencies,
-           coalesce(h.project, '') AS project, coalesce(h.language, '') AS language,
+           {project} AS project, {language} AS language,
            coalesce(h.editor, '') AS editor, coalesce(h.operating_system, '') AS operating_system,
            coalesce(h.machine, '') AS machine, coalesce(h.branch, '') AS branch, h.category,
            extract(epoch FROM lead(h.time) OVER (
                PARTITION BY (h.time AT TIME ZONE %(tz)s)::date ORDER BY h.time, h.seq
            ) - h.time)::float8 AS gap
-    FROM heartbeats h
+    FROM heartbeats h {rules}
     WHERE h.user_id = %(user_id)s AND h.time >= %(lo)s AND h.time < %(hi)s
 ), spans AS (
     SELECT hb.*, CASE WHEN gap <= %(timeout)s THEN gap ELSE 0 END AS seconds
     FROM hb WHERE day = ANY(%(days)s)
 )
 """
+
+
+_SPANS = {flag: _spans(flag) for flag in (False, True)}
 
 _DIMS = ", ".join(DIMENSIONS)
 
@@ -40,9 +63,7 @@ WITH a AS (DELETE FROM daily_totals WHERE user_id = %(user_id)s AND day = ANY(%(
 DELETE FROM daily_activity WHERE user_id = %(user_id)s AND day = ANY(%(days)s)
 """
 
-_INSERT_DAYS = (
-    _SPANS
-    + f"""
+_INSERT_DAYS_TAIL = f"""
 , totals AS (
     INSERT INTO daily_totals (user_id, day, {_DIMS}, seconds)
     SELECT %(user_id)s, day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}
@@ -58,9 +79,10 @@ INSERT INTO daily_activity (user_id, day, heartbeats, seconds, first_at, last_at
 SELECT %(user_id)s, day, count(*), sum(seconds), min(time), max(time), %(tz)s, %(timeout)s
 FROM spans GROUP BY day
 """
-)
-
-_READ_FROM_RAW = _SPANS + f"SELECT day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}"
+_INSERT_DAYS = {flag: _SPANS[flag] + _INSERT_DAYS_TAIL for flag in (False, True)}
+_READ_FROM_RAW = {
+    flag: _SPANS[flag] + f"SELECT day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}" for flag in (False, True)
+}
 
 
 def local_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
@@ -86,16 +108,18 @@ class AggregateRepository:
         if not days:
             return
         lo, hi = local_bounds(min(days), max(days), tz)
-        params = {
-            "user_id": user_id,
-            "tz": tz,
-            "timeout": timeout_seconds,
-            "days": list(days),
-            "lo": lo,
-            "hi": hi,
-        }
+        params = _params(user_id, tz, timeout_seconds, list(days), lo, hi)
         self.conn.execute(_DELETE_DAYS, params)
-        self.conn.execute(_INSERT_DAYS, params)
+        self.conn.execute(_INSERT_DAYS[self.has_rules(user_id)], params)
+
+    def has_activity(self, user_id: uuid.UUID) -> bool:
+        found = self.conn.execute("SELECT 1 FROM daily_activity WHERE user_id = %s LIMIT 1", (user_id,)).fetchone()
+        return found is not None
+
+    def has_rules(self, user_id: uuid.UUID) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM user_rules WHERE user_id = %s LIMIT 1", (user_id,)).fetchone() is not None
+        )
 
     def store_summaries(self, user_id: uuid.UUID, days: Sequence[tuple[date, str, float, float]]) -> None:
         """Save (day, summary JSON, seconds, other-language seconds) rows; their days were cleared by recompute."""
@@ -144,11 +168,33 @@ class AggregateRepository:
         filters: dict[str, str] | None = None,
     ) -> list[TotalsRow]:  # fmt: skip
         """The same rows computed from raw heartbeats in any timezone (for a `timezone` other than the user's)."""
-        days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-        lo, hi = local_bounds(start, end, tz)
-        params = {"user_id": user_id, "tz": tz, "timeout": timeout_seconds, "days": days, "lo": lo, "hi": hi}
-        rows = [TotalsRow(*row) for row in self.conn.execute(_READ_FROM_RAW + " ORDER BY day", params)]
+        params = _range_params(user_id, start, end, tz, timeout_seconds)
+        rows = [
+            TotalsRow(*row)
+            for row in self.conn.execute(_READ_FROM_RAW[self.has_rules(user_id)] + " ORDER BY day", params)
+        ]
         return [r for r in rows if all(getattr(r, k) == v for k, v in (filters or {}).items())]
+
+    def entity_totals_from_raw(
+        self, user_id: uuid.UUID, start: date, end: date, tz: str, timeout_seconds: int, project: str
+    ) -> list[tuple[date, str, float]]:
+        params = {**_range_params(user_id, start, end, tz, timeout_seconds), "project": project}
+        return self.conn.execute(
+            _SPANS[self.has_rules(user_id)] + "SELECT day, entity, sum(seconds) FROM spans WHERE project = %(project)s "
+            "GROUP BY day, entity ORDER BY day",
+            params,
+        ).fetchall()
+
+    def dependency_totals_from_raw(
+        self, user_id: uuid.UUID, start: date, end: date, tz: str, timeout_seconds: int, project: str | None = None
+    ) -> list[tuple[date, str, float]]:
+        params = {**_range_params(user_id, start, end, tz, timeout_seconds), "project": project}
+        return self.conn.execute(
+            _SPANS[self.has_rules(user_id)]
+            + "SELECT day, dependency, sum(seconds) FROM spans, unnest(dependencies) AS dependency "
+            "WHERE (%(project)s::text IS NULL OR project = %(project)s) GROUP BY day, dependency ORDER BY day",
+            params,
+        ).fetchall()
 
     def entity_totals(self, user_id: uuid.UUID, start: date, end: date, project: str) -> list[tuple[date, str, float]]:
         return self.conn.execute(
@@ -166,6 +212,20 @@ class AggregateRepository:
             "GROUP BY day, dependency ORDER BY day",
             (user_id, start, end, project, project),
         ).fetchall()
+
+
+def _params(
+    user_id: uuid.UUID, tz: str, timeout_seconds: int, days: list[date], lo: datetime, hi: datetime
+) -> dict[str, object]:
+    return {
+        "user_id": user_id, "tz": tz, "timeout": timeout_seconds, "days": days, "lo": lo, "hi": hi,
+        "ext_re": EXTENSION_PATTERN,
+    }  # fmt: skip
+
+
+def _range_params(user_id: uuid.UUID, start: date, end: date, tz: str, timeout_seconds: int) -> dict[str, object]:
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    return _params(user_id, tz, timeout_seconds, days, *local_bounds(start, end, tz))
 
 
 def _filter_sql(filters: dict[str, str] | None) -> tuple[str, list[str]]:

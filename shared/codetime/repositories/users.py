@@ -22,10 +22,20 @@ class User:
     last_heartbeat_at: datetime | None
     last_plugin: str | None
     last_project: str | None
+    # Defaults keep user records cached before these columns existed readable.
+    oidc_subject: str | None = None
+    week_start: int = 1  # 0 Sunday ... 6 Saturday (WakaTime's weekday_start)
+    public_profile: bool = False
+    modified_at: datetime | None = None
 
     @property
     def effective_timezone(self) -> str:
         return self.timezone or "UTC"
+
+    @property
+    def iso_week_start(self) -> int:
+        """week_start counted from Monday = 0, as domain.ranges takes it."""
+        return (self.week_start - 1) % 7
 
 
 @dataclass(slots=True)
@@ -38,13 +48,14 @@ class ApiKey:
     last_used_at: datetime | None
     last_plugin: str | None
     revoked_at: datetime | None
+    read_only: bool = False
 
 
 _USER_COLUMNS = (
     "id, username, email, display_name, timezone, timeout_seconds, created_at, last_heartbeat_at, "
-    "last_plugin, last_project"
+    "last_plugin, last_project, oidc_subject, week_start, public_profile, modified_at"
 )
-_KEY_COLUMNS = "id, user_id, key_hint, label, created_at, last_used_at, last_plugin, revoked_at"
+_KEY_COLUMNS = "id, user_id, key_hint, label, created_at, last_used_at, last_plugin, revoked_at, read_only"
 
 
 class UsernameTaken(Exception):
@@ -56,14 +67,15 @@ class UserRepository:
         self.conn = conn
 
     def create(
-        self, *, username: str, email: str | None, timezone: str | None, display_name: str | None = None
-    ) -> User:
+        self, *, username: str, email: str | None, timezone: str | None, display_name: str | None = None,
+        oidc_subject: str | None = None,
+    ) -> User:  # fmt: skip
         try:
             with self.conn.cursor(row_factory=class_row(User)) as cur:
                 cur.execute(
-                    f"INSERT INTO users (id, username, email, display_name, timezone) "
-                    f"VALUES (%s, %s, %s, %s, %s) RETURNING {_USER_COLUMNS}",
-                    (uuid.uuid4(), username, email, display_name, timezone),
+                    f"INSERT INTO users (id, username, email, display_name, timezone, oidc_subject) "
+                    f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_USER_COLUMNS}",
+                    (uuid.uuid4(), username, email, display_name, timezone, oidc_subject),
                 )
                 return cur.fetchone()  # type: ignore[return-value]
         except psycopg.errors.UniqueViolation as exc:
@@ -81,6 +93,31 @@ class UserRepository:
                 (username_or_email, username_or_email, username_or_email),
             ).fetchone()
 
+    def by_subject(self, subject: str) -> User | None:
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE oidc_subject = %s", (subject,)).fetchone()
+
+    def by_email(self, email: str) -> User | None:
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE email = %s", (email,)).fetchone()
+
+    def link_subject(self, user_id: uuid.UUID, subject: str) -> User | None:
+        """Attach an OIDC subject to a user that has none yet (first sign-in of a user made by the CLI)."""
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(
+                f"UPDATE users SET oidc_subject = %s WHERE id = %s AND oidc_subject IS NULL RETURNING {_USER_COLUMNS}",
+                (subject, user_id),
+            ).fetchone()
+
+    def update_settings(self, user_id: uuid.UUID, changes: dict[str, object]) -> User | None:
+        """Set the given settings columns (names from a fixed whitelist in the caller)."""
+        assignments = ", ".join(f"{column} = %s" for column in changes)
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(
+                f"UPDATE users SET {assignments}, modified_at = now() WHERE id = %s RETURNING {_USER_COLUMNS}",
+                (*changes.values(), user_id),
+            ).fetchone()
+
     def set_timezone_if_unset(self, user_id: uuid.UUID, timezone: str) -> bool:
         cur = self.conn.execute(
             "UPDATE users SET timezone = %s WHERE id = %s AND timezone IS NULL", (timezone, user_id)
@@ -89,22 +126,24 @@ class UserRepository:
 
     # --- API keys -------------------------------------------------------------------------------------------
 
-    def add_key(self, user_id: uuid.UUID, key_hash: bytes, key_hint: str, label: str | None) -> ApiKey:
+    def add_key(
+        self, user_id: uuid.UUID, key_hash: bytes, key_hint: str, label: str | None, read_only: bool = False
+    ) -> ApiKey:
         with self.conn.cursor(row_factory=class_row(ApiKey)) as cur:
             return cur.execute(  # type: ignore[return-value]
-                f"INSERT INTO api_keys (id, user_id, key_hash, key_hint, label) VALUES (%s, %s, %s, %s, %s) "
-                f"RETURNING {_KEY_COLUMNS}",
-                (uuid.uuid4(), user_id, key_hash, key_hint, label),
+                f"INSERT INTO api_keys (id, user_id, key_hash, key_hint, label, read_only) "
+                f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_KEY_COLUMNS}",
+                (uuid.uuid4(), user_id, key_hash, key_hint, label, read_only),
             ).fetchone()
 
-    def user_for_key(self, key_hash: bytes) -> tuple[User, uuid.UUID] | None:
-        """The owner of an active key, and the key's id."""
+    def user_for_key(self, key_hash: bytes) -> tuple[User, uuid.UUID, bool] | None:
+        """The owner of an active key, the key's id and whether it is read-only."""
         row = self.conn.execute(
-            "SELECT k.id, " + ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(",")) +
+            "SELECT k.id, k.read_only, " + ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(",")) +
             " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = %s AND k.revoked_at IS NULL",
             (key_hash,),
         ).fetchone()  # fmt: skip
-        return (User(*row[1:]), row[0]) if row else None
+        return (User(*row[2:]), row[0], row[1]) if row else None
 
     def list_keys(self, user_id: uuid.UUID) -> list[ApiKey]:
         with self.conn.cursor(row_factory=class_row(ApiKey)) as cur:

@@ -26,6 +26,7 @@ from codetime.repositories.accounts import AccountRepository, Purge
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.users import User
 from codetime.services.auth import forget_key, forget_user
+from codetime.services.identity import forget_subject
 
 
 class ConfirmationRequired(InvalidInput):
@@ -57,6 +58,8 @@ def delete_account(user_id: uuid.UUID, *, budget_seconds: float | None) -> Purge
     for key_hash in deleted.key_hashes:
         forget_key(key_hash)
     cache.delete(*(f"ct:keyused:{key_id}" for key_id in deleted.key_ids))
+    if deleted.oidc_subject:
+        forget_subject(deleted.oidc_subject)
     _forget_cached(user_id)
     logger.info("account deleted", extra={"user_id": str(user_id)})
     return _purge_or_queue(user_id, budget_seconds)
@@ -127,6 +130,15 @@ def _finish(conn, purge: Purge) -> None:  # type: ignore[no-untyped-def]
         else:  # deleted meanwhile
             repo.delete_everywhere(purge.user_id)
     repo.finish(purge.user_id)
+
+
+def run_pending_purges(budget_seconds: float) -> int:
+    """Advance every unfinished purge (a lost purge message, an interrupted CLI) within the budget; returns how many
+    finished. For the maintenance schedule."""
+    deadline = time.monotonic() + budget_seconds
+    with get_pool().connection() as conn:
+        user_ids = [purge.user_id for purge in AccountRepository(conn).pending()]
+    return sum(purge_step(user_id, deadline) for user_id in user_ids if time.monotonic() < deadline)
 
 
 def run_purge_message(user_id: uuid.UUID, deadline: float) -> None:

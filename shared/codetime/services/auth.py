@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -24,8 +25,16 @@ class NotAuthenticated(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
+    """Who is calling: a key (`key_id`, maybe read-only) or a person signed in with a token (`claims`)."""
+
     user: User
-    key_id: uuid.UUID
+    key_id: uuid.UUID | None = None
+    read_only: bool = False
+    claims: Any = None  # services.identity.Claims for a token
+
+    @property
+    def is_person(self) -> bool:
+        return self.claims is not None
 
 
 def _key_cache_key(key_hash: bytes) -> str:
@@ -46,19 +55,19 @@ def authenticate_key(api_key: str | None) -> Principal:
         raise NotAuthenticated("Invalid API key.") from exc
     cache = get_cache()
     cached = cache.get(_key_cache_key(key_hash))
-    if cached is not None:
-        user_id, key_id = cached.decode().split(":")
-        user = load_user(uuid.UUID(user_id))
+    parts = cached.decode().split(":") if cached is not None else []
+    if len(parts) == 3:  # entries of an older format are looked up again
+        user = load_user(uuid.UUID(parts[0]))
         if user is not None:
-            return Principal(user=user, key_id=uuid.UUID(key_id))
+            return Principal(user=user, key_id=uuid.UUID(parts[1]), read_only=parts[2] == "r")
     with get_pool().connection() as conn:
         found = UserRepository(conn).user_for_key(key_hash)
     if found is None:
         raise NotAuthenticated("Invalid API key.")
-    user, key_id = found
-    cache.set(_key_cache_key(key_hash), f"{user.id}:{key_id}".encode(), _KEY_CACHE_TTL)
-    _cache_user(user)
-    return Principal(user=user, key_id=key_id)
+    user, key_id, read_only = found
+    cache.set(_key_cache_key(key_hash), f"{user.id}:{key_id}:{'r' if read_only else 'w'}".encode(), _KEY_CACHE_TTL)
+    cache_user(user)
+    return Principal(user=user, key_id=key_id, read_only=read_only)
 
 
 def load_user(user_id: uuid.UUID) -> User | None:
@@ -69,11 +78,11 @@ def load_user(user_id: uuid.UUID) -> User | None:
     with get_pool().connection() as conn:
         user = UserRepository(conn).get(user_id)
     if user is not None:
-        _cache_user(user)
+        cache_user(user)
     return user
 
 
-def _cache_user(user: User) -> None:
+def cache_user(user: User) -> None:
     get_cache().set(_user_cache_key(user.id), _USER_ADAPTER.dump_json(user), _USER_CACHE_TTL)
 
 

@@ -96,7 +96,19 @@ def _adopt_timezone(user: User, timezone: str) -> None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         return
-    with get_pool().connection() as conn:
-        if UserRepository(conn).set_timezone_if_unset(user.id, timezone):
-            forget_user(user.id)
-            user.timezone = timezone
+    from codetime.services import jobs
+
+    job_id = None
+    with get_pool().connection() as conn, conn.transaction():
+        if not UserRepository(conn).set_timezone_if_unset(user.id, timezone):
+            return
+        # Days already aggregated were in UTC: recompute them in the adopted timezone (background job).
+        if (
+            timezone != "UTC"
+            and conn.execute("SELECT 1 FROM daily_activity WHERE user_id = %s LIMIT 1", (user.id,)).fetchone()
+        ):
+            job_id = jobs.create_recompute(conn, user.id, "timezone")
+    forget_user(user.id)
+    user.timezone = timezone
+    if job_id is not None:
+        jobs.notify(job_id)

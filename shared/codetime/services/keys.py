@@ -74,10 +74,12 @@ def ensure_user_key(username: str, key: str) -> User:
         return user
 
 
-def create_key(user: User, label: str | None = None) -> IssuedKey:
+def create_key(user: User, label: str | None = None, read_only: bool = False) -> IssuedKey:
     plaintext = generate_key()
     with get_pool().connection() as conn:
-        key = UserRepository(conn).add_key(user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), label)
+        key = UserRepository(conn).add_key(
+            user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), label, read_only
+        )
     return IssuedKey(key, plaintext)
 
 
@@ -104,7 +106,13 @@ def rotate_key(user: User, key_id: uuid.UUID) -> IssuedKey:
         key_hash = repo.revoke_key(user.id, key_id) if old else None
         if key_hash is None:
             raise KeyNotFound("No such active key.")
-        new = repo.add_key(user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), old.label)  # type: ignore[union-attr]
+        new = repo.add_key(
+            user.id,
+            hash_key(plaintext, key_pepper()),
+            key_hint(plaintext),
+            old.label,
+            old.read_only,  # type: ignore[union-attr]
+        )
     forget_key(key_hash)
     return IssuedKey(new, plaintext)
 

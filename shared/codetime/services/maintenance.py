@@ -19,9 +19,8 @@ from codetime.repositories.aggregates import AggregateRepository
 from codetime.services.cache_keys import invalidate_user_summaries
 from codetime.services.writer import refresh_days
 
-# Background jobs (timezone/timeout recomputes, account deletions) are built in another module. After it lands,
-# append its "finish whatever is pending" function here; each returns how many jobs it completed.
-pending_job_runners: list[Callable[[], int]] = []
+# Background work normally runs from queue messages; this budget finishes what a lost message or a dead worker left.
+_PENDING_BUDGET_SECONDS = 300
 
 
 def _env_int(name: str, default: int) -> int:
@@ -235,7 +234,9 @@ def _audit_day(user_id: uuid.UUID, day: date, tz: str, timeout: int) -> bool:
 
 
 def complete_pending_jobs(result: MaintenanceResult) -> None:
-    """Finish interrupted background jobs (wired to the jobs module's runner after merge: see
-    `pending_job_runners`)."""
-    for runner in pending_job_runners:
-        result.jobs_completed += runner()
+    """Finish interrupted background work: timezone/timeout/rule recomputes and account purges."""
+    from codetime.services.accounts import run_pending_purges
+    from codetime.services.jobs import run_pending
+
+    result.jobs_completed += run_pending(limit=50, budget_seconds=_PENDING_BUDGET_SECONDS)
+    result.jobs_completed += run_pending_purges(_PENDING_BUDGET_SECONDS)

@@ -27,12 +27,15 @@ from codetime.domain.durations import compute_durations
 from codetime.domain.errors import InvalidInput
 from codetime.domain.names import display_name
 from codetime.domain.ranges import today_in
+from codetime.domain.rules import RuleSet
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
 from codetime.logs import metrics
 from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
+from codetime.repositories.rules import RuleRepository
 from codetime.repositories.users import User
 from codetime.services.cache_keys import user_generation
+from codetime.services.jobs import is_up_to_date
 
 MAX_RANGE_DAYS = 3660
 DASHBOARD_KEYS = {
@@ -99,7 +102,13 @@ def summaries(
     tz = tz or user.effective_timezone
     params = {"s": start, "e": end, "tz": tz, "p": project, "b": branches}
     if project is None and not branches and tz == user.effective_timezone:
-        return _cached(user, "summaries", params, lambda: _stored_summaries(user, start, end, tz))
+
+        def stored_or_computed() -> bytes:
+            if is_up_to_date(user):
+                return _stored_summaries(user, start, end, tz)
+            return _computed_summaries(user, start, end, tz, None, None)
+
+        return _cached(user, "summaries", params, stored_or_computed)
     return _cached(user, "summaries", params, lambda: _computed_summaries(user, start, end, tz, project, branches))
 
 
@@ -134,12 +143,17 @@ def _stored_summaries(user: User, start: date, end: date, tz: str) -> bytes:
     return _envelope(days_json, start, end, tz, total, active, other)
 
 
-def _totals(user: User, start: date, end: date, tz: str, filters: dict[str, str]) -> list[TotalsRow]:
+def _from_raw(user: User, tz: str) -> bool:
+    # Aggregates are kept in the user's timezone with the current settings and rules once recomputes are done;
+    # another timezone, or a recompute still running, is computed from raw heartbeats (the same SQL).
+    return tz != user.effective_timezone or not is_up_to_date(user)
+
+
+def _totals(user: User, start: date, end: date, tz: str, filters: dict[str, str], raw: bool) -> list[TotalsRow]:
     with get_pool().connection() as conn:
         repo = AggregateRepository(conn)
-        if tz == user.effective_timezone:
+        if not raw:
             return repo.totals(user.id, start, end, filters)
-        # Aggregates are kept in the user's timezone; another timezone is computed from raw heartbeats.
         return repo.totals_from_raw(user.id, start, end, tz, user.timeout_seconds, filters)
 
 
@@ -147,7 +161,8 @@ def _computed_summaries(
     user: User, start: date, end: date, tz: str, project: str | None, branches: list[str] | None
 ) -> bytes:
     filters = {"project": _stored_project(project)} if project is not None else {}
-    rows = _totals(user, start, end, tz, filters)  # type: ignore[arg-type]
+    raw = _from_raw(user, tz)
+    rows = _totals(user, start, end, tz, filters, raw)  # type: ignore[arg-type]
     if branches:
         rows = [r for r in rows if r.branch in branches]
     by_day: dict[date, list[TotalsRow]] = defaultdict(list)
@@ -157,10 +172,20 @@ def _computed_summaries(
     entities: dict[date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     with get_pool().connection() as conn:
         repo = AggregateRepository(conn)
-        for day, name, seconds in repo.dependency_totals(user.id, start, end, filters.get("project")):
+        if raw:
+            deps = repo.dependency_totals_from_raw(
+                user.id, start, end, tz, user.timeout_seconds, filters.get("project")
+            )
+        else:
+            deps = repo.dependency_totals(user.id, start, end, filters.get("project"))
+        for day, name, seconds in deps:
             dependencies[day][name] += seconds
         if project is not None:
-            for day, entity, seconds in repo.entity_totals(user.id, start, end, filters["project"]):  # type: ignore[arg-type]
+            if raw:
+                ents = repo.entity_totals_from_raw(user.id, start, end, tz, user.timeout_seconds, filters["project"])  # type: ignore[arg-type]
+            else:
+                ents = repo.entity_totals(user.id, start, end, filters["project"])  # type: ignore[arg-type]
+            for day, entity, seconds in ents:
                 entities[day][entity] += seconds
     days_json, total, other, active = [], 0.0, 0.0, 0
     for day in _days(start, end):
@@ -180,9 +205,12 @@ def statusbar_today(user: User) -> JsonPayload:
     today = today_in(tz)
 
     def build() -> bytes:
-        with get_pool().connection() as conn:
-            stored = AggregateRepository(conn).stored_summaries(user.id, today, today)
-        data = json.loads(stored[0][1]) if stored else build_day(today, tz, (), {})
+        if is_up_to_date(user):
+            with get_pool().connection() as conn:
+                stored = AggregateRepository(conn).stored_summaries(user.id, today, today)
+            data = json.loads(stored[0][1]) if stored else build_day(today, tz, (), {})
+        else:
+            data = json.loads(_computed_summaries(user, today, today, tz, None, None))["data"][0]
         data["range"]["text"] = "Today"
         return _dumps({"cached_at": datetime.now(UTC).isoformat(), "data": data, "has_team_features": False})
 
@@ -205,6 +233,9 @@ def _build_durations(user: User, day: date, field: str, project: str | None, tz:
     lo, hi = local_bounds(day, day, tz)
     with get_pool().connection() as conn:
         heartbeats = HeartbeatRepository(conn).for_range(user.id, lo, hi)
+        rules = RuleSet.of(RuleRepository(conn).list(user.id))
+    if rules:
+        heartbeats = [rules.apply(hb) for hb in heartbeats]
 
     def key(hb: dict) -> tuple[str, Any]:
         proj = display_name("project", hb["project"])
@@ -243,8 +274,15 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
 
     def build() -> bytes:
         stored = {k: ("" if v in ("Unknown Project", "Other", "Unknown") else v) for k, v in filters.items()}
-        with get_pool().connection() as conn:
-            rows = AggregateRepository(conn).dimension_totals(user.id, start, end, stored)
+        if is_up_to_date(user):
+            with get_pool().connection() as conn:
+                rows = AggregateRepository(conn).dimension_totals(user.id, start, end, stored)
+        else:
+            rows = [
+                (dim, getattr(row, dim), row.seconds)
+                for row in _totals(user, start, end, tz, stored, raw=True)
+                for dim in DIMENSIONS
+            ]
         dims: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
         for dim, value, seconds in rows:
             dims[dim][display_name(dim, value)] += seconds

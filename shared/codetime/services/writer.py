@@ -22,7 +22,8 @@ from codetime.db import get_pool
 from codetime.domain.heartbeats import Heartbeat
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.logs import logger, metrics
-from codetime.queue_messages import decode_message, purge_target
+from codetime.queue import get_queue
+from codetime.queue_messages import decode_job_message, decode_message, encode_job_message, purge_target
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.services.cache_keys import invalidate_user_summaries
@@ -105,6 +106,8 @@ class HeartbeatBatchProcessor(BatchProcessor):
     def process(self) -> list[tuple]:
         outcomes = super().process()  # the record handler decodes
         decoded = [(o[2], o[1]) for o in outcomes if o[0] == "success"]
+        jobs = [(record, result) for record, result in decoded if isinstance(result, JobMessage)]
+        decoded = [(record, result) for record, result in decoded if not isinstance(result, JobMessage)]
         with get_pool().connection() as conn:
             try:
                 self._add(write_heartbeats(conn, [hb for _, hbs in decoded for hb in hbs]))
@@ -115,7 +118,22 @@ class HeartbeatBatchProcessor(BatchProcessor):
                         self._add(write_heartbeats(conn, hbs))
                     except _DATA_ERRORS:
                         self._fail_after_success(record)
+        self._run_jobs(jobs)
         return outcomes
+
+    def _run_jobs(self, jobs: list[tuple[dict[str, Any], JobMessage]]) -> None:
+        """Advance background jobs within a time budget; an unfinished job is queued again to continue, a failing
+        one fails its message (SQS redelivers it, then the DLQ; `run_pending` also picks open jobs up)."""
+        from codetime.services.jobs import run_job
+
+        deadline = time.monotonic() + get_settings().job_budget_seconds
+        for record, message in jobs:
+            try:
+                if not run_job(message.job_id, max(0.0, deadline - time.monotonic())):
+                    get_queue().send([encode_job_message(message.job_id)])
+            except Exception:
+                logger.exception("background job failed", extra={"job_id": str(message.job_id)})
+                self._fail_after_success(record)
 
     def _add(self, part: WriteResult) -> None:
         self.result.received += part.received
@@ -128,18 +146,24 @@ class HeartbeatBatchProcessor(BatchProcessor):
         self.failure_handler(record=SQSRecord(record), exception=sys.exc_info())
 
 
-def _record_handler(purge_deadline: float) -> Callable[[SQSRecord], list[Heartbeat]]:
-    """Decodes heartbeat messages; runs purge messages (account deletions) until the invocation's shared purge
-    deadline, so several of them in one batch cannot run the writer into its timeout."""
+@dataclass(frozen=True, slots=True)
+class JobMessage:
+    job_id: uuid.UUID
 
-    def decode(record: SQSRecord) -> list[Heartbeat]:
+
+def _record_handler(purge_deadline: float) -> Callable[[SQSRecord], list[Heartbeat] | JobMessage]:
+    """Decodes heartbeat and job messages; runs purge messages (account deletions) until the invocation's shared
+    purge deadline, so several of them in one batch cannot run the writer into its timeout."""
+
+    def decode(record: SQSRecord) -> list[Heartbeat] | JobMessage:
         purge_user = purge_target(record.body)
         if purge_user is not None:
             from codetime.services.accounts import run_purge_message
 
             run_purge_message(purge_user, purge_deadline)  # raises on failure: the message is redelivered
             return []
-        return decode_message(record.body)
+        job_id = decode_job_message(record.body)
+        return JobMessage(job_id) if job_id is not None else decode_message(record.body)
 
     return decode
 

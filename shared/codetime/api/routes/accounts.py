@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import CurrentUser, FullAccessUser
 from codetime.api.schemas_accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
 from codetime.config import get_settings
 from codetime.services import accounts, exports, imports
@@ -40,7 +40,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     f"{USER}/imports", response_model=ImportResponse, summary="Import a WakaTime data dump or a heartbeat array",
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": ["object", "array"]}}}}},
 )  # fmt: skip
-async def import_file(user: CurrentUser, request: Request) -> ImportResponse:
+async def import_file(user: FullAccessUser, request: Request) -> ImportResponse:
     body = await _read_limited(request, get_settings().max_import_bytes)
     result = await run_in_threadpool(imports.import_heartbeats, user, io.BytesIO(body))
     return ImportResponse(
@@ -70,7 +70,7 @@ def _deletion(what: str, status: accounts.PurgeStatus) -> Response:
     USER, response_model=DeletionResponse, summary="Delete the account and all its data (?confirm=<username>)",
     responses={202: {"model": DeletionResponse, "description": "Deleted; the rest of the heartbeats follow"}},
 )  # fmt: skip
-def delete_account(user: CurrentUser, confirm: Confirm = None) -> Response:
+def delete_account(user: FullAccessUser, confirm: Confirm = None) -> Response:
     accounts.check_confirmation(user, confirm)
     budget = get_settings().purge_budget_seconds
     return _deletion("account", accounts.delete_account(user.id, budget_seconds=budget))
@@ -81,7 +81,7 @@ def delete_account(user: CurrentUser, confirm: Confirm = None) -> Response:
     summary="Delete all heartbeats and summaries, keep the account, keys and settings (?confirm=<username>)",
     responses={202: {"model": DeletionResponse, "description": "Cleared; the rest of the heartbeats follow"}},
 )  # fmt: skip
-def clear_data(user: CurrentUser, confirm: Confirm = None) -> Response:
+def clear_data(user: FullAccessUser, confirm: Confirm = None) -> Response:
     accounts.check_confirmation(user, confirm)
     budget = get_settings().purge_budget_seconds
     return _deletion("data", accounts.clear_data(user.id, budget_seconds=budget))

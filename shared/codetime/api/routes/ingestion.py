@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api.deps import CurrentPrincipal, CurrentUser
+from codetime.api.deps import FullAccessPrincipal, FullAccessUser
 from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatIn, SingleResponse
 from codetime.config import get_settings
 from codetime.domain.heartbeats import RequestContext
@@ -21,6 +21,7 @@ router = APIRouter(tags=["heartbeats"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Unparseable body"},
     401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+    403: {"model": ErrorResponse, "description": "Read-only key, or another user's path"},
     413: {"model": ErrorResponse, "description": "Body or heartbeat count over the limit"},
     503: {"model": ErrorResponse, "description": "Queue unavailable; the client should retry"},
 }
@@ -82,7 +83,7 @@ def _context(request: Request, user_id: str) -> RequestContext:
     )
 
 
-async def _post(request: Request, user: CurrentUser, principal: CurrentPrincipal, bulk: bool) -> JSONResponse:
+async def _post(request: Request, user: FullAccessUser, principal: FullAccessPrincipal, bulk: bool) -> JSONResponse:
     try:
         body = await _read_body(request)
     except _TooLarge as exc:
@@ -91,7 +92,8 @@ async def _post(request: Request, user: CurrentUser, principal: CurrentPrincipal
     context = _context(request, str(user.id))
     results = await run_in_threadpool(ingest, user, items, context, request.headers.get("timezone"))
     plugin = next((r.heartbeat.plugin for r in results if r.heartbeat), None)
-    await run_in_threadpool(touch_key_usage, principal.key_id, plugin)
+    if principal.key_id is not None:  # a signed-in person posting (a dashboard) has no key to touch
+        await run_in_threadpool(touch_key_usage, principal.key_id, plugin)
     if single and not bulk:
         only = results[0]
         if only.status == 400:
@@ -106,7 +108,7 @@ for _path in BULK_PATHS:
         _path, status_code=202, response_model=BulkResponse, responses=_ERRORS, openapi_extra=_BODY,
         summary="Post heartbeats (bulk)", operation_id=f"post_heartbeats_bulk_{_path}",
     )  # fmt: skip
-    async def post_bulk(request: Request, user: CurrentUser, principal: CurrentPrincipal) -> JSONResponse:
+    async def post_bulk(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
         return await _post(request, user, principal, bulk=True)
 
 
@@ -117,5 +119,5 @@ for _path in FLEXIBLE_PATHS:
         openapi_extra=_BODY, summary="Post one heartbeat (201) or an array (202)",
         operation_id=f"post_heartbeats_{_path}",
     )  # fmt: skip
-    async def post_flexible(request: Request, user: CurrentUser, principal: CurrentPrincipal) -> JSONResponse:
+    async def post_flexible(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
         return await _post(request, user, principal, bulk=False)

@@ -1,4 +1,4 @@
-"""API key management (authorized by an existing valid key of the same user, until OIDC sign-in lands)."""
+"""API key management: a signed-in person (OIDC token) or a full-access key of the same user (for scripts)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import FullAccessUser
 from codetime.api.schemas import IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
 from codetime.services import keys as service
 
@@ -20,17 +20,17 @@ def _issued(issued: service.IssuedKey) -> IssuedKeyResponse:
 
 
 @router.post("/api/v1/auth/key", status_code=201, response_model=IssuedKeyResponse, summary="Create a key")
-def create_key(user: CurrentUser, body: KeyCreate | None = None) -> IssuedKeyResponse:
-    return _issued(service.create_key(user, body.label if body else None))
+def create_key(user: FullAccessUser, body: KeyCreate | None = None) -> IssuedKeyResponse:
+    return _issued(service.create_key(user, body.label if body else None, body.read_only if body else False))
 
 
 @router.get("/api/v1/auth/keys", response_model=KeyList, summary="List keys (never the keys themselves)")
-def list_keys(user: CurrentUser) -> KeyList:
+def list_keys(user: FullAccessUser) -> KeyList:
     return KeyList(data=[KeyOut.model_validate(k, from_attributes=True) for k in service.list_keys(user)])
 
 
 @router.delete("/api/v1/auth/keys/{key_id}", status_code=204, summary="Revoke a key")
-def revoke_key(user: CurrentUser, key_id: uuid.UUID) -> Response:
+def revoke_key(user: FullAccessUser, key_id: uuid.UUID) -> Response:
     service.revoke_key(user, key_id)
     return Response(status_code=204)
 
@@ -41,5 +41,5 @@ def revoke_key(user: CurrentUser, key_id: uuid.UUID) -> Response:
     response_model=IssuedKeyResponse,
     summary="Replace a key with a new one (same label)",
 )
-def rotate_key(user: CurrentUser, key_id: uuid.UUID) -> IssuedKeyResponse:
+def rotate_key(user: FullAccessUser, key_id: uuid.UUID) -> IssuedKeyResponse:
     return _issued(service.rotate_key(user, key_id))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from codetime.api.ops_deps import AdminUser
+from codetime.api.deps import AdminUser
 from codetime.services import ops as service
 
 router = APIRouter(tags=["ops"])

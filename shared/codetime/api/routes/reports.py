@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import CurrentUser, FullAccessUser
 from codetime.api.report_schemas import (
     DeliveryOut,
     ReportList,
@@ -40,7 +40,7 @@ def get_settings(user: CurrentUser) -> ReportSettingsResponse:
 
 
 @router.put(f"{PREFIX}/settings", summary="Replace the report settings")
-def put_settings(user: CurrentUser, body: ReportSettingsIn) -> ReportSettingsResponse:
+def put_settings(user: FullAccessUser, body: ReportSettingsIn) -> ReportSettingsResponse:
     settings = ReportSettings(**{**body.model_dump(), "webhooks": [w.model_dump() for w in body.webhooks]})
     return _settings_out(user, service.save_settings(user, settings))
 

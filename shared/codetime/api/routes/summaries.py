@@ -50,7 +50,7 @@ for _prefix in PREFIXES:
     ) -> Response:
         tz = _timezone(timezone) or user.effective_timezone
         if range:
-            first, last = resolve_range(range, tz)
+            first, last = resolve_range(range, tz, week_start=user.iso_week_start)
         elif start and end:
             first, last = parse_date(start, tz), parse_date(end, tz)
         else:
@@ -94,7 +94,7 @@ def dashboard_summary(
         first: date = parse_date(from_, tz) if from_ else today_in(tz)
         last: date = parse_date(to, tz) if to else today_in(tz)
     else:
-        first, last = resolve_range(interval or "today", tz)
+        first, last = resolve_range(interval or "today", tz, week_start=user.iso_week_start)
     filters = {
         name: value
         for name, value in {

@@ -1,0 +1,69 @@
+"""The caller's settings (PATCH /users/current, /users/current/settings) and project/language rules."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from codetime.api.deps import CurrentUser, FullAccessUser
+from codetime.api.settings_schemas import (
+    RuleIn,
+    RuleList,
+    RuleOut,
+    RulePatch,
+    RuleResponse,
+    SettingsOut,
+    SettingsPatch,
+    SettingsResponse,
+    UserResponse,
+)
+from codetime.services import user_settings as service
+from codetime.services.jobs import is_up_to_date
+
+router = APIRouter(tags=["account"])
+_SETTINGS = "/api/v1/users/current/settings"
+_RULES = "/api/v1/users/current/rules"
+
+
+# GET /api/v1/users/{user} (WakaTime's user object) is served by the reads router; only the change lives here.
+@router.patch("/api/v1/users/current", response_model=UserResponse, summary="Change settings; answers the user")
+def patch_user(user: FullAccessUser, body: SettingsPatch) -> UserResponse:
+    return UserResponse(data=service.user_object(service.update_settings(user, body.changes())))
+
+
+@router.get(_SETTINGS, response_model=SettingsResponse, summary="Settings")
+def get_settings(user: CurrentUser) -> SettingsResponse:
+    return SettingsResponse(data=SettingsOut(**service.settings_of(user)))
+
+
+@router.patch(_SETTINGS, response_model=SettingsResponse, summary="Change settings (only the fields given)")
+def patch_settings(user: FullAccessUser, body: SettingsPatch) -> SettingsResponse:
+    return SettingsResponse(data=SettingsOut(**service.settings_of(service.update_settings(user, body.changes()))))
+
+
+def _rule(rule: object) -> RuleOut:
+    return RuleOut.model_validate(rule, from_attributes=True)
+
+
+@router.get(_RULES, response_model=RuleList, summary="Project and language rules")
+def list_rules(user: CurrentUser) -> RuleList:
+    return RuleList(data=[_rule(r) for r in service.list_rules(user)], is_up_to_date=is_up_to_date(user))
+
+
+@router.post(_RULES, status_code=201, response_model=RuleResponse, summary="Add a rule (recomputes in background)")
+def add_rule(user: FullAccessUser, body: RuleIn) -> RuleResponse:
+    rule = service.add_rule(user, body.kind, body.pattern, body.replacement)
+    return RuleResponse(data=_rule(rule), is_up_to_date=is_up_to_date(user))
+
+
+@router.patch(f"{_RULES}/{{rule_id}}", response_model=RuleResponse, summary="Change a rule")
+def update_rule(user: FullAccessUser, rule_id: uuid.UUID, body: RulePatch) -> RuleResponse:
+    rule = service.update_rule(user, rule_id, body.pattern, body.replacement)
+    return RuleResponse(data=_rule(rule), is_up_to_date=is_up_to_date(user))
+
+
+@router.delete(f"{_RULES}/{{rule_id}}", status_code=204, summary="Delete a rule")
+def delete_rule(user: FullAccessUser, rule_id: uuid.UUID) -> Response:
+    service.delete_rule(user, rule_id)
+    return Response(status_code=204)

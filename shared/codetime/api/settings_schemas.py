@@ -1,0 +1,80 @@
+"""Settings and rules: request and response models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+
+class SettingsPatch(BaseModel):
+    """Only the fields given change; WakaTime's `weekday_start` is accepted for `week_start`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(None, max_length=100)
+    timezone: str | None = Field(None, max_length=64, description="IANA timezone, e.g. Europe/Berlin")
+    timeout: int | None = Field(None, ge=1, le=60, description="Keystroke timeout in minutes (1-60)")
+    week_start: int | None = Field(
+        None, ge=0, le=6, validation_alias=AliasChoices("week_start", "weekday_start"),
+        description="First day of the week: 0 Sunday ... 6 Saturday",
+    )  # fmt: skip
+    public_profile: bool | None = Field(None, description="Opt in to a public profile")
+
+    def changes(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class SettingsOut(BaseModel):
+    display_name: str | None
+    timezone: str
+    timeout: int = Field(description="Keystroke timeout in minutes")
+    week_start: int
+    public_profile: bool
+    is_up_to_date: bool = Field(description="False while aggregates are recomputed after a change")
+
+
+class SettingsResponse(BaseModel):
+    data: SettingsOut
+
+
+class UserResponse(BaseModel):
+    data: dict[str, Any] = Field(description="WakaTime's user object (the caller's own)")
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["project", "language", "extension"] = Field(
+        description="project: rename/merge a project; language: rename a language; extension: files ending in "
+        ".pattern get the language `replacement`"
+    )
+    pattern: str = Field(min_length=1, max_length=255)
+    replacement: str = Field(min_length=1, max_length=255)
+
+
+class RulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str | None = Field(None, min_length=1, max_length=255)
+    replacement: str | None = Field(None, min_length=1, max_length=255)
+
+
+class RuleOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    pattern: str
+    replacement: str
+    created_at: datetime
+
+
+class RuleResponse(BaseModel):
+    data: RuleOut
+    is_up_to_date: bool
+
+
+class RuleList(BaseModel):
+    data: list[RuleOut]
+    is_up_to_date: bool

@@ -1,0 +1,184 @@
+"""A user's settings and project/language rules; changes that alter computed time queue a recompute job."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from codetime.db import get_pool
+from codetime.domain import rules as domain_rules
+from codetime.domain.errors import InvalidInput
+from codetime.repositories.rules import Rule, RuleRepository, RuleTaken
+from codetime.repositories.users import User, UserRepository
+from codetime.services import jobs
+from codetime.services.auth import forget_user
+from codetime.services.cache_keys import invalidate_user_summaries
+from codetime.services.keys import validate_timezone
+
+
+class RuleNotFound(Exception):
+    pass
+
+
+class InvalidSettings(InvalidInput):
+    pass
+
+
+# API name -> users column; only these can be changed.
+SETTINGS = {
+    "display_name": "display_name",
+    "timezone": "timezone",
+    "timeout": "timeout_seconds",
+    "week_start": "week_start",
+    "public_profile": "public_profile",
+}
+
+
+def settings_of(user: User) -> dict[str, Any]:
+    return {
+        "display_name": user.display_name,
+        "timezone": user.effective_timezone,
+        "timeout": user.timeout_seconds // 60,
+        "week_start": user.week_start,
+        "public_profile": user.public_profile,
+        "is_up_to_date": jobs.is_up_to_date(user),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def user_object(user: User) -> dict[str, Any]:
+    """The caller's own user in WakaTime's shape (GET /users/current), with CodeTime's settings. Only the owner
+    ever sees it: it holds their e-mail."""
+    up_to_date = jobs.is_up_to_date(user)
+    return {
+        "id": str(user.id),
+        "username": user.username,
+        "display_name": user.display_name or user.username,
+        "full_name": user.display_name,
+        "email": user.email,
+        "photo": None,
+        "timezone": user.effective_timezone,
+        "timeout": user.timeout_seconds // 60,
+        "writes_only": False,
+        "weekday_start": user.week_start,
+        "week_start": user.week_start,
+        "public_profile": user.public_profile,
+        "logged_time_public": user.public_profile,
+        "is_email_public": False,
+        "created_at": _iso(user.created_at),
+        "modified_at": _iso(user.modified_at),
+        "last_heartbeat_at": _iso(user.last_heartbeat_at),
+        "last_plugin": user.last_plugin,
+        "last_project": user.last_project,
+        "plan": "free",
+        "has_premium_features": False,
+        "is_up_to_date": up_to_date,
+    }
+
+
+def update_settings(user: User, changes: dict[str, Any]) -> User:
+    """Apply validated changes (API names); a new timezone or timeout recomputes the user's days in the
+    background. Returns the updated user."""
+    unknown = set(changes) - set(SETTINGS)
+    if unknown:
+        raise InvalidSettings(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    for name in ("timezone", "timeout", "week_start", "public_profile"):
+        if name in changes and changes[name] is None:
+            raise InvalidSettings(f"{name} cannot be null.")
+    columns: dict[str, object] = {}
+    if "display_name" in changes:
+        name = (changes["display_name"] or "").strip()
+        columns["display_name"] = name or None
+    if "timezone" in changes:
+        columns["timezone"] = validate_timezone(str(changes["timezone"]))
+    if "timeout" in changes:
+        timeout = changes["timeout"]
+        if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 60:
+            raise InvalidSettings("timeout is a whole number of minutes from 1 to 60.")
+        columns["timeout_seconds"] = timeout * 60
+    if "week_start" in changes:
+        if changes["week_start"] not in range(7) or isinstance(changes["week_start"], bool):
+            raise InvalidSettings("week_start is 0 (Sunday) to 6 (Saturday).")
+        columns["week_start"] = changes["week_start"]
+    if "public_profile" in changes:
+        columns["public_profile"] = bool(changes["public_profile"])
+    job_id = None
+    with get_pool().connection() as conn, conn.transaction():
+        repo = UserRepository(conn)
+        before = conn.execute(
+            "SELECT coalesce(timezone, 'UTC'), timeout_seconds FROM users WHERE id = %s FOR UPDATE", (user.id,)
+        ).fetchone()
+        updated = repo.update_settings(user.id, columns) if columns else repo.get(user.id)
+        assert before is not None and updated is not None
+        if (updated.effective_timezone, updated.timeout_seconds) != tuple(before):
+            reason = "timezone" if updated.effective_timezone != before[0] else "timeout"
+            job_id = jobs.create_recompute(conn, user.id, reason)
+    forget_user(user.id)
+    if job_id is not None:
+        invalidate_user_summaries(user.id)
+        jobs.notify(job_id)
+    return updated
+
+
+# --- rules ----------------------------------------------------------------------------------------------------
+
+
+def list_rules(user: User) -> list[Rule]:
+    with get_pool().connection() as conn:
+        return RuleRepository(conn).list(user.id)
+
+
+def _changed(user_id: uuid.UUID, conn: Any, reason: str) -> uuid.UUID:
+    return jobs.create_recompute(conn, user_id, reason)
+
+
+def _after_change(user: User, job_id: uuid.UUID) -> None:
+    invalidate_user_summaries(user.id)
+    jobs.notify(job_id)
+
+
+def add_rule(user: User, kind: str, pattern: str, replacement: str) -> Rule:
+    kind, pattern, replacement = domain_rules.normalize(kind, pattern, replacement)
+    with get_pool().connection() as conn, conn.transaction():
+        repo = RuleRepository(conn)
+        conn.execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user.id,))  # serializes the count check
+        if repo.count(user.id) >= domain_rules.MAX_RULES:
+            raise domain_rules.InvalidRule(f"At most {domain_rules.MAX_RULES} rules.")
+        try:
+            rule = repo.add(user.id, kind, pattern, replacement)
+        except RuleTaken as exc:
+            raise domain_rules.InvalidRule(f"There is already a {kind} rule for {pattern!r}.") from exc
+        job_id = _changed(user.id, conn, "rules")
+    _after_change(user, job_id)
+    return rule
+
+
+def update_rule(user: User, rule_id: uuid.UUID, pattern: str | None, replacement: str | None) -> Rule:
+    with get_pool().connection() as conn, conn.transaction():
+        repo = RuleRepository(conn)
+        current = repo.get(user.id, rule_id)
+        if current is None:
+            raise RuleNotFound("No such rule.")
+        kind, new_pattern, new_replacement = domain_rules.normalize(
+            current.kind, current.pattern if pattern is None else pattern,
+            current.replacement if replacement is None else replacement,
+        )  # fmt: skip
+        try:
+            rule = repo.update(user.id, rule_id, new_pattern, new_replacement)
+        except RuleTaken as exc:
+            raise domain_rules.InvalidRule(f"There is already a {kind} rule for {new_pattern!r}.") from exc
+        job_id = _changed(user.id, conn, "rules")
+    _after_change(user, job_id)
+    return rule  # type: ignore[return-value]
+
+
+def delete_rule(user: User, rule_id: uuid.UUID) -> None:
+    with get_pool().connection() as conn, conn.transaction():
+        if not RuleRepository(conn).delete(user.id, rule_id):
+            raise RuleNotFound("No such rule.")
+        job_id = _changed(user.id, conn, "rules")
+    _after_change(user, job_id)

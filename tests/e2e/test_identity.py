@@ -1,0 +1,256 @@
+"""Sign-in with OIDC tokens (real RS256 tokens of the dev issuer, JWKS fetched over HTTP), key scopes, admins."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import APIRouter
+
+from codetime.api.deps import AdminUser
+from codetime.config import get_settings
+from codetime.db import get_pool
+from codetime.local import dev_issuer
+from codetime.services.keys import create_user
+from functions import ingestion, keys, summary
+from harness import basic, call_api
+
+pytestmark = pytest.mark.e2e
+_ops = APIRouter()
+
+
+@_ops.get("/ops/whoami")
+def _whoami(user: AdminUser) -> dict:
+    return {"username": user.username}
+
+
+class Issuer:
+    def __init__(self, base_url: str, data_dir: str) -> None:
+        self.base_url, self.data_dir = base_url, data_dir
+
+    def token(self, email: str, **kwargs: object) -> str:
+        return dev_issuer.issue_token(self.data_dir, email=email, issuer=self.base_url, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def issuer(live_server, sqs, monkeypatch: pytest.MonkeyPatch) -> Iterator[Issuer]:  # type: ignore[no-untyped-def]
+    """The local app serves the dev issuer's discovery document and JWKS; the handlers validate against it."""
+    from codetime.clients import jwks_client, oidc_jwks_url
+
+    monkeypatch.setenv("CODETIME_OIDC_ISSUER", live_server.base_url)
+    monkeypatch.setenv("CODETIME_OIDC_AUDIENCE", f"other-app,{dev_issuer.DEV_AUDIENCE}")
+    monkeypatch.delenv("CODETIME_OIDC_JWKS_URL", raising=False)  # found through discovery
+    monkeypatch.setenv("CODETIME_ADMINS", "Admin@Example.com")
+    get_settings.cache_clear()
+    jwks_client.cache_clear()
+    oidc_jwks_url.cache_clear()
+    yield Issuer(live_server.base_url, get_settings().data_dir)
+    get_settings.cache_clear()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def _users() -> list[tuple]:
+    with get_pool().connection() as conn:
+        return conn.execute("SELECT username, email, oidc_subject FROM users ORDER BY username").fetchall()
+
+
+def _post(headers: dict[str, str]):  # type: ignore[no-untyped-def]
+    body = [{"entity": "a.py", "type": "file", "time": time.time(), "project": "alpha"}]
+    return call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk", headers=headers, body=body)
+
+
+def test_first_sign_in_creates_the_user_then_finds_it(issuer: Issuer) -> None:
+    token = issuer.token("Alice@Example.com")
+    listed = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token))
+    assert listed.status == 200 and listed.json == {"data": []}
+    assert _users() == [("alice", "alice@example.com", dev_issuer.subject_for("alice@example.com"))]
+    created = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token), body={"label": "laptop"})
+    assert created.status == 201 and created.json["data"]["read_only"] is False
+    assert _post(basic(created.json["data"]["key"])).status == 202  # the new key is a plugin key
+    assert _post(bearer(created.json["data"]["key"])).status == 202  # plugins may send it as Bearer too
+    again = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(issuer.token("alice@example.com")))
+    assert [k["label"] for k in again.json["data"]] == ["laptop"]
+    assert len(_users()) == 1
+    assert "key_hash" not in again.text and "oidc_subject" not in again.text
+
+
+def test_sign_in_links_a_cli_user_by_verified_email_only(issuer: Issuer) -> None:
+    create_user(email="bob@example.com", username="bob")
+    token = issuer.token("bob@example.com")
+    assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token)).json["data"][0]["label"] == (
+        "default"
+    )
+    # An unverified e-mail claim never takes over an account: a new user without that e-mail is made.
+    now = int(time.time())
+    unverified = jwt.encode(
+        {"iss": issuer.base_url, "aud": dev_issuer.DEV_AUDIENCE, "sub": "someone-else", "email": "bob@example.com",
+         "email_verified": False, "iat": now, "exp": now + 600},
+        dev_issuer.private_key(issuer.data_dir), algorithm="RS256",
+        headers={"kid": dev_issuer.key_id(dev_issuer.private_key(issuer.data_dir).public_key())},
+    )  # fmt: skip
+    assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(unverified)).json == {"data": []}
+    users = _users()
+    assert ("bob", "bob@example.com", dev_issuer.subject_for("bob@example.com")) in users
+    assert any(u[1] is None and u[2] == "someone-else" for u in users)
+
+
+def test_untrusted_expired_and_misaddressed_tokens_are_rejected(issuer: Issuer) -> None:
+    dev_key = dev_issuer.private_key(issuer.data_dir)
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = time.time()
+    rejected = {
+        "untrusted key pair, its own kid": issuer.token("eve@example.com", key=stranger),
+        "untrusted key pair posing as the dev kid": jwt.encode(
+            {
+                "iss": issuer.base_url,
+                "aud": dev_issuer.DEV_AUDIENCE,
+                "sub": "eve",
+                "iat": int(now),
+                "exp": int(now) + 600,
+            },
+            stranger,
+            algorithm="RS256",
+            headers={"kid": dev_issuer.key_id(dev_key.public_key())},
+        ),  # fmt: skip
+        "expired": issuer.token("eve@example.com", now=now - 7200, lifetime_seconds=3600),
+        "wrong audience": issuer.token("eve@example.com", audience="someone-elses-app"),
+        "wrong issuer": dev_issuer.issue_token(issuer.data_dir, email="eve@example.com", issuer="https://evil.example"),
+        "HS256 with the public key as secret": jwt.encode(
+            {
+                "iss": issuer.base_url,
+                "aud": dev_issuer.DEV_AUDIENCE,
+                "sub": "eve",
+                "iat": int(now),
+                "exp": int(now) + 600,
+            },
+            "a-shared-secret-that-is-not-the-rsa-key",
+            algorithm="HS256",
+            headers={"kid": dev_issuer.key_id(dev_key.public_key())},
+        ),  # fmt: skip
+        "unsigned": jwt.encode(
+            {
+                "iss": issuer.base_url,
+                "aud": dev_issuer.DEV_AUDIENCE,
+                "sub": "eve",
+                "iat": int(now),
+                "exp": int(now) + 600,
+            },
+            None,
+            algorithm="none",
+        )  # fmt: skip
+        + "x",
+        "garbage": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJldmUifQ.c2lnbmF0dXJl",
+    }
+    for what, token in rejected.items():
+        response = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token))
+        assert response.status == 401, (what, response)
+        assert token not in response.text and "error" in response.json, what
+        assert response.json["error"] in ("Invalid token.", "Token expired."), what
+    assert _users() == []
+
+
+def test_read_only_keys_read_but_cannot_post_or_manage_keys(issuer: Issuer) -> None:
+    token = issuer.token("carol@example.com")
+    full = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token), body={"label": "script"})
+    read = call_api(
+        keys.handler, "POST", "/api/v1/auth/key", headers=basic(full.json["data"]["key"]),
+        body={"label": "dashboard", "read_only": True},
+    )  # fmt: skip
+    assert read.status == 201 and read.json["data"]["read_only"] is True  # a full-access key manages keys
+    ro = basic(read.json["data"]["key"])
+    assert _post(ro).status == 403
+    assert _post(basic(full.json["data"]["key"])).status == 202
+    today = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today", headers=ro)
+    assert today.status == 200
+    for method, path in (
+        ("GET", "/api/v1/auth/keys"),
+        ("POST", "/api/v1/auth/key"),
+        ("DELETE", f"/api/v1/auth/keys/{full.json['data']['id']}"),
+        ("POST", f"/api/v1/auth/keys/{full.json['data']['id']}/rotate"),
+    ):
+        response = call_api(keys.handler, method, path, headers=ro)
+        assert response.status == 403 and response.json == {"error": "This API key is read-only."}, path
+    # Nor may it import, clear or delete the account's data, or change report settings.
+    confirm = {"confirm": "carol"}
+    for handler, method, path, extra in (
+        (keys.handler, "POST", "/api/v1/users/current/imports", {"body": []}),
+        (keys.handler, "DELETE", "/api/v1/users/current/data", {"query": confirm}),
+        (keys.handler, "DELETE", "/api/v1/users/current", {"query": confirm}),
+        (summary.handler, "PUT", "/api/v1/users/current/reports/settings", {"body": {"weekly": False}}),
+    ):
+        response = call_api(handler, method, path, headers=ro, **extra)
+        assert response.status == 403 and response.json == {"error": "This API key is read-only."}, path
+    assert call_api(keys.handler, "GET", "/api/v1/users/current/export", headers=ro).status == 200
+    assert _users()  # nothing was deleted
+    # Rotating keeps the scope.
+    rotated = call_api(keys.handler, "POST", f"/api/v1/auth/keys/{read.json['data']['id']}/rotate",
+                       headers=bearer(token))  # fmt: skip
+    assert rotated.status == 201 and rotated.json["data"]["read_only"] is True
+    assert _post(basic(rotated.json["data"]["key"])).status == 403
+
+
+def test_a_token_only_reaches_its_own_user(issuer: Issuer) -> None:
+    create_user(email="dave@example.com", username="dave")
+    token = issuer.token("erin@example.com")
+    response = call_api(summary.handler, "GET", "/api/v1/users/dave/summaries", headers=bearer(token),
+                        query={"range": "today"})  # fmt: skip
+    assert response.status == 403 and "dave@example.com" not in response.text
+    own = call_api(summary.handler, "GET", "/api/v1/users/erin/statusbar/today", headers=bearer(token))
+    assert own.status == 200
+
+
+def test_a_deleted_account_leaves_no_signed_in_session_behind(issuer: Issuer) -> None:
+    from codetime.cache import get_cache
+    from codetime.services.identity import _subject_cache_key
+
+    token = issuer.token("frank@example.com")
+    first = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token), body={"label": "x"})
+    assert first.status == 201
+    subject = dev_issuer.subject_for("frank@example.com")
+    assert get_cache().get(_subject_cache_key(subject)) is not None
+    gone = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=bearer(token), query={"confirm": "frank"})
+    assert gone.status == 200, gone
+    assert get_cache().get(_subject_cache_key(subject)) is None
+    # Signing in again is a first sign-in: a new, empty account, without the old keys.
+    again = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token))
+    assert again.status == 200 and again.json["data"] == []
+
+
+def test_admin_user_is_a_listed_person_only(issuer: Issuer) -> None:
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_app
+
+    client = TestClient(create_app(_ops))
+    admin = issuer.token("admin@example.com")
+    assert client.get("/ops/whoami", headers=bearer(admin)).json() == {"username": "admin"}
+    assert client.get("/ops/whoami", headers=bearer(issuer.token("frank@example.com"))).status_code == 403
+    key = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(admin)).json["data"]["key"]
+    assert client.get("/ops/whoami", headers=basic(key)).status_code == 403  # keys are never admins
+    assert client.get("/ops/whoami").status_code == 401
+
+
+def test_codetime_token_prints_a_dev_issuer_token(issuer: Issuer, capsys: pytest.CaptureFixture[str]) -> None:
+    from codetime import cli
+
+    assert cli.main(["token", "--email", "gina@example.com", "--issuer", issuer.base_url, "--minutes", "5"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 300 and claims["email"] == "gina@example.com"
+    assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token)).status == 200
+
+
+def test_without_an_issuer_tokens_are_refused_and_keys_still_work(db_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("CODETIME_OIDC_ISSUER", raising=False)
+    get_settings.cache_clear()
+    _, issued = create_user(email="hank@example.com", username="hank")
+    token = dev_issuer.issue_token(get_settings().data_dir, email="hank@example.com", issuer="http://x")
+    response = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token))
+    assert response.status == 401 and "not configured" in response.json["error"]
+    assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(issued.plaintext)).status == 200
