@@ -1,6 +1,6 @@
-"""Lambda: statusbar, summaries, durations and dashboard reads."""
+"""Lambda: statusbar, summaries, durations, dashboard, stats, projects, user and goals."""
 
-from codetime.api.routes import summaries
+from codetime.api.routes import goals, stats, summaries
 from functions._common import api_handler
 
-handler = api_handler(summaries.router, title="CodeTime summaries")
+handler = api_handler(summaries.router, stats.router, goals.router, title="CodeTime summaries")

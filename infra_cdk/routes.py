@@ -19,7 +19,7 @@ def route_groups() -> tuple[RouteGroup, ...]:
     # Imported here: the package pulls in FastAPI and its services, needed only when the API is built.
     from fastapi.routing import APIRoute
 
-    from codetime.api.routes import ingestion, keys, summaries
+    from codetime.api.routes import diagnostics, goals, ingestion, keys, stats, summaries
 
     def pairs(router: object) -> tuple[tuple[str, str], ...]:
         found = {
@@ -31,7 +31,7 @@ def route_groups() -> tuple[RouteGroup, ...]:
         return tuple(sorted(found, key=lambda pair: (pair[1], pair[0])))
 
     return (
-        RouteGroup("ingestion", pairs(ingestion.router), needs_person=False),
-        RouteGroup("summary", pairs(summaries.router), needs_person=False),
+        RouteGroup("ingestion", pairs(ingestion.router) + pairs(diagnostics.router), needs_person=False),
+        RouteGroup("summary", pairs(summaries.router) + pairs(stats.router) + pairs(goals.router), needs_person=False),
         RouteGroup("keys", pairs(keys.router), needs_person=True),
     )

@@ -89,7 +89,7 @@ def redis_url(redis_server: RedisServer) -> str:
 TEST_PEPPER = "test-pepper-not-a-secret"
 _TABLES = (
     "api_keys, users, heartbeats, daily_totals, daily_entity_totals, daily_dependency_totals, daily_activity, "
-    "local_queue"
+    "local_queue, goals"
 )
 
 

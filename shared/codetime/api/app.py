@@ -10,6 +10,7 @@ from codetime.api.deps import Forbidden
 from codetime.domain.errors import InvalidInput
 from codetime.queue import QueueUnavailable
 from codetime.services.auth import NotAuthenticated
+from codetime.services.goals import GoalNotFound
 from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
 
@@ -23,6 +24,7 @@ _STATUS: dict[type[Exception], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
     KeyNotFound: 404,
+    GoalNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
 }
@@ -64,6 +66,6 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
 
 def create_local_app() -> FastAPI:
     """Every router in one app: what `codetime dev` serves."""
-    from codetime.api.routes import ingestion, keys, summaries
+    from codetime.api.routes import diagnostics, goals, ingestion, keys, stats, summaries
 
-    return create_app(ingestion.router, summaries.router, keys.router)
+    return create_app(ingestion.router, diagnostics.router, summaries.router, stats.router, goals.router, keys.router)
