@@ -7,19 +7,24 @@ import json
 import pytest
 from fastapi.routing import APIRoute
 
-from codetime.api.routes import ingestion, keys, summaries
+from codetime.api.routes import diagnostics, goals, ingestion, keys, stats, summaries
 from infra.conftest import TUNED, Synthesized
 
 pytestmark = pytest.mark.infra
 
-ROUTERS = {"Ingestion": ingestion.router, "Summary": summaries.router, "Keys": keys.router}
+ROUTERS = {
+    "Ingestion": (ingestion.router, diagnostics.router),
+    "Summary": (summaries.router, stats.router, goals.router),
+    "Keys": (keys.router,),
+}
 
 
 def _package_routes() -> dict[str, str]:
     """'METHOD /path' -> the function that must serve it, straight from the FastAPI routers."""
     return {
         f"{method} {route.path}": function
-        for function, router in ROUTERS.items()
+        for function, routers in ROUTERS.items()
+        for router in routers
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

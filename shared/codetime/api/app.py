@@ -13,6 +13,7 @@ from codetime.services.auth import NotAuthenticated
 from codetime.services.goals import GoalNotFound
 from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
+from codetime.services.rate_limit import RateLimited
 
 
 def _error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -51,6 +52,13 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
         # 503 makes plugins keep the batch in their offline queue and retry: nothing is lost.
         response = _error(503, "Heartbeats could not be queued; retry later.")
         response.headers["Retry-After"] = "30"
+        return response
+
+    @app.exception_handler(RateLimited)
+    def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        # A bulk post answered 429 as a whole: wakatime-cli keeps the batch in its offline queue and retries.
+        response = _error(429, str(exc), retry_after=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -11,12 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codetime.api.deps import CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import ErrorResponse
 from codetime.domain.errors import InvalidInput
 from codetime.domain.scrub import scrub
 from codetime.logs import logger
 
-router = APIRouter(tags=["diagnostics"])
+router = APIRouter(tags=["diagnostics"], dependencies=[IngestLimit], responses=RATE_LIMITED)
 
 MAX_BODY_BYTES = 64 * 1024
 # Each field is cut to this many characters in the log line.

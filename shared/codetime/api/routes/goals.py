@@ -10,12 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from codetime.api import goal_schemas as schemas
 from codetime.api.deps import CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.routes.stats import ERRORS
 from codetime.api.routes.summaries import PREFIXES, _json
 from codetime.api.schemas import ErrorResponse
 from codetime.services import goals as service
 
-router = APIRouter(tags=["goals"])
+router = APIRouter(tags=["goals"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "No such goal"}}
 
 for _prefix in PREFIXES:

@@ -10,13 +10,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api.deps import CurrentPrincipal, CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatIn, SingleResponse
 from codetime.config import get_settings
 from codetime.domain.heartbeats import RequestContext
 from codetime.services.ingestion import ingest, parse_body
 from codetime.services.keys import touch_key_usage
 
-router = APIRouter(tags=["heartbeats"])
+router = APIRouter(tags=["heartbeats"], dependencies=[IngestLimit], responses=RATE_LIMITED)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Unparseable body"},

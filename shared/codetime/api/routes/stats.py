@@ -9,12 +9,13 @@ from starlette.concurrency import run_in_threadpool
 
 from codetime.api import stats_schemas as schemas
 from codetime.api.deps import CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.routes.summaries import PREFIXES, _json
 from codetime.api.schemas import ErrorResponse
 from codetime.domain.ranges import parse_date
 from codetime.services import stats as service
 
-router = APIRouter(tags=["stats"])
+router = APIRouter(tags=["stats"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Invalid parameter"},

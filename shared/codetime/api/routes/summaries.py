@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from codetime.api.deps import CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
 from codetime.services.keys import validate_timezone
 
-router = APIRouter(tags=["summaries"])
+router = APIRouter(tags=["summaries"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 
 # WakaTime's own prefix, and Wakapi's compat prefix so a Wakapi user changes only the host.
 PREFIXES = ("/api/v1/users/{user}", "/api/compat/wakatime/v1/users/{user}")
