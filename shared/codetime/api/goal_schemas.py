@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-Name = Annotated[str, Field(min_length=1, max_length=255)]
+# No NUL: PostgreSQL text cannot hold it.
+Name = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
 Names = Annotated[list[Name], Field(max_length=50)]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -17,7 +18,7 @@ class GoalPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, Field(max_length=255)] | None = Field(None, description="Custom title")
+    title: Annotated[str, Field(max_length=255, pattern=r"^[^\x00]*$")] | None = Field(None, description="Custom title")
     delta: Literal["day", "week"] | None = None
     seconds: Annotated[int, Field(ge=60, le=604800)] | None = Field(None, description="Target per delta")
     languages: Names | None = None
@@ -25,10 +26,18 @@ class GoalPatch(BaseModel):
     editors: Names | None = None
     categories: Names | None = None
     ignore_days: Annotated[list[Weekday], Field(max_length=7)] | None = None
-    ignore_zero_days: bool | None = None
-    is_inverse: bool | None = Field(None, description="Stay under `seconds` instead of reaching it")
-    is_enabled: bool | None = None
-    snooze_until: datetime | None = None
+    ignore_zero_days: StrictBool | None = None
+    is_inverse: StrictBool | None = Field(None, description="Stay under `seconds` instead of reaching it")
+    is_enabled: StrictBool | None = None
+    snooze_until: datetime | None = Field(None, description="ISO 8601 date-time")
+
+    @field_validator("snooze_until", mode="before")
+    @classmethod
+    def _iso_string(cls, value: object) -> object:
+        # pydantic would also take epoch numbers; the schema (and WakaTime) says an ISO 8601 string.
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO 8601 date-time string")
+        return value
 
 
 class GoalCreate(GoalPatch):

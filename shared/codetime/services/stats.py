@@ -53,11 +53,14 @@ HEARTBEATS_PAGE_SIZE = 1000
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
+RANGE_NAMES = (*STATS_RANGES, *RANGE_ALIASES)
+
+
 def canonical_range(name: str) -> str:
-    key = name.strip().lower().replace(" ", "_").replace("-", "_")
-    key = RANGE_ALIASES.get(key, key)
+    """WakaTime's or Wakapi's range name -> WakaTime's (exact, lowercase names, as both document them)."""
+    key = RANGE_ALIASES.get(name, name)
     if key not in STATS_RANGES:
-        raise InvalidInput(f"Unknown range {name!r}; use one of: {', '.join(STATS_RANGES)}.")
+        raise InvalidInput(f"Unknown range {name!r}; use one of: {', '.join(RANGE_NAMES)}.")
     return key
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from codetime.api.deps import CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
@@ -20,8 +20,7 @@ from codetime.logs import logger
 router = APIRouter(tags=["diagnostics"], dependencies=[IngestLimit], responses=RATE_LIMITED)
 
 MAX_BODY_BYTES = 64 * 1024
-# Each field is cut to this many characters in the log line.
-MAX_FIELD_CHARS = 8192
+MAX_FIELD_CHARS = 16384
 
 
 class PluginError(BaseModel):
@@ -29,15 +28,15 @@ class PluginError(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    architecture: str | None = Field(None, max_length=MAX_BODY_BYTES)
-    cli_version: str | None = Field(None, max_length=MAX_BODY_BYTES)
-    editor: str | None = Field(None, max_length=MAX_BODY_BYTES)
-    error_message: str | None = Field(None, max_length=MAX_BODY_BYTES)
-    is_panic: bool | None = None
-    logs: str | None = Field(None, max_length=MAX_BODY_BYTES)
-    platform: str | None = Field(None, max_length=MAX_BODY_BYTES)
-    plugin: str | None = Field(None, max_length=MAX_BODY_BYTES)
-    stacktrace: str | None = Field(None, max_length=MAX_BODY_BYTES)
+    architecture: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    cli_version: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    editor: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    error_message: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    is_panic: StrictBool | None = None
+    logs: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    platform: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    plugin: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    stacktrace: str | None = Field(None, max_length=MAX_FIELD_CHARS)
 
 
 class PluginErrorAccepted(BaseModel):
@@ -69,7 +68,7 @@ async def plugin_errors(request: Request, user: CurrentUser) -> Any:
         raise InvalidInput("Body must be a JSON object of strings.") from exc
     entry = str(uuid.uuid4())
     fields = {
-        name: scrub(value[:MAX_FIELD_CHARS]) if isinstance(value, str) else value
+        name: scrub(value) if isinstance(value, str) else value
         for name, value in report.model_dump(exclude_none=True).items()
     }
     logger.warning("plugin error", extra={"plugin_error_id": entry, "user_id": str(user.id), **fields})

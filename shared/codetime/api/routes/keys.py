@@ -7,10 +7,13 @@ import uuid
 from fastapi import APIRouter, Response
 
 from codetime.api.deps import CurrentUser
-from codetime.api.schemas import IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
+from codetime.api.schemas import ErrorResponse, IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
 from codetime.services import keys as service
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["keys"], responses={
+    401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+    404: {"model": ErrorResponse, "description": "No such key"},
+})  # fmt: skip
 
 
 def _issued(issued: service.IssuedKey) -> IssuedKeyResponse:

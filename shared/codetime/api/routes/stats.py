@@ -4,26 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api import stats_schemas as schemas
 from codetime.api.deps import CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.routes.summaries import PREFIXES, _json
-from codetime.api.schemas import ErrorResponse
+from codetime.api.routes.summaries import OWNER, PREFIXES, NamePattern, _json
+from codetime.api.schemas import USER_ROUTE_ERRORS
 from codetime.domain.ranges import parse_date
 from codetime.services import stats as service
 
 router = APIRouter(tags=["stats"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Invalid parameter"},
-    401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
-    403: {"model": ErrorResponse, "description": "Another user's data"},
-}
-Name = Annotated[str | None, Query(max_length=255)]
-Search = Annotated[str | None, Query(max_length=255, description="Case-insensitive part of the project name")]
+ERRORS = USER_ROUTE_ERRORS
+Name = Annotated[str | None, Query(max_length=255, pattern=NamePattern)]
+RangeName = Annotated[
+    str,
+    Path(
+        description="WakaTime's range names, and Wakapi's (7_days, 30_days, 6_months, 12_months, any, ...)",
+        json_schema_extra={"enum": list(service.RANGE_NAMES)},
+    ),
+]
+Search = Annotated[
+    str | None, Query(max_length=255, pattern=NamePattern, description="Case-insensitive part of the project name")
+]
 
 
 def stats_filters(
@@ -48,39 +53,53 @@ for _prefix in PREFIXES:
     _id = "compat_" if "compat" in _prefix else ""
 
     @router.get(
-        f"{_prefix}/stats", operation_id=f"{_id}stats", summary="Stats of the last 7 days",
+        f"{_prefix}/stats",
+        dependencies=OWNER,
+        operation_id=f"{_id}stats",
+        summary="Stats of the last 7 days",
         responses=_ok(schemas.StatsResponse),
-    )  # fmt: skip
+    )
     def stats_default(user: CurrentUser, request: Request, filters: Filters) -> Response:
         return _json(service.stats(user, "last_7_days", filters), request)
 
     @router.get(
-        f"{_prefix}/stats/{{range}}", operation_id=f"{_id}stats_range", summary="Stats over a named range",
+        f"{_prefix}/stats/{{range}}",
+        dependencies=OWNER,
+        operation_id=f"{_id}stats_range",
+        summary="Stats over a named range",
         responses=_ok(schemas.StatsResponse),
-    )  # fmt: skip
-    def stats_range(user: CurrentUser, request: Request, range: str, filters: Filters) -> Response:
-        """`range`: last_7_days, last_30_days, last_6_months, last_year, all_time, today, yesterday, week, month,
-        year, last_week, last_month (Wakapi's 7_days, 30_days, 6_months, 12_months, any too)."""
+    )
+    def stats_range(user: CurrentUser, request: Request, range: RangeName, filters: Filters) -> Response:
         return _json(service.stats(user, range, filters), request)
 
     @router.get(
-        f"{_prefix}/all_time_since_today", operation_id=f"{_id}all_time_since_today",
-        summary="Total since the first heartbeat", responses=_ok(schemas.AllTimeResponse),
-    )  # fmt: skip
+        f"{_prefix}/all_time_since_today",
+        dependencies=OWNER,
+        operation_id=f"{_id}all_time_since_today",
+        summary="Total since the first heartbeat",
+        responses=_ok(schemas.AllTimeResponse),
+    )
     def all_time_since_today(user: CurrentUser, request: Request, project: Name = None) -> Response:
         return _json(service.all_time_since_today(user, project), request)
 
     @router.get(
-        f"{_prefix}/projects", operation_id=f"{_id}projects", summary="Projects, newest first",
+        f"{_prefix}/projects",
+        dependencies=OWNER,
+        operation_id=f"{_id}projects",
+        summary="Projects, newest first",
         responses=_ok(schemas.ProjectsResponse),
-    )  # fmt: skip
+    )
     def projects(user: CurrentUser, request: Request, q: Search = None) -> Response:
         return _json(service.projects(user, q or None), request)
 
     @router.get(
-        f"{_prefix}/heartbeats", operation_id=f"{_id}heartbeats_of_day", summary="One day's raw heartbeats",
-        response_model=schemas.HeartbeatsResponse, responses=ERRORS,
-    )  # fmt: skip
+        f"{_prefix}/heartbeats",
+        dependencies=OWNER,
+        operation_id=f"{_id}heartbeats_of_day",
+        summary="One day's raw heartbeats",
+        response_model=schemas.HeartbeatsResponse,
+        responses=ERRORS,
+    )
     async def heartbeats(
         user: CurrentUser,
         date: Annotated[str, Query(description="YYYY-MM-DD, in the user's timezone")],
@@ -90,15 +109,22 @@ for _prefix in PREFIXES:
         return await run_in_threadpool(service.heartbeats, user, day, page)
 
     @router.get(
-        f"{_prefix}/user_agents", operation_id=f"{_id}user_agents", summary="User-Agents the plugins sent",
+        f"{_prefix}/user_agents",
+        dependencies=OWNER,
+        operation_id=f"{_id}user_agents",
+        summary="User-Agents the plugins sent",
         responses=_ok(schemas.UserAgentsResponse),
-    )  # fmt: skip
+    )
     def user_agents(user: CurrentUser, request: Request) -> Response:
         return _json(service.user_agents(user), request)
 
     @router.get(
-        _prefix, operation_id=f"{_id}user", summary="The user object", response_model=schemas.UserResponse,
+        _prefix,
+        dependencies=OWNER,
+        operation_id=f"{_id}user",
+        summary="The user object",
+        response_model=schemas.UserResponse,
         responses=ERRORS,
-    )  # fmt: skip
+    )
     def user_object(user: CurrentUser) -> dict[str, Any]:
         return {"data": service.user_object(user)}
