@@ -79,7 +79,8 @@ def stored_filters(filters: dict[str, str | None]) -> dict[str, str]:
 
 
 def is_up_to_date(user: User) -> bool:
-    """Whether every active day's aggregates were computed with the user's current timezone and timeout."""
+    """Whether every active day's aggregates were computed with the user's current timezone and timeout (the one
+    place stats and all_time_since_today ask; a background recompute's state can join it here)."""
     with get_pool().connection() as conn:
         return StatsRepository(conn).stale_days(user.id, user.effective_timezone, user.timeout_seconds) == 0
 
@@ -121,7 +122,7 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
         entities = (
             aggregates.entity_totals(user.id, start, end, project) if only_project and project is not None else []
         )
-        up_to_date = repo.stale_days(user.id, tz, user.timeout_seconds) == 0
+    up_to_date = is_up_to_date(user)
     dims: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
     for dim, value, seconds in rows:
         dims[dim][display_name(dim, value)] += seconds
@@ -194,9 +195,8 @@ def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:
 
     def build() -> bytes:
         with get_pool().connection() as conn:
-            repo = StatsRepository(conn)
-            days = repo.day_seconds(user.id, start, end, stored)
-            up_to_date = repo.stale_days(user.id, tz, user.timeout_seconds) == 0
+            days = StatsRepository(conn).day_seconds(user.id, start, end, stored)
+        up_to_date = is_up_to_date(user)
         total = sum(seconds for _, seconds, _ in days)
         active = sum(1 for _, seconds, _ in days if seconds > 0)
         parts = fmt.duration_parts(total)
