@@ -8,12 +8,30 @@ from datetime import date, datetime
 import psycopg
 from psycopg.rows import dict_row
 
+from codetime.domain.summaries import DIMENSIONS
 from codetime.repositories.aggregates import _filter_sql
 
 
 class StatsRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
+
+    def range_totals(
+        self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
+    ) -> list[tuple[str, str, date | None, float]]:
+        """One scan of daily_totals: (dimension, value, None, seconds) over the range for every dimension, and
+        ('day', language, day, seconds) per active day and language (the day's total and its 'Other' time)."""
+        where, params = _filter_sql(filters)
+        sets = ", ".join(f"({d})" for d in DIMENSIONS)
+        kinds = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in DIMENSIONS)
+        values = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in DIMENSIONS)
+        return self.conn.execute(
+            f"SELECT CASE WHEN grouping(day) = 0 THEN 'day' {kinds} END, "
+            f"CASE WHEN grouping(day) = 0 THEN language {values} END, "
+            "CASE WHEN grouping(day) = 0 THEN day END, sum(seconds) FROM daily_totals "
+            f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} GROUP BY GROUPING SETS ({sets}, (day, language))",
+            (user_id, start, end, *params),
+        ).fetchall()
 
     def day_seconds(
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None

@@ -112,9 +112,8 @@ def stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPa
 def _build_stats(user: User, range_key: str, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
     tz = user.effective_timezone
     with get_pool().connection() as conn:
-        aggregates, repo = AggregateRepository(conn), StatsRepository(conn)
-        rows = aggregates.dimension_totals(user.id, start, end, filters)
-        days = repo.day_seconds(user.id, start, end, filters)
+        aggregates = AggregateRepository(conn)
+        rows = StatsRepository(conn).range_totals(user.id, start, end, filters)
         project = filters.get("project")
         # Dependencies and entities are kept per (day, project) only: they can follow a project filter, not others.
         only_project = set(filters) <= {"project"}
@@ -124,8 +123,14 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
         )
     up_to_date = is_up_to_date(user)
     dims: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
-    for dim, value, seconds in rows:
-        dims[dim][display_name(dim, value)] += seconds
+    per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])  # day -> [seconds, no-language seconds]
+    for dim, value, day, seconds in rows:
+        if dim == "day":
+            per_day[day][0] += seconds
+            per_day[day][1] += seconds if value == "" else 0.0
+        else:
+            dims[dim][display_name(dim, value)] += seconds
+    days = [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
     total = sum(seconds for _, seconds, _ in days)
     other = sum(other_seconds for _, _, other_seconds in days)
     active = sum(1 for _, seconds, _ in days if seconds > 0)
