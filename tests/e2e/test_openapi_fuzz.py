@@ -57,6 +57,7 @@ def fuzz_user(redis_env, monkeypatch):  # type: ignore[no-untyped-def]
 def report_case_count():  # type: ignore[no-untyped-def]
     yield
     print(f"\nschemathesis: {_count['cases']} cases over {_count['operations']} operations")
+    assert _count["cases"] >= _count["operations"], "schemathesis generated no cases"
 
 
 def _is_heartbeat_post(case) -> bool:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ heartbeats table.
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections import defaultdict
@@ -50,6 +51,7 @@ STATS_KEYS = {
     "operating_system": "operating_systems", "project": "projects",
 }  # fmt: skip
 HEARTBEATS_PAGE_SIZE = 1000
+DaySeconds = tuple[date, float, float]  # (day, seconds, seconds in no known language)
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -109,8 +111,24 @@ def stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPa
     return _cached(user, "stats", params, lambda: _dumps({"data": _build_stats(user, range_key, start, end, stored)}))
 
 
-def _build_stats(user: User, range_key: str, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
-    tz = user.effective_timezone
+def _stored_totals(user: User, start: date, end: date) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
+    """Totals per dimension (display names) and per day from the per-day summaries the writer stored: one indexed
+    read of at most one row per day, where a GROUPING SETS pass over daily_totals costs a sort per dimension."""
+    with get_pool().connection() as conn:
+        stored = AggregateRepository(conn).stored_summaries(user.id, start, end)
+    dims: dict[str, dict[str, float]] = {key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies")}
+    for _, body, _, _ in stored:
+        day = json.loads(body)
+        for key, totals in dims.items():
+            for item in day[key]:
+                totals[item["name"]] += item["total_seconds"]
+    return dims, [(day, seconds, other) for day, _, seconds, other in stored]
+
+
+def _computed_totals(
+    user: User, start: date, end: date, filters: dict[str, str]
+) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
+    """The same totals from daily_totals, any filters (branches and entities with a project filter)."""
     with get_pool().connection() as conn:
         aggregates = AggregateRepository(conn)
         rows = StatsRepository(conn).range_totals(user.id, start, end, filters)
@@ -121,16 +139,32 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
         entities = (
             aggregates.entity_totals(user.id, start, end, project) if only_project and project is not None else []
         )
-    up_to_date = is_up_to_date(user)
-    dims: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
+    dims: dict[str, dict[str, float]] = {
+        key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies", "branches", "entities")
+    }
     per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])  # day -> [seconds, no-language seconds]
     for dim, value, day, seconds in rows:
         if dim == "day":
             per_day[day][0] += seconds
             per_day[day][1] += seconds if value == "" else 0.0
+        elif dim == "branch":
+            dims["branches"][display_name(dim, value)] += seconds
         else:
-            dims[dim][display_name(dim, value)] += seconds
-    days = [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
+            dims[STATS_KEYS[dim]][display_name(dim, value)] += seconds
+    for _, name, seconds in dependencies:
+        dims["dependencies"][name] += seconds
+    for _, name, seconds in entities:
+        dims["entities"][name] += seconds
+    return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
+
+
+def _build_stats(user: User, range_key: str, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
+    tz = user.effective_timezone
+    if filters:
+        dims, days = _computed_totals(user, start, end, filters)
+    else:
+        dims, days = _stored_totals(user, start, end)
+    up_to_date = is_up_to_date(user)
     total = sum(seconds for _, seconds, _ in days)
     other = sum(other_seconds for _, _, other_seconds in days)
     active = sum(1 for _, seconds, _ in days if seconds > 0)
@@ -148,18 +182,11 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
         "human_readable_daily_average": average["text"],
         "human_readable_daily_average_including_other_language": average["text_including_other_language"],
     }
-    for dim, key in STATS_KEYS.items():
-        data[key] = fmt.summary_items(dims[dim])
-    dependency_totals: dict[str, float] = defaultdict(float)
-    for _, name, seconds in dependencies:
-        dependency_totals[name] += seconds
-    data["dependencies"] = fmt.summary_items(dependency_totals)
-    if project is not None:
-        data["branches"] = fmt.summary_items(dims["branch"])
-        entity_totals: dict[str, float] = defaultdict(float)
-        for _, name, seconds in entities:
-            entity_totals[name] += seconds
-        data["entities"] = fmt.summary_items(entity_totals)
+    for key in (*STATS_KEYS.values(), "dependencies"):
+        data[key] = fmt.summary_items(dims[key])
+    if "project" in filters:
+        data["branches"] = fmt.summary_items(dims["branches"])
+        data["entities"] = fmt.summary_items(dims["entities"])
     data["best_day"] = (
         {"date": best[0].isoformat(), "text": fmt.human_text(best[1]), "total_seconds": round(best[1], 6)}
         if best and best[1] > 0
