@@ -68,7 +68,7 @@ def test_wakapi_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     newman = _newman()
     data_dir, port = tmp_path / "data", free_port()
     # The collection posts heartbeats of 2022-01-01 and reads them back: accept old heartbeats for this run.
-    # Writes are asynchronous (queue -> writer, polled every 0.5 s locally), so requests are 700 ms apart.
+    # Writes are asynchronous (queue -> writer, polled every 0.5 s locally), so requests are 1.5 s apart.
     monkeypatch.setenv("CODETIME_MAX_HEARTBEAT_AGE_DAYS", "36500")
     variables = _variables()
     proc, base, _ = _start(data_dir, port)
@@ -85,7 +85,7 @@ def test_wakapi_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         report = tmp_path / "newman.json"
         run = subprocess.run(
             [str(newman), "run", str(COLLECTION), "--env-var", f"BASE_URL={base}", "--reporters", "cli,json",
-             "--reporter-json-export", str(report), "--delay-request", "700"],
+             "--reporter-json-export", str(report), "--delay-request", "1500"],
             capture_output=True, text=True, timeout=300, cwd=ROOT,
         )  # fmt: skip
         print(run.stdout[-20000:])
