@@ -150,6 +150,11 @@ def test_is_up_to_date_follows_timezone_changes(data) -> None:  # type: ignore[n
     forget_user(user_id)
     body = _get("/api/v1/users/current/stats/last_7_days").json["data"]
     assert body["is_up_to_date"] is False and body["timezone"] == "Europe/Berlin"
+    # Projects find their first and last heartbeats through aggregates computed in the old timezone.
+    projects = {p["name"]: p for p in _get("/api/v1/users/current/projects").json["data"]}
+    first = datetime.fromtimestamp(int(data - 2 * 86400 - 600), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    last = datetime.fromtimestamp(int(data - 220), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert (projects["alpha"]["first_heartbeat_at"], projects["alpha"]["last_heartbeat_at"]) == (first, last)
     from codetime.repositories.users import UserRepository
 
     with get_pool().connection() as conn:

@@ -56,16 +56,33 @@ class StatsRepository:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def projects(self, user_id: uuid.UUID, query: str | None) -> list[dict]:
-        """Each project's first/last heartbeat time, newest first; `query` matches names case-insensitively."""
+    def projects(self, user_id: uuid.UUID, query: str | None, tz: str) -> list[dict]:
+        """Each project's first/last heartbeat time, newest first; `query` matches names case-insensitively.
+
+        The aggregates say on which days each project has heartbeats (every heartbeat has a row there, 0 s or
+        not); only those two days' heartbeats are read, give or take a day for aggregates computed in another
+        timezone, instead of every heartbeat the user ever sent."""
         pattern = None if not query else "%" + query.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
         with self.conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(
-                "SELECT coalesce(project, '') AS project, min(time) AS first_at, max(time) AS last_at "
-                "FROM heartbeats WHERE user_id = %s "
-                "AND (%s::text IS NULL OR coalesce(project, '') ILIKE %s) "
-                "GROUP BY 1 ORDER BY last_at DESC, project",
-                (user_id, pattern, pattern),
+                """
+                WITH p AS (
+                    SELECT project, min(day) AS first_day, max(day) AS last_day FROM daily_totals
+                    WHERE user_id = %(user_id)s AND (%(pattern)s::text IS NULL OR project ILIKE %(pattern)s)
+                    GROUP BY project
+                )
+                SELECT p.project,
+                    (SELECT min(h.time) FROM heartbeats h
+                     WHERE h.user_id = %(user_id)s AND coalesce(h.project, '') = p.project
+                       AND h.time >= ((p.first_day - 1)::timestamp AT TIME ZONE %(tz)s)
+                       AND h.time < ((p.first_day + 2)::timestamp AT TIME ZONE %(tz)s)) AS first_at,
+                    (SELECT max(h.time) FROM heartbeats h
+                     WHERE h.user_id = %(user_id)s AND coalesce(h.project, '') = p.project
+                       AND h.time >= ((p.last_day - 1)::timestamp AT TIME ZONE %(tz)s)
+                       AND h.time < ((p.last_day + 2)::timestamp AT TIME ZONE %(tz)s)) AS last_at
+                FROM p ORDER BY last_at DESC NULLS LAST, p.project
+                """,
+                {"user_id": user_id, "pattern": pattern, "tz": tz},
             ).fetchall()
 
     def heartbeats(self, user_id: uuid.UUID, lo: datetime, hi: datetime, offset: int, limit: int) -> list[dict]:

@@ -260,7 +260,7 @@ def projects(user: User, query: str | None = None) -> JsonPayload:
 
     def build() -> bytes:
         with get_pool().connection() as conn:
-            rows = StatsRepository(conn).projects(user.id, query)
+            rows = StatsRepository(conn).projects(user.id, query, user.effective_timezone)
         now = datetime.now(UTC)
         data = []
         for row in rows:
@@ -283,7 +283,7 @@ def projects(user: User, query: str | None = None) -> JsonPayload:
             })  # fmt: skip
         return _dumps({"data": data})
 
-    return _cached(user, "projects", {"q": query}, build)
+    return _cached(user, "projects", {"q": query, "tz": user.effective_timezone}, build)
 
 
 def _quote(name: str) -> str:
