@@ -108,3 +108,5 @@ def test_limits_are_configurable_and_can_be_off(monkeypatch) -> None:
     assert limit_for("read") is None
     monkeypatch.setenv("CODETIME_RATE_LIMIT_READ", "2.5/120")
     assert limit_for("read").capacity == 300  # type: ignore[union-attr]
+    monkeypatch.setenv("CODETIME_RATE_LIMIT_READ", "ten per second")
+    assert limit_for("read").capacity == 600  # type: ignore[union-attr]  # the default, logged as an error

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from codetime.cache import RedisCache, get_cache
-from codetime.domain.errors import InvalidInput
+from codetime.logs import logger
 
 # KEYS: bucket keys. ARGV: rate (tokens/s), capacity. Every bucket must hold a token, else none is taken.
 # Returns {allowed (0/1), seconds to wait (string: Lua numbers become integers in replies)}.
@@ -70,8 +70,11 @@ def limit_for(kind: str) -> Limit | None:
     rate, _, window = raw.partition("/")
     try:
         limit = Limit(float(rate), float(window or 1))
-    except ValueError as exc:
-        raise InvalidInput(f"CODETIME_RATE_LIMIT_{kind.upper()} must be RATE/WINDOW_SECONDS, e.g. 10/300") from exc
+    except ValueError:
+        # A typo in the deployment must not turn every request into an error: keep the default, say so loudly.
+        logger.error("invalid rate limit setting, using the default", extra={"kind": kind, "default": DEFAULTS[kind]})
+        rate, _, window = DEFAULTS[kind].partition("/")
+        limit = Limit(float(rate), float(window))
     return limit if limit.rate > 0 and limit.window > 0 else None
 
 
