@@ -21,7 +21,19 @@ def route_groups() -> tuple[RouteGroup, ...]:
     # Imported here: the package pulls in FastAPI and its services, needed only when the API is built.
     from fastapi.routing import APIRoute
 
-    from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, settings, summaries
+    from codetime.api.routes import (
+        accounts,
+        diagnostics,
+        goals,
+        ingestion,
+        keys,
+        metrics,
+        ops,
+        reports,
+        settings,
+        stats,
+        summaries,
+    )
 
     def pairs(*routers: object) -> tuple[tuple[str, str], ...]:
         found = {
@@ -34,8 +46,12 @@ def route_groups() -> tuple[RouteGroup, ...]:
         return tuple(sorted(found, key=lambda pair: (pair[1], pair[0])))
 
     return (
-        RouteGroup("ingestion", pairs(ingestion.router), needs_person=False),
-        RouteGroup("summary", pairs(summaries.router, reports.router, metrics.router), needs_person=False),
+        RouteGroup("ingestion", pairs(ingestion.router, diagnostics.router), needs_person=False),
+        RouteGroup(
+            "summary",
+            pairs(summaries.router, stats.router, goals.router, reports.router, metrics.router),
+            needs_person=False,
+        ),
         # A full-access key may manage keys and the account too (scripts), so the function is the only gate.
         RouteGroup("keys", pairs(keys.router, settings.router, accounts.router), needs_person=False),
         # /health (no authentication) and the administrators' ops routes (API key + CODETIME_ADMINS).

@@ -119,6 +119,11 @@ class RedisCache:
         except self._errors:
             return False
 
+    def script(self, lua: str):  # type: ignore[no-untyped-def]
+        """A callable running `lua` atomically (EVALSHA, loaded on first use); it answers None when Redis is down."""
+        registered = self._redis.register_script(lua)
+        return lambda keys, args: self._call("script", lambda: registered(keys=keys, args=args))
+
 
 _cache: Cache | None = None
 _lock = threading.Lock()

@@ -7,14 +7,15 @@ import json
 import pytest
 from fastapi.routing import APIRoute
 
-from codetime.api.routes import accounts, ingestion, keys, metrics, ops, reports, summaries
+from codetime.api.routes import accounts, diagnostics, goals, ingestion, keys, metrics, ops, reports, stats, summaries
 from codetime.api.routes import settings as user_settings
 from infra.conftest import TUNED, Synthesized
 
 pytestmark = pytest.mark.infra
 
 ROUTERS = {
-    "Ingestion": (ingestion.router,), "Summary": (summaries.router, reports.router, metrics.router),
+    "Ingestion": (ingestion.router, diagnostics.router),
+    "Summary": (summaries.router, stats.router, goals.router, reports.router, metrics.router),
     "Keys": (keys.router, user_settings.router, accounts.router), "Ops": (ops.router,),
 }  # fmt: skip
 

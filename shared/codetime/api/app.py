@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from codetime.api.deps import Forbidden
 from codetime.api.routes.accounts import ImportTooLarge
+from codetime.api.schemas import ErrorResponse
 from codetime.domain.errors import InvalidInput
 from codetime.queue import QueueUnavailable
 from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
+from codetime.services.goals import GoalNotFound
 from codetime.services.ingestion import TooManyHeartbeats
 from codetime.services.keys import KeyNotFound
 from codetime.services.ops import DlqNotConfigured
+from codetime.services.rate_limit import RateLimited
 from codetime.services.reports import ReportNotFound
 from codetime.services.user_settings import RuleNotFound
 
@@ -31,6 +36,7 @@ _STATUS: dict[type[Exception], int] = {
     ReportNotFound: 404,
     DlqNotConfigured: 409,
     RuleNotFound: 404,
+    GoalNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
     ImportTooLarge: 413,
@@ -38,9 +44,19 @@ _STATUS: dict[type[Exception], int] = {
 }
 
 
+def _single_valued_query(request: Request) -> None:
+    # Every query parameter of this API takes one value; `?project=a&project=b` is ambiguous, not "the last one".
+    keys = [key for key, _ in request.query_params.multi_items()]
+    if len(keys) != len(set(keys)):
+        raise InvalidInput("A query parameter was given more than once.")
+
+
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     """An app serving the given routers, with CodeTime's error shapes."""
-    app = FastAPI(title=title, version="0.1.0", description="WakaTime-compatible coding-activity API")
+    app = FastAPI(
+        title=title, version="0.1.0", description="WakaTime-compatible coding-activity API",
+        dependencies=[Depends(_single_valued_query)],
+    )  # fmt: skip
     for router in routers:
         app.include_router(router)
 
@@ -61,6 +77,18 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
         response.headers["Retry-After"] = "30"
         return response
 
+    @app.exception_handler(RateLimited)
+    def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        # A bulk post answered 429 as a whole: wakatime-cli keeps the batch in its offline queue and retries.
+        response = _error(429, str(exc), retry_after=exc.retry_after)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own errors (unknown path, wrong method, unparseable JSON body) in CodeTime's error shape.
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(RequestValidationError)
     def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors: dict[str, list[str]] = {}
@@ -69,14 +97,55 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
             errors.setdefault(field, []).append(err["msg"])
         return _error(400, "Invalid request.", errors=errors)
 
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's schema, with what this app really does: validation errors are 400 (not 422) in the error shape,
+    and the ways an API key is accepted."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {})["ErrorResponse"] = ErrorResponse.model_json_schema()
+    components.get("schemas", {}).pop("HTTPValidationError", None)
+    components.get("schemas", {}).pop("ValidationError", None)
+    error = {"description": "Invalid parameter or body", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}  # fmt: skip
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.get("responses", {})
+            if responses.pop("422", None) is not None:
+                responses.setdefault("400", error)
+    components["securitySchemes"] = {
+        "basic": {"type": "http", "scheme": "basic", "description": "base64(key), as WakaTime plugins send it"},
+        "bearer": {"type": "http", "scheme": "bearer", "description": "the key, or base64(key) as Wakapi's clients"},
+        "query": {"type": "apiKey", "in": "query", "name": "api_key"},
+    }
+    schema["security"] = [{"basic": []}, {"bearer": []}, {"query": []}]
+    app.openapi_schema = schema
+    return schema
 
 
 def create_local_app() -> FastAPI:
     """Every router in one app: what `codetime dev` serves."""
-    from codetime.api.routes import accounts, dev_oidc, ingestion, keys, metrics, ops, reports, settings, summaries
+    from codetime.api.routes import (
+        accounts,
+        dev_oidc,
+        diagnostics,
+        goals,
+        ingestion,
+        keys,
+        metrics,
+        ops,
+        reports,
+        settings,
+        stats,
+        summaries,
+    )
 
     return create_app(
-        ingestion.router, summaries.router, keys.router, settings.router, accounts.router, reports.router,
-        metrics.router, ops.router, dev_oidc.router,
+        ingestion.router, diagnostics.router, summaries.router, stats.router, goals.router, keys.router,
+        settings.router, accounts.router, reports.router, metrics.router, ops.router, dev_oidc.router,
     )  # fmt: skip

@@ -32,8 +32,17 @@ def extract_api_key(request: Request) -> str | None:
         parts = [p for p in decoded.split(":") if p]
         return next((p for p in parts if "-" in p), parts[0] if parts else value)
     if scheme.lower() == "bearer" and value:
-        return value
+        return _base64_key(value) or value
     return request.query_params.get("api_key")
+
+
+def _base64_key(value: str) -> str | None:
+    # Wakapi's clients send `Bearer base64(key)`; a plain key is not valid base64 of a key-shaped string.
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded if decoded.count("-") == 4 and decoded.isprintable() else None
 
 
 async def get_principal(request: Request) -> Principal:

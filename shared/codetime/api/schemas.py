@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 
 class HeartbeatIn(BaseModel):
@@ -33,7 +33,7 @@ class HeartbeatIn(BaseModel):
 
 
 class BulkResponse(BaseModel):
-    responses: list[tuple[dict[str, Any], int]] = Field(
+    responses: list[Annotated[list[dict[str, Any] | int], Field(min_length=2, max_length=2)]] = Field(
         description="One [body, status] per heartbeat, in request order: 201 accepted, 202 duplicate, 400 invalid"
     )
 
@@ -45,6 +45,24 @@ class SingleResponse(BaseModel):
 class ErrorResponse(BaseModel):
     error: str
     errors: dict[str, list[str]] | None = None
+
+
+class InvalidHeartbeat(BaseModel):
+    """WakaTime's answer to one invalid heartbeat: the messages per field."""
+
+    errors: dict[str, list[str]]
+
+
+class HeartbeatBadRequest(RootModel[ErrorResponse | InvalidHeartbeat]):
+    """An unparseable body (`error`), or one invalid heartbeat posted alone (`errors`)."""
+
+
+# The errors every authenticated /users/{user}/... route can answer (for OpenAPI).
+USER_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Invalid parameter or body"},
+    401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+    403: {"model": ErrorResponse, "description": "Another user's data"},
+}
 
 
 class KeyCreate(BaseModel):

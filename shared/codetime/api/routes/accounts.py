@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api.deps import CurrentUser, FullAccessUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.schemas_accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
 from codetime.config import get_settings
 from codetime.services import accounts, exports, imports
 
-router = APIRouter(tags=["account data"])
+router = APIRouter(tags=["account data"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 USER = "/api/v1/users/{user}"
 Confirm = Annotated[str | None, Query(description="Your username: confirms the deletion")]
 

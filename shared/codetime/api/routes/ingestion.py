@@ -10,16 +10,18 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api.deps import FullAccessPrincipal, FullAccessUser
-from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatIn, SingleResponse
+from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
+from codetime.api.routes.summaries import OWNER
+from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
 from codetime.config import get_settings
 from codetime.domain.heartbeats import RequestContext
 from codetime.services.ingestion import ingest, parse_body
 from codetime.services.keys import touch_key_usage
 
-router = APIRouter(tags=["heartbeats"])
+router = APIRouter(tags=["heartbeats"], dependencies=[IngestLimit], responses=RATE_LIMITED)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Unparseable body"},
+    400: {"model": HeartbeatBadRequest, "description": "Unparseable body, or one invalid heartbeat posted alone"},
     401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
     403: {"model": ErrorResponse, "description": "Read-only key, or another user's path"},
     413: {"model": ErrorResponse, "description": "Body or heartbeat count over the limit"},
@@ -107,6 +109,7 @@ for _path in BULK_PATHS:
     @router.post(
         _path, status_code=202, response_model=BulkResponse, responses=_ERRORS, openapi_extra=_BODY,
         summary="Post heartbeats (bulk)", operation_id=f"post_heartbeats_bulk_{_path}",
+        dependencies=OWNER if "{user}" in _path else [],
     )  # fmt: skip
     async def post_bulk(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
         return await _post(request, user, principal, bulk=True)
@@ -115,9 +118,10 @@ for _path in BULK_PATHS:
 for _path in FLEXIBLE_PATHS:
 
     @router.post(
-        _path, status_code=201, response_model=SingleResponse | BulkResponse, responses=_ERRORS,
+        _path, status_code=201, response_model=SingleResponse,
+        responses={**_ERRORS, 202: {"model": BulkResponse, "description": "An array: answered as a bulk post"}},
         openapi_extra=_BODY, summary="Post one heartbeat (201) or an array (202)",
-        operation_id=f"post_heartbeats_{_path}",
+        operation_id=f"post_heartbeats_{_path}", dependencies=OWNER if "{user}" in _path else [],
     )  # fmt: skip
     async def post_flexible(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
         return await _post(request, user, principal, bulk=False)

@@ -7,10 +7,15 @@ import uuid
 from fastapi import APIRouter, Response
 
 from codetime.api.deps import FullAccessUser
-from codetime.api.schemas import IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
+from codetime.api.schemas import ErrorResponse, IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
 from codetime.services import keys as service
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["keys"], dependencies=[ReadLimit], responses={**RATE_LIMITED,
+    401: {"model": ErrorResponse, "description": "Missing or invalid API key or token"},
+    403: {"model": ErrorResponse, "description": "Read-only key"},
+    404: {"model": ErrorResponse, "description": "No such key"},
+})  # fmt: skip
 
 
 def _issued(issued: service.IssuedKey) -> IssuedKeyResponse:

@@ -6,9 +6,10 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from codetime.api.deps import CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.services.ops import prometheus_metrics
 
-router = APIRouter(tags=["metrics"])
+router = APIRouter(tags=["metrics"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 
 
 @router.get("/api/v1/users/{user}/metrics", summary="Coding time as Prometheus text (today and all time)",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from codetime.api.deps import CurrentUser, FullAccessUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.report_schemas import (
     DeliveryOut,
     ReportList,
@@ -24,7 +25,7 @@ from codetime.domain import reports as model
 from codetime.repositories.reports import ReportSettings
 from codetime.services import reports as service
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 PREFIX = "/api/v1/users/{user}/reports"
 
 

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Response
 
 from codetime.api.deps import CurrentUser, FullAccessUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.settings_schemas import (
     RuleIn,
     RuleList,
@@ -21,7 +22,7 @@ from codetime.api.settings_schemas import (
 from codetime.services import user_settings as service
 from codetime.services.jobs import is_up_to_date
 
-router = APIRouter(tags=["account"])
+router = APIRouter(tags=["account"], dependencies=[ReadLimit], responses=RATE_LIMITED)
 _SETTINGS = "/api/v1/users/current/settings"
 _RULES = "/api/v1/users/current/rules"
 

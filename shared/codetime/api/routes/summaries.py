@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from codetime.api import stats_schemas as schemas
 from codetime.api.deps import CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
+from codetime.api.schemas import USER_ROUTE_ERRORS
 from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
 from codetime.services.keys import validate_timezone
 
-router = APIRouter(tags=["summaries"])
+router = APIRouter(tags=["summaries"], dependencies=[ReadLimit], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED})
 
 # WakaTime's own prefix, and Wakapi's compat prefix so a Wakapi user changes only the host.
 PREFIXES = ("/api/v1/users/{user}", "/api/compat/wakatime/v1/users/{user}")
+
+
+def _owner(
+    user: Annotated[str, Path(description="`current`, or the caller's own id or username", max_length=255)],
+) -> None:
+    """Declares {user} for OpenAPI; get_current_user checks it."""
+
+
+# Every /users/{user}/... route lists this so its schema declares the path parameter.
+OWNER = [Depends(_owner)]
+# Filter values: no NUL (PostgreSQL text cannot hold it).
+NamePattern = r"^[^\x00]*$"
 
 
 def _json(payload: service.JsonPayload, request: Request) -> Response:
@@ -26,6 +41,10 @@ def _json(payload: service.JsonPayload, request: Request) -> Response:
     return Response(content=payload.json_bytes(), media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
+def _ok(model: type) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "description": "OK"}}
+
+
 def _timezone(value: str | None) -> str | None:
     return validate_timezone(value) if value else None
 
@@ -33,18 +52,30 @@ def _timezone(value: str | None) -> str | None:
 for _prefix in PREFIXES:
     _id = "compat_" if "compat" in _prefix else ""
 
-    @router.get(f"{_prefix}/statusbar/today", operation_id=f"{_id}statusbar_today", summary="Today's total")
+    @router.get(
+        f"{_prefix}/statusbar/today",
+        operation_id=f"{_id}statusbar_today",
+        dependencies=OWNER,
+        summary="Today's total",
+        responses=_ok(schemas.StatusbarResponse),
+    )
     def statusbar_today(user: CurrentUser, request: Request) -> Response:
         return _json(service.statusbar_today(user), request)
 
-    @router.get(f"{_prefix}/summaries", operation_id=f"{_id}summaries", summary="Per-day summaries")
+    @router.get(
+        f"{_prefix}/summaries",
+        operation_id=f"{_id}summaries",
+        dependencies=OWNER,
+        summary="Per-day summaries",
+        responses=_ok(schemas.SummariesResponse),
+    )
     def summaries(
         user: CurrentUser,
         request: Request,
         start: Annotated[str | None, Query(description="First day, YYYY-MM-DD (inclusive)")] = None,
         end: Annotated[str | None, Query(description="Last day, YYYY-MM-DD (inclusive)")] = None,
         range: Annotated[str | None, Query(description="Today, Yesterday, Last 7 Days, last_30_days, ...")] = None,
-        project: Annotated[str | None, Query(max_length=255)] = None,
+        project: Annotated[str | None, Query(max_length=255, pattern=NamePattern)] = None,
         branches: Annotated[str | None, Query(description="Comma-separated branch names")] = None,
         timezone: Annotated[str | None, Query(description="IANA timezone; default the user's")] = None,
     ) -> Response:
@@ -58,7 +89,13 @@ for _prefix in PREFIXES:
         branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
         return _json(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list), request)
 
-    @router.get(f"{_prefix}/durations", operation_id=f"{_id}durations", summary="One day's durations")
+    @router.get(
+        f"{_prefix}/durations",
+        operation_id=f"{_id}durations",
+        dependencies=OWNER,
+        summary="One day's durations",
+        responses=_ok(schemas.DurationsResponse),
+    )
     def durations(
         user: CurrentUser,
         request: Request,
@@ -66,7 +103,7 @@ for _prefix in PREFIXES:
         slice_by: Annotated[
             str, Query(description="project, entity, language, dependencies, os, editor, category, machine")
         ] = "project",  # noqa: E501
-        project: Annotated[str | None, Query(max_length=255)] = None,
+        project: Annotated[str | None, Query(max_length=255, pattern=NamePattern)] = None,
         timezone: Annotated[str | None, Query()] = None,
     ) -> Response:
         tz = _timezone(timezone) or user.effective_timezone
@@ -74,7 +111,11 @@ for _prefix in PREFIXES:
         return _json(service.durations(user, day, slice_by=slice_by, project=project, tz=tz), request)
 
 
-@router.get("/api/v1/summary", summary="Dashboard summary over a range (totals per dimension)")
+@router.get(
+    "/api/v1/summary",
+    summary="Dashboard summary over a range (totals per dimension)",
+    responses=_ok(schemas.DashboardSummary),
+)
 def dashboard_summary(
     user: CurrentUser,
     request: Request,

@@ -1,0 +1,75 @@
+"""POST /api/v1/plugins/errors: plugin diagnostics (wakatime-cli sends them), logged without secrets."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+from codetime.api.deps import CurrentUser
+from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
+from codetime.api.schemas import ErrorResponse
+from codetime.domain.errors import InvalidInput
+from codetime.domain.scrub import scrub
+from codetime.logs import logger
+
+router = APIRouter(tags=["diagnostics"], dependencies=[IngestLimit], responses=RATE_LIMITED)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELD_CHARS = 16384
+
+
+class PluginError(BaseModel):
+    """wakatime-cli's diagnostics body (pkg/api/diagnostics.go); unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    architecture: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    cli_version: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    editor: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    error_message: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    is_panic: StrictBool | None = None
+    logs: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    platform: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    plugin: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    stacktrace: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+
+
+class PluginErrorAccepted(BaseModel):
+    data: dict[str, str] = Field(description='{"id": ...}: the id of the log entry')
+
+
+@router.post(
+    "/api/v1/plugins/errors", status_code=201, summary="Report a plugin error (diagnostics)",
+    operation_id="plugin_errors", response_model=PluginErrorAccepted,
+    responses={
+        400: {"model": ErrorResponse, "description": "Not a JSON object"},
+        401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+        413: {"model": ErrorResponse, "description": f"Body over {MAX_BODY_BYTES} bytes"},
+    },
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": PluginError.model_json_schema()}}}
+    },
+)  # fmt: skip
+async def plugin_errors(request: Request, user: CurrentUser) -> Any:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return JSONResponse({"error": f"Body over {MAX_BODY_BYTES} bytes."}, status_code=413)
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return JSONResponse({"error": f"Body over {MAX_BODY_BYTES} bytes."}, status_code=413)
+    try:
+        report = PluginError.model_validate(json.loads(body))
+    except (ValueError, ValidationError) as exc:
+        raise InvalidInput("Body must be a JSON object of strings.") from exc
+    entry = str(uuid.uuid4())
+    fields = {
+        name: scrub(value) if isinstance(value, str) else value
+        for name, value in report.model_dump(exclude_none=True).items()
+    }
+    logger.warning("plugin error", extra={"plugin_error_id": entry, "user_id": str(user.id), **fields})
+    return {"data": {"id": entry}}

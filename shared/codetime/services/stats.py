@@ -1,0 +1,412 @@
+"""Stats over a range, all-time totals, projects, the user object, raw heartbeats and user agents.
+
+Everything over a range is read from the per-day aggregates (daily_totals and friends) and cached like summaries;
+only one day's raw heartbeats (`heartbeats?date=`) and the per-project/per-agent first and last times read the
+heartbeats table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from codetime.db import get_pool
+from codetime.domain import wakatime_format as fmt
+from codetime.domain.errors import InvalidInput
+from codetime.domain.names import PLACEHOLDERS, display_name
+from codetime.domain.ranges import resolve_range, today_in
+from codetime.domain.summaries import DIMENSIONS
+from codetime.domain.user_agents import parse_user_agent
+from codetime.repositories.aggregates import AggregateRepository, local_bounds
+from codetime.repositories.stats import StatsRepository
+from codetime.repositories.users import User, UserRepository
+from codetime.services.summaries import JsonPayload, _cached, _dumps
+
+# Canonical WakaTime range -> its human-readable name; Wakapi's spellings are aliases.
+STATS_RANGES = {
+    "last_7_days": "Last 7 Days",
+    "last_30_days": "Last 30 Days",
+    "last_6_months": "Last 6 Months",
+    "last_year": "Last Year",
+    "all_time": "All Time",
+    "today": "Today",
+    "yesterday": "Yesterday",
+    "week": "This Week",
+    "month": "This Month",
+    "year": "This Year",
+    "last_week": "Last Week",
+    "last_month": "Last Month",
+}
+RANGE_ALIASES = {
+    "7_days": "last_7_days", "30_days": "last_30_days", "6_months": "last_6_months", "12_months": "last_year",
+    "last_12_months": "last_year", "any": "all_time", "this_week": "week", "this_month": "month",
+    "this_year": "year",
+}  # fmt: skip
+STATS_KEYS = {
+    "category": "categories", "editor": "editors", "language": "languages", "machine": "machines",
+    "operating_system": "operating_systems", "project": "projects",
+}  # fmt: skip
+HEARTBEATS_PAGE_SIZE = 1000
+DaySeconds = tuple[date, float, float]  # (day, seconds, seconds in no known language)
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+RANGE_NAMES = (*STATS_RANGES, *RANGE_ALIASES)
+
+
+def canonical_range(name: str) -> str:
+    """WakaTime's or Wakapi's range name -> WakaTime's (exact, lowercase names, as both document them)."""
+    key = RANGE_ALIASES.get(name, name)
+    if key not in STATS_RANGES:
+        raise InvalidInput(f"Unknown range {name!r}; use one of: {', '.join(RANGE_NAMES)}.")
+    return key
+
+
+def stored_filters(filters: dict[str, str | None]) -> dict[str, str]:
+    """Filters as given (display names) -> the stored column values ('' for WakaTime's placeholders)."""
+    stored = {}
+    for dim, value in filters.items():
+        if value is None:
+            continue
+        if dim not in DIMENSIONS:
+            raise InvalidInput(f"Unknown filter {dim!r}.")
+        if value == PLACEHOLDERS.get(dim):
+            value = ""
+        stored[dim] = value.lower() if dim == "category" else value
+    return stored
+
+
+def is_up_to_date(user: User) -> bool:
+    """Whether every active day's aggregates were computed with the user's current timezone and timeout (the one
+    place stats and all_time_since_today ask; a background recompute's state can join it here)."""
+    with get_pool().connection() as conn:
+        return StatsRepository(conn).stale_days(user.id, user.effective_timezone, user.timeout_seconds) == 0
+
+
+def range_dates(user: User, range_key: str) -> tuple[date, date]:
+    tz = user.effective_timezone
+    if range_key == "all_time":
+        today = today_in(tz)
+        with get_pool().connection() as conn:
+            first = StatsRepository(conn).first_day(user.id)
+        return min(first or today, today), today
+    return resolve_range(range_key, tz)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime(_ISO) if value else None
+
+
+def stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPayload:
+    """GET /users/current/stats/{range}: totals, averages, best day and per-dimension lists."""
+    range_key = canonical_range(range_name)
+    stored = stored_filters(filters)
+    start, end = range_dates(user, range_key)
+    tz, timeout = user.effective_timezone, user.timeout_seconds
+    params = {"r": range_key, "s": start, "e": end, "f": stored, "tz": tz, "t": timeout}
+    return _cached(user, "stats", params, lambda: _dumps({"data": _build_stats(user, range_key, start, end, stored)}))
+
+
+def _stored_totals(user: User, start: date, end: date) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
+    """Totals per dimension (display names) and per day from the per-day summaries the writer stored: one indexed
+    read of at most one row per day, where a GROUPING SETS pass over daily_totals costs a sort per dimension."""
+    with get_pool().connection() as conn:
+        stored = AggregateRepository(conn).stored_summaries(user.id, start, end)
+    dims: dict[str, dict[str, float]] = {key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies")}
+    for _, body, _, _ in stored:
+        day = json.loads(body)
+        for key, totals in dims.items():
+            for item in day[key]:
+                totals[item["name"]] += item["total_seconds"]
+    return dims, [(day, seconds, other) for day, _, seconds, other in stored]
+
+
+def _computed_totals(
+    user: User, start: date, end: date, filters: dict[str, str]
+) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
+    """The same totals from daily_totals, any filters (branches and entities with a project filter)."""
+    with get_pool().connection() as conn:
+        aggregates = AggregateRepository(conn)
+        rows = StatsRepository(conn).range_totals(user.id, start, end, filters)
+        project = filters.get("project")
+        # Dependencies and entities are kept per (day, project) only: they can follow a project filter, not others.
+        only_project = set(filters) <= {"project"}
+        dependencies = aggregates.dependency_totals(user.id, start, end, project) if only_project else []
+        entities = (
+            aggregates.entity_totals(user.id, start, end, project) if only_project and project is not None else []
+        )
+    dims: dict[str, dict[str, float]] = {
+        key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies", "branches", "entities")
+    }
+    per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])  # day -> [seconds, no-language seconds]
+    for dim, value, day, seconds in rows:
+        if dim == "day":
+            per_day[day][0] += seconds
+            per_day[day][1] += seconds if value == "" else 0.0
+        elif dim == "branch":
+            dims["branches"][display_name(dim, value)] += seconds
+        else:
+            dims[STATS_KEYS[dim]][display_name(dim, value)] += seconds
+    for _, name, seconds in dependencies:
+        dims["dependencies"][name] += seconds
+    for _, name, seconds in entities:
+        dims["entities"][name] += seconds
+    return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
+
+
+def _build_stats(user: User, range_key: str, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
+    tz = user.effective_timezone
+    if filters:
+        dims, days = _computed_totals(user, start, end, filters)
+    else:
+        dims, days = _stored_totals(user, start, end)
+    up_to_date = is_up_to_date(user)
+    total = sum(seconds for _, seconds, _ in days)
+    other = sum(other_seconds for _, _, other_seconds in days)
+    active = sum(1 for _, seconds, _ in days if seconds > 0)
+    span = (end - start).days + 1
+    average = fmt.daily_average(total, span, active, other_language_seconds=other)
+    best = max(days, key=lambda d: (d[1], d[0]), default=None)
+    lo, hi = local_bounds(start, end, tz)
+    data: dict[str, Any] = {
+        "total_seconds": round(total - other, 6),
+        "total_seconds_including_other_language": round(total, 6),
+        "human_readable_total": fmt.human_text(total - other),
+        "human_readable_total_including_other_language": fmt.human_text(total),
+        "daily_average": average["seconds"],
+        "daily_average_including_other_language": average["seconds_including_other_language"],
+        "human_readable_daily_average": average["text"],
+        "human_readable_daily_average_including_other_language": average["text_including_other_language"],
+    }
+    for key in (*STATS_KEYS.values(), "dependencies"):
+        data[key] = fmt.summary_items(dims[key])
+    if "project" in filters:
+        data["branches"] = fmt.summary_items(dims["branches"])
+        data["entities"] = fmt.summary_items(dims["entities"])
+    data["best_day"] = (
+        {"date": best[0].isoformat(), "text": fmt.human_text(best[1]), "total_seconds": round(best[1], 6)}
+        if best and best[1] > 0
+        else None
+    )
+    data.update({
+        "range": range_key,
+        "human_readable_range": STATS_RANGES[range_key],
+        "holidays": average["holidays"],
+        "days_including_holidays": span,
+        "days_minus_holidays": active,
+        "status": "ok",
+        "percent_calculated": 100,
+        "is_already_updating": False,
+        "is_coding_activity_visible": True,
+        "is_other_usage_visible": True,
+        "is_stuck": False,
+        "is_including_today": end >= today_in(tz),
+        "is_up_to_date": up_to_date,
+        "start": _iso(lo),
+        "end": _iso(hi - timedelta(seconds=1)),
+        "timezone": tz,
+        "timeout": user.timeout_seconds // 60,
+        "writes_only": False,
+        "user_id": str(user.id),
+        "username": user.username,
+        "created_at": _iso(user.created_at),
+    })  # fmt: skip
+    return data
+
+
+def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:
+    """GET /users/current/all_time_since_today: the total since the first heartbeat."""
+    stored = stored_filters({"project": project})
+    tz = user.effective_timezone
+    start, end = range_dates(user, "all_time")
+    params = {"s": start, "e": end, "f": stored, "tz": tz, "t": user.timeout_seconds}
+
+    def build() -> bytes:
+        with get_pool().connection() as conn:
+            days = StatsRepository(conn).day_seconds(user.id, start, end, stored)
+        up_to_date = is_up_to_date(user)
+        total = sum(seconds for _, seconds, _ in days)
+        active = sum(1 for _, seconds, _ in days if seconds > 0)
+        parts = fmt.duration_parts(total)
+        first, last = fmt.day_bounds_utc(start, tz)[0], fmt.day_bounds_utc(end, tz)[1]
+        data = {
+            "is_up_to_date": up_to_date,
+            "range": {
+                "start": first.strftime(_ISO), "start_date": start.isoformat(), "start_text": fmt.day_text(start),
+                "end": last.strftime(_ISO), "end_date": end.isoformat(), "end_text": "Today", "timezone": tz,
+            },
+            "timeout": user.timeout_seconds // 60,
+            "total_seconds": round(total, 6),
+            "text": fmt.human_text(total),
+            "decimal": fmt.grand_total(total)["decimal"],
+            "digital": f"{parts['hours']}:{parts['minutes']:02d}",
+            "daily_average": float(round(total / active)) if active else 0.0,
+        }  # fmt: skip
+        return _dumps({"data": data})
+
+    return _cached(user, "all_time", params, build)
+
+
+def _project_id(user: User, name: str) -> str:
+    return str(uuid.uuid5(user.id, "project:" + name))
+
+
+def projects(user: User, query: str | None = None) -> JsonPayload:
+    """GET /users/current/projects: every project with its first and last heartbeat, newest first."""
+
+    def build() -> bytes:
+        with get_pool().connection() as conn:
+            rows = StatsRepository(conn).projects(user.id, query, user.effective_timezone)
+        now = datetime.now(UTC)
+        data = []
+        for row in rows:
+            name = display_name("project", row["project"])
+            data.append({
+                "id": _project_id(user, name),
+                "name": name,
+                "urlencoded_name": _quote(name),
+                "color": None,
+                "repository": None,
+                "badge": None,
+                "clients": [],
+                "has_public_url": False,
+                "url": f"/projects/{_quote(name)}",
+                "first_heartbeat_at": _iso(row["first_at"]),
+                "human_readable_first_heartbeat_at": _ago(now, row["first_at"]),
+                "last_heartbeat_at": _iso(row["last_at"]),
+                "human_readable_last_heartbeat_at": _ago(now, row["last_at"]),
+                "created_at": _iso(row["first_at"]),
+            })  # fmt: skip
+        return _dumps({"data": data})
+
+    return _cached(user, "projects", {"q": query, "tz": user.effective_timezone}, build)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+def _ago(now: datetime, then: datetime) -> str:
+    seconds = max((now - then).total_seconds(), 0)
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def user_object(user: User) -> dict[str, Any]:
+    """GET /users/current: WakaTime's user object (fields CodeTime has no notion of are null/false)."""
+    last: dict | None = None
+    with get_pool().connection() as conn:
+        # The caller's record may come from the 5-minute auth cache; last_* fields move with every write.
+        user = UserRepository(conn).get(user.id) or user
+        if user.last_heartbeat_at is not None:
+            last = StatsRepository(conn).last_heartbeat(user.id, user.last_heartbeat_at)
+    return {
+        "id": str(user.id),
+        "username": user.username,
+        "display_name": user.display_name or user.username,
+        "full_name": user.display_name,
+        "email": user.email,
+        "public_email": None,
+        "is_email_public": False,
+        "is_email_confirmed": False,
+        "photo": None,
+        "is_photo_public": False,
+        "timezone": user.effective_timezone,
+        "timeout": user.timeout_seconds // 60,
+        "writes_only": False,
+        "weekday_start": 0,
+        "created_at": _iso(user.created_at),
+        "modified_at": None,
+        "last_heartbeat_at": _iso(user.last_heartbeat_at),
+        "last_plugin": user.last_plugin,
+        "last_plugin_name": (last or {}).get("editor"),
+        "last_project": user.last_project,
+        "last_branch": (last or {}).get("branch"),
+        "last_language": (last or {}).get("language"),
+        "plan": "free",
+        "has_premium_features": False,
+        "has_basic_features": False,
+        "is_hireable": False,
+        "logged_time_public": False,
+        "languages_used_public": False,
+        "editors_used_public": False,
+        "categories_used_public": False,
+        "os_used_public": False,
+        "profile_url": None,
+        "website": None,
+        "location": None,
+        "bio": None,
+        "github_username": None,
+        "twitter_username": None,
+        "linkedin_username": None,
+    }
+
+
+def heartbeats(user: User, day: date, page: int = 1) -> dict[str, Any]:
+    """GET /users/current/heartbeats?date=: one day's raw heartbeats (user's timezone), in time order."""
+    if page < 1:
+        raise InvalidInput("page starts at 1.")
+    tz = user.effective_timezone
+    lo, hi = local_bounds(day, day, tz)
+    with get_pool().connection() as conn:
+        repo = StatsRepository(conn)
+        total = repo.count_heartbeats(user.id, lo, hi)
+        rows = repo.heartbeats(user.id, lo, hi, (page - 1) * HEARTBEATS_PAGE_SIZE, HEARTBEATS_PAGE_SIZE)
+    pages = max(1, math.ceil(total / HEARTBEATS_PAGE_SIZE))
+    data = []
+    for row in rows:
+        digest = bytes(row.pop("content_hash")).hex()
+        data.append({
+            "id": str(uuid.UUID(hex=digest[:32], version=4)),
+            **{k: v for k, v in row.items() if k not in ("created_at", "machine")},
+            "machine_name": row["machine"],
+            "created_at": _iso(row["created_at"]),
+            "user_id": str(user.id),
+        })  # fmt: skip
+    start, end = fmt.day_bounds_utc(day, tz)
+    return {
+        "data": data,
+        "start": start.strftime(_ISO),
+        "end": end.strftime(_ISO),
+        "timezone": tz,
+        "total": total,
+        "total_pages": pages,
+        "page": page,
+        "prev_page": page - 1 if page > 1 else None,
+        "next_page": page + 1 if page < pages else None,
+    }
+
+
+def user_agents(user: User) -> JsonPayload:
+    """GET /users/current/user_agents: every User-Agent the user's plugins sent, newest first."""
+
+    def build() -> bytes:
+        with get_pool().connection() as conn:
+            rows = StatsRepository(conn).user_agents(user.id)
+        data = []
+        for row in rows:
+            info = parse_user_agent(row["user_agent"])
+            data.append({
+                "id": str(uuid.uuid5(user.id, "user_agent:" + row["user_agent"])),
+                "value": row["user_agent"],
+                "editor": info.editor,
+                "os": info.operating_system,
+                "version": None,
+                "is_browser_extension": row["user_agent"].lower().startswith(("chrome/", "firefox/", "edge/")),
+                "is_desktop_app": False,
+                "first_seen_at": _iso(row["first_at"]),
+                "last_seen_at": _iso(row["last_at"]),
+                "created_at": _iso(row["first_at"]),
+            })  # fmt: skip
+        return _dumps({"data": data, "total_pages": 1})
+
+    return _cached(user, "user_agents", {}, build)
