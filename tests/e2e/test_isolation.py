@@ -64,6 +64,10 @@ class World:
     victim_object_ids: dict[str, list[str]]  # table -> ids of the victim's rows (for any {..._id} path parameter)
 
 
+# Path parameters that are not object ids, with a valid value (a KeyError names a new one to add here).
+SAMPLE_VALUES = {"range": "last_7_days"}
+
+
 def _auth(key: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(key.encode()).decode()}
 
@@ -150,9 +154,11 @@ def test_every_user_scoped_route_denies_another_users_key(world: World) -> None:
             params = route.params
             if not params:
                 continue  # no owner in the path: the caller's own data, checked in the next test
-            objects = {p: _candidates(p, world)[0] for p in params if p != "user"}
+            # Only `..._id` parameters name objects; others (a stats range, ...) get a valid value of their own.
+            objects = {p: _candidates(p, world)[0] for p in params if p.endswith("_id")}
+            objects |= {p: SAMPLE_VALUES[p] for p in params if p != "user" and not p.endswith("_id")}
             variants = [{**objects, "user": u} for u in (str(victim.id), victim.username) if "user" in params]  # type: ignore[attr-defined]
-            if objects:  # the victim's objects under the attacker's own `current`
+            if any(p.endswith("_id") for p in params):  # the victim's objects under the attacker's own `current`
                 variants.append({**objects, **({"user": "current"} if "user" in params else {})})
             for method in sorted(route.methods):
                 for filled in variants:

@@ -25,6 +25,7 @@ from codetime.queue_messages import encode_purge
 from codetime.repositories.accounts import AccountRepository, Purge
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.users import User
+from codetime.services import rate_limit
 from codetime.services.auth import forget_key, forget_user
 from codetime.services.identity import forget_subject
 
@@ -58,6 +59,7 @@ def delete_account(user_id: uuid.UUID, *, budget_seconds: float | None) -> Purge
     for key_hash in deleted.key_hashes:
         forget_key(key_hash)
     cache.delete(*(f"ct:keyused:{key_id}" for key_id in deleted.key_ids))
+    rate_limit.forget(user_id, deleted.key_ids)
     if deleted.oidc_subject:
         forget_subject(deleted.oidc_subject)
     _forget_cached(user_id)

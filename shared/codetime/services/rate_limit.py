@@ -102,12 +102,25 @@ class _LocalBuckets:
 _local = _LocalBuckets()
 
 
+def _bucket_keys(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> list[str]:
+    return [f"ct:rl:{kind}:u:{user_id}"] + ([f"ct:rl:{kind}:k:{key_id}"] if key_id else [])
+
+
+def forget(user_id: uuid.UUID, key_ids: list[uuid.UUID]) -> None:
+    """Drop a deleted account's buckets (its user's and its keys')."""
+    names = [k for kind in DEFAULTS for key_id in (None, *key_ids) for k in _bucket_keys(kind, user_id, key_id)]
+    get_cache().delete(*names)
+    with _local._lock:
+        for name in names:
+            _local._state.pop(name, None)
+
+
 def check(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
     """Take one request from the user's and the key's `kind` bucket; raises RateLimited when either is empty."""
     limit = limit_for(kind)
     if limit is None:
         return
-    keys = [f"ct:rl:{kind}:u:{user_id}"] + ([f"ct:rl:{kind}:k:{key_id}"] if key_id else [])
+    keys = _bucket_keys(kind, user_id, key_id)
     cache = get_cache()
     if isinstance(cache, RedisCache):
         script = getattr(cache, "_rate_limit_script", None)
