@@ -318,3 +318,21 @@ def test_a_user_without_channels_still_gets_a_readable_report(env: WebhookReceiv
     _tick(local(TONGA, day + timedelta(days=1), 8).astimezone(UTC))
     listed = call_api(summary.handler, "GET", "/api/v1/users/current/reports", headers=basic(KEY_T)).json["data"]
     assert len(listed) == 1 and listed[0]["deliveries"] == [] and not _sent_emails()
+
+
+def test_reports_carry_goal_progress(env: WebhookReceiver) -> None:
+    from codetime.domain.reports import render_text
+    from codetime.services import goals
+    from codetime.services.reports import report_for_period
+
+    tonga, _ = _users(env)
+    today = datetime.now(UTC).astimezone(ZoneInfo(TONGA)).date()
+    goals.create(tonga, {"seconds": 3600, "delta": "day", "languages": ["Python"], "ignore_zero_days": False})
+    for days_ago in (1, 2):  # 40 and 80 coded minutes of Python against 1 hr a day
+        seed(tonga, local(TONGA, today - timedelta(days=days_ago), 10), 40 * days_ago)
+    seed(tonga, local(TONGA, today - timedelta(days=2), 15), 30, language="Go")  # not counted by the goal
+    report = report_for_period(tonga, "last_7_days")
+    (progress,) = report.goals
+    assert progress.title == "Code 1 hr per day in Python"
+    assert progress.target_seconds == 7 * 3600 and progress.actual_seconds == pytest.approx(120 * 60)
+    assert "Code 1 hr per day in Python" in render_text(report)

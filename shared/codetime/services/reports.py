@@ -17,7 +17,6 @@ import socket
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,20 +32,31 @@ from codetime.logs import logger, metrics
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.reports import Delivery, ReportRepository, ReportSettings, ScheduleRow, StoredReport
 from codetime.repositories.users import User, UserRepository
+from codetime.services import goals as goals_service
 from codetime.services.summaries import dashboard_summary
 
 WEBHOOK_FORMATS = tuple(model.WEBHOOK_FORMATS)
 MAX_WEBHOOKS = 5
 
-# Goals are built in another module; after it lands, set this to a function returning the goal progress of a
-# user over [start, end] (codetime.services.goals.progress mapped to model.GoalProgress items).
-GoalsProvider = Callable[[User, date, date], list[model.GoalProgress]]
-goals_provider: GoalsProvider | None = None
-
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw else default
+
+
+def goal_progress(user: User, start: date, end: date) -> list[model.GoalProgress]:
+    """Each enabled goal's target and coded time over start..end (periods the goal ignores left out)."""
+    items = []
+    for goal in goals_service.progress(user, start, end):
+        counted = [period for period in goal["chart_data"] if period["range_status"] != "ignored"]
+        items.append(
+            model.GoalProgress(
+                title=goal["title"],
+                target_seconds=sum(period["goal_seconds"] for period in counted),
+                actual_seconds=sum(period["actual_seconds"] for period in counted),
+            )
+        )
+    return items
 
 
 def grace_hours() -> int:
@@ -86,7 +96,7 @@ def build_report(user: User, cadence: model.Cadence, start: date, end: date) -> 
     with get_pool().connection() as conn:
         per_day = {row[0]: row[2] for row in AggregateRepository(conn).stored_summaries(user.id, start, end)}
     total = current["total_seconds"]
-    goals = goals_provider(user, start, end) if goals_provider else []
+    goals = goal_progress(user, start, end)
     return model.Report(
         user_name=user.display_name or user.username,
         cadence=cadence,
