@@ -258,6 +258,7 @@ def _reads() -> dict:
                query={"start": str(today - timedelta(days=1)), "end": str(today + timedelta(days=1)),
                       "timezone": "UTC"}).json  # fmt: skip
     dashboard = _api("GET", "/api/v1/summary", query={"interval": "today"}).json
+    stats = _api("GET", "/api/v1/users/current/stats/today").json["data"]
     by_project = _api("GET", "/api/v1/users/current/durations", query={"slice_by": "project"}).json["data"]
     by_language = _api("GET", "/api/v1/users/current/durations", query={"slice_by": "language"}).json["data"]
 
@@ -283,6 +284,7 @@ def _reads() -> dict:
             {x["key"]: round(x["total"]) for x in dashboard["languages"]},
         ),
         "durations": (summed(by_project, "project"), summed(by_language, "language")),
+        "stats": (named(stats["projects"]), named(stats["languages"])),
     }
 
 

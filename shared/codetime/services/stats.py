@@ -24,6 +24,7 @@ from codetime.domain.user_agents import parse_user_agent
 from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.stats import StatsRepository
 from codetime.repositories.users import User, UserRepository
+from codetime.services import jobs
 from codetime.services.summaries import JsonPayload, _cached, _dumps
 
 # Canonical WakaTime range -> its human-readable name; Wakapi's spellings are aliases.
@@ -81,8 +82,10 @@ def stored_filters(filters: dict[str, str | None]) -> dict[str, str]:
 
 
 def is_up_to_date(user: User) -> bool:
-    """Whether every active day's aggregates were computed with the user's current timezone and timeout (the one
-    place stats and all_time_since_today ask; a background recompute's state can join it here)."""
+    """Whether the aggregates hold the user's current timezone, timeout and rules: no recompute job open and every
+    active day computed with the current settings. Until then stats are computed from raw heartbeats."""
+    if not jobs.is_up_to_date(user):
+        return False
     with get_pool().connection() as conn:
         return StatsRepository(conn).stale_days(user.id, user.effective_timezone, user.timeout_seconds) == 0
 
@@ -158,13 +161,38 @@ def _computed_totals(
     return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
 
 
+def _raw_totals(
+    user: User, start: date, end: date, filters: dict[str, str]
+) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
+    """The same totals computed from raw heartbeats with the current settings and rules (while a recompute runs;
+    dependencies and entities come back with the aggregates)."""
+    with get_pool().connection() as conn:
+        rows = AggregateRepository(conn).totals_from_raw(
+            user.id, start, end, user.effective_timezone, user.timeout_seconds, filters
+        )
+    dims: dict[str, dict[str, float]] = {
+        key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies", "branches", "entities")
+    }
+    per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row in rows:
+        per_day[row.day][0] += row.seconds
+        per_day[row.day][1] += row.seconds if row.language == "" else 0.0
+        for dim, key in STATS_KEYS.items():
+            dims[key][display_name(dim, getattr(row, dim))] += row.seconds
+        if row.branch:
+            dims["branches"][display_name("branch", row.branch)] += row.seconds
+    return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
+
+
 def _build_stats(user: User, range_key: str, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
     tz = user.effective_timezone
-    if filters:
+    up_to_date = is_up_to_date(user)
+    if not up_to_date:
+        dims, days = _raw_totals(user, start, end, filters)
+    elif filters:
         dims, days = _computed_totals(user, start, end, filters)
     else:
         dims, days = _stored_totals(user, start, end)
-    up_to_date = is_up_to_date(user)
     total = sum(seconds for _, seconds, _ in days)
     other = sum(other_seconds for _, _, other_seconds in days)
     active = sum(1 for _, seconds, _ in days if seconds > 0)
