@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from codetime.repositories.users import User
@@ -72,6 +72,16 @@ def _owned(principal: Principal, request: Request) -> User:
     if user not in ("current", str(principal.user.id), principal.user.username):
         raise Forbidden("You can only access your own data.")
     return principal.user
+
+
+def _owner(
+    user: Annotated[str, Path(description="`current`, or the caller's own id or username", max_length=255)],
+) -> None:
+    """Declares {user} for OpenAPI; get_current_user checks it."""
+
+
+# Every /users/{user}/... route (or router) lists this so its schema declares the path parameter.
+OWNER = [Depends(_owner)]
 
 
 async def get_current_user(principal: CurrentPrincipal, request: Request) -> User:

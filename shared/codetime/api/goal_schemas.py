@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-# No NUL: PostgreSQL text cannot hold it.
-Name = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+from codetime.api.schemas import Text
+
+Name = Annotated[Text, Field(min_length=1, max_length=255)]
 Names = Annotated[list[Name], Field(max_length=50)]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -18,7 +19,7 @@ class GoalPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, Field(max_length=255, pattern=r"^[^\x00]*$")] | None = Field(None, description="Custom title")
+    title: Text | None = Field(None, max_length=255, description="Custom title")
     delta: Literal["day", "week"] | None = None
     seconds: Annotated[int, Field(ge=60, le=604800)] | None = Field(None, description="Target per delta")
     languages: Names | None = None

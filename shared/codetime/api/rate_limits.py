@@ -8,7 +8,7 @@ from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api.deps import CurrentPrincipal
-from codetime.api.schemas import ErrorResponse
+from codetime.api.schemas import error_response
 from codetime.services.rate_limit import check
 
 
@@ -24,8 +24,7 @@ IngestLimit = Depends(limit_ingestion)
 ReadLimit = Depends(limit_reads)
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
-        "model": ErrorResponse,
-        "description": "Rate limit exceeded; retry after the Retry-After header's seconds",
+        **error_response("Rate limit exceeded; retry after the Retry-After header's seconds"),
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}},
     }
 }

@@ -6,20 +6,22 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
+
+from codetime.api.schemas import Text
 
 
 class WebhookIn(BaseModel):
-    url: str = Field(max_length=2048, description="https URL of a Slack/Discord incoming webhook or any JSON receiver")
+    url: Text = Field(max_length=2048, description="https URL of a Slack/Discord incoming webhook or any JSON receiver")
     format: Literal["slack", "discord", "json"] = "json"
 
 
 class ReportSettingsIn(BaseModel):
-    daily: bool = Field(False, description="Send a report of yesterday every day")
-    weekly: bool = Field(True, description="Send a report of the past 7 days on `weekday`")
-    hour: int = Field(9, ge=0, le=23, description="Local hour (the user's timezone) reports are sent at")
-    weekday: int = Field(0, ge=0, le=6, description="Day of the weekly report, 0 = Monday")
-    email: bool = Field(True, description="Send reports to the account's e-mail address")
+    daily: StrictBool = Field(False, description="Send a report of yesterday every day")
+    weekly: StrictBool = Field(True, description="Send a report of the past 7 days on `weekday`")
+    hour: StrictInt = Field(9, ge=0, le=23, description="Local hour (the user's timezone) reports are sent at")
+    weekday: StrictInt = Field(0, ge=0, le=6, description="Day of the weekly report, 0 = Monday")
+    email: StrictBool = Field(True, description="Send reports to the account's e-mail address")
     webhooks: list[WebhookIn] = Field(default_factory=list, max_length=5)
 
 

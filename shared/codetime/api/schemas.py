@@ -6,7 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictBool
+
+# No NUL character: PostgreSQL text cannot hold it. Every text field of a JSON request body (and every text query
+# filter) uses this, so a NUL is a 400 naming the field, never a 500 from the database.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Field(pattern=NO_NUL)]
 
 
 class HeartbeatIn(BaseModel):
@@ -57,17 +62,28 @@ class HeartbeatBadRequest(RootModel[ErrorResponse | InvalidHeartbeat]):
     """An unparseable body (`error`), or one invalid heartbeat posted alone (`errors`)."""
 
 
-# The errors every authenticated /users/{user}/... route can answer (for OpenAPI).
+def error_response(description: str) -> dict[str, Any]:
+    """An error's OpenAPI entry. Its content is spelled out (not `model`) so it stays JSON on routes whose success
+    is text (FastAPI would give a `model` the route's media type)."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    return {"description": description, "content": content}
+
+
+# The errors every authenticated route can answer (for OpenAPI).
 USER_ROUTE_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Invalid parameter or body"},
-    401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
-    403: {"model": ErrorResponse, "description": "Another user's data"},
+    400: error_response("Invalid parameter or body"),
+    401: error_response("Missing or invalid API key or token"),
+    403: error_response("Another user's data, or a change with a read-only key"),
 }
 
 
+def not_found(what: str) -> dict[int | str, dict[str, Any]]:
+    return {404: error_response(f"No such {what}")}
+
+
 class KeyCreate(BaseModel):
-    label: str | None = Field(None, max_length=100)
-    read_only: bool = Field(False, description="A read-only key can read but not post heartbeats or manage keys")
+    label: Text | None = Field(None, max_length=100)
+    read_only: StrictBool = Field(False, description="A read-only key can read but not post heartbeats or manage keys")
 
 
 class KeyOut(BaseModel):

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from codetime.api.schemas import Text
 
 
 class SettingsPatch(BaseModel):
@@ -14,14 +16,14 @@ class SettingsPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    display_name: str | None = Field(None, max_length=100)
-    timezone: str | None = Field(None, max_length=64, description="IANA timezone, e.g. Europe/Berlin")
-    timeout: int | None = Field(None, ge=1, le=60, description="Keystroke timeout in minutes (1-60)")
-    week_start: int | None = Field(
+    display_name: Text | None = Field(None, max_length=100)
+    timezone: Text | None = Field(None, max_length=64, description="IANA timezone, e.g. Europe/Berlin")
+    timeout: StrictInt | None = Field(None, ge=1, le=60, description="Keystroke timeout in minutes (1-60)")
+    week_start: StrictInt | None = Field(
         None, ge=0, le=6, validation_alias=AliasChoices("week_start", "weekday_start"),
         description="First day of the week: 0 Sunday ... 6 Saturday",
     )  # fmt: skip
-    public_profile: bool | None = Field(None, description="Opt in to a public profile")
+    public_profile: StrictBool | None = Field(None, description="Opt in to a public profile")
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}
@@ -51,15 +53,15 @@ class RuleIn(BaseModel):
         description="project: rename/merge a project; language: rename a language; extension: files ending in "
         ".pattern get the language `replacement`"
     )
-    pattern: str = Field(min_length=1, max_length=255)
-    replacement: str = Field(min_length=1, max_length=255)
+    pattern: Text = Field(min_length=1, max_length=255)
+    replacement: Text = Field(min_length=1, max_length=255)
 
 
 class RulePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    pattern: str | None = Field(None, min_length=1, max_length=255)
-    replacement: str | None = Field(None, min_length=1, max_length=255)
+    pattern: Text | None = Field(None, min_length=1, max_length=255)
+    replacement: Text | None = Field(None, min_length=1, max_length=255)
 
 
 class RuleOut(BaseModel):

@@ -9,13 +9,16 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api.deps import CurrentUser, FullAccessUser
+from codetime.api.deps import OWNER, CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
+from codetime.api.schemas import USER_ROUTE_ERRORS, ErrorResponse, not_found
 from codetime.api.schemas_accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
 from codetime.config import get_settings
 from codetime.services import accounts, exports, imports
 
-router = APIRouter(tags=["account data"], dependencies=[ReadLimit], responses=RATE_LIMITED)
+router = APIRouter(
+    tags=["account data"], dependencies=[ReadLimit, *OWNER], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED}
+)
 USER = "/api/v1/users/{user}"
 Confirm = Annotated[str | None, Query(description="Your username: confirms the deletion")]
 
@@ -40,6 +43,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 @router.post(
     f"{USER}/imports", response_model=ImportResponse, summary="Import a WakaTime data dump or a heartbeat array",
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": ["object", "array"]}}}}},
+    responses={413: {"model": ErrorResponse, "description": "Body over CODETIME_MAX_IMPORT_BYTES"}},
 )  # fmt: skip
 async def import_file(user: FullAccessUser, request: Request) -> ImportResponse:
     body = await _read_limited(request, get_settings().max_import_bytes)
@@ -69,7 +73,8 @@ def _deletion(what: str, status: accounts.PurgeStatus) -> Response:
 
 @router.delete(
     USER, response_model=DeletionResponse, summary="Delete the account and all its data (?confirm=<username>)",
-    responses={202: {"model": DeletionResponse, "description": "Deleted; the rest of the heartbeats follow"}},
+    responses={202: {"model": DeletionResponse, "description": "Deleted; the rest of the heartbeats follow"},
+               **not_found("user (deleted meanwhile)")},
 )  # fmt: skip
 def delete_account(user: FullAccessUser, confirm: Confirm = None) -> Response:
     accounts.check_confirmation(user, confirm)
@@ -80,7 +85,8 @@ def delete_account(user: FullAccessUser, confirm: Confirm = None) -> Response:
 @router.delete(
     f"{USER}/data", response_model=DeletionResponse,
     summary="Delete all heartbeats and summaries, keep the account, keys and settings (?confirm=<username>)",
-    responses={202: {"model": DeletionResponse, "description": "Cleared; the rest of the heartbeats follow"}},
+    responses={202: {"model": DeletionResponse, "description": "Cleared; the rest of the heartbeats follow"},
+               **not_found("user (deleted meanwhile)")},
 )  # fmt: skip
 def clear_data(user: FullAccessUser, confirm: Confirm = None) -> Response:
     accounts.check_confirmation(user, confirm)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from codetime.api.deps import CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
-from codetime.api.schemas import ErrorResponse
+from codetime.api.schemas import ErrorResponse, Text
 from codetime.domain.errors import InvalidInput
 from codetime.domain.scrub import scrub
 from codetime.logs import logger
@@ -28,15 +28,15 @@ class PluginError(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    architecture: str | None = Field(None, max_length=MAX_FIELD_CHARS)
-    cli_version: str | None = Field(None, max_length=MAX_FIELD_CHARS)
-    editor: str | None = Field(None, max_length=MAX_FIELD_CHARS)
-    error_message: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    architecture: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
+    cli_version: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
+    editor: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
+    error_message: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
     is_panic: StrictBool | None = None
-    logs: str | None = Field(None, max_length=MAX_FIELD_CHARS)
-    platform: str | None = Field(None, max_length=MAX_FIELD_CHARS)
-    plugin: str | None = Field(None, max_length=MAX_FIELD_CHARS)
-    stacktrace: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    logs: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
+    platform: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
+    plugin: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
+    stacktrace: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
 
 
 class PluginErrorAccepted(BaseModel):

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api import goal_schemas as schemas
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.routes.stats import ERRORS
-from codetime.api.routes.summaries import OWNER, PREFIXES, _json
+from codetime.api.routes.summaries import PREFIXES, _json
 from codetime.api.schemas import ErrorResponse
 from codetime.services import goals as service
 

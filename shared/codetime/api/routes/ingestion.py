@@ -9,9 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api.deps import FullAccessPrincipal, FullAccessUser
+from codetime.api.deps import OWNER, FullAccessPrincipal, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
-from codetime.api.routes.summaries import OWNER
 from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
 from codetime.config import get_settings
 from codetime.domain.heartbeats import RequestContext

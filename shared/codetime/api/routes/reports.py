@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from codetime.api.deps import CurrentUser, FullAccessUser
+from codetime.api.deps import OWNER, CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.report_schemas import (
     DeliveryOut,
@@ -21,11 +21,12 @@ from codetime.api.report_schemas import (
     ReportSettingsResponse,
     ReportSummaryOut,
 )
+from codetime.api.schemas import USER_ROUTE_ERRORS, not_found
 from codetime.domain import reports as model
 from codetime.repositories.reports import ReportSettings
 from codetime.services import reports as service
 
-router = APIRouter(tags=["reports"], dependencies=[ReadLimit], responses=RATE_LIMITED)
+router = APIRouter(tags=["reports"], dependencies=[ReadLimit, *OWNER], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED})
 PREFIX = "/api/v1/users/{user}/reports"
 
 
@@ -63,6 +64,10 @@ def list_reports(user: CurrentUser, limit: Annotated[int, Query(ge=1, le=100)] =
     f"{PREFIX}/{{report_id}}",
     summary="One report: JSON (default), or as sent with format=html or format=text",
     response_model=ReportResponse,
+    responses={
+        200: {"content": {"text/html": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
+        **not_found("report"),
+    },
 )
 def get_report(
     user: CurrentUser, report_id: uuid.UUID, format: Literal["json", "html", "text"] = "json"

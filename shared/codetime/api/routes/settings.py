@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from codetime.api.deps import CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
+from codetime.api.schemas import USER_ROUTE_ERRORS, not_found
 from codetime.api.settings_schemas import (
     RuleIn,
     RuleList,
@@ -22,7 +23,7 @@ from codetime.api.settings_schemas import (
 from codetime.services import user_settings as service
 from codetime.services.jobs import is_up_to_date
 
-router = APIRouter(tags=["account"], dependencies=[ReadLimit], responses=RATE_LIMITED)
+router = APIRouter(tags=["account"], dependencies=[ReadLimit], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED})
 _SETTINGS = "/api/v1/users/current/settings"
 _RULES = "/api/v1/users/current/rules"
 
@@ -58,13 +59,15 @@ def add_rule(user: FullAccessUser, body: RuleIn) -> RuleResponse:
     return RuleResponse(data=_rule(rule), is_up_to_date=is_up_to_date(user))
 
 
-@router.patch(f"{_RULES}/{{rule_id}}", response_model=RuleResponse, summary="Change a rule")
+@router.patch(
+    f"{_RULES}/{{rule_id}}", response_model=RuleResponse, summary="Change a rule", responses=not_found("rule")
+)
 def update_rule(user: FullAccessUser, rule_id: uuid.UUID, body: RulePatch) -> RuleResponse:
     rule = service.update_rule(user, rule_id, body.pattern, body.replacement)
     return RuleResponse(data=_rule(rule), is_up_to_date=is_up_to_date(user))
 
 
-@router.delete(f"{_RULES}/{{rule_id}}", status_code=204, summary="Delete a rule")
+@router.delete(f"{_RULES}/{{rule_id}}", status_code=204, summary="Delete a rule", responses=not_found("rule"))
 def delete_rule(user: FullAccessUser, rule_id: uuid.UUID) -> Response:
     service.delete_rule(user, rule_id)
     return Response(status_code=204)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api import stats_schemas as schemas
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.routes.summaries import OWNER, PREFIXES, NamePattern, _json
+from codetime.api.routes.summaries import PREFIXES, NamePattern, _json
 from codetime.api.schemas import USER_ROUTE_ERRORS
 from codetime.domain.ranges import parse_date
 from codetime.services import stats as service

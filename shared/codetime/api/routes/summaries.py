@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from codetime.api import stats_schemas as schemas
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import USER_ROUTE_ERRORS
+from codetime.api.schemas import NO_NUL, USER_ROUTE_ERRORS
 from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
@@ -22,16 +22,8 @@ router = APIRouter(tags=["summaries"], dependencies=[ReadLimit], responses={**US
 PREFIXES = ("/api/v1/users/{user}", "/api/compat/wakatime/v1/users/{user}")
 
 
-def _owner(
-    user: Annotated[str, Path(description="`current`, or the caller's own id or username", max_length=255)],
-) -> None:
-    """Declares {user} for OpenAPI; get_current_user checks it."""
-
-
-# Every /users/{user}/... route lists this so its schema declares the path parameter.
-OWNER = [Depends(_owner)]
 # Filter values: no NUL (PostgreSQL text cannot hold it).
-NamePattern = r"^[^\x00]*$"
+NamePattern = NO_NUL
 
 
 def _json(payload: service.JsonPayload, request: Request) -> Response:
