@@ -1,8 +1,6 @@
-"""Lambda: statusbar, summaries, durations, dashboard, stats, projects, user and goals."""
+"""Lambda: statusbar, summaries, durations, dashboard, stats, projects, user, goals, reports and metrics."""
 
-from codetime.api.routes import goals, metrics, reports, stats, summaries
+from codetime.api.app import lambda_routers
 from functions._common import api_handler
 
-handler = api_handler(
-    summaries.router, stats.router, goals.router, reports.router, metrics.router, title="CodeTime summaries"
-)
+handler = api_handler(*lambda_routers()["summary"], title="CodeTime summaries")

@@ -21,19 +21,7 @@ def route_groups() -> tuple[RouteGroup, ...]:
     # Imported here: the package pulls in FastAPI and its services, needed only when the API is built.
     from fastapi.routing import APIRoute
 
-    from codetime.api.routes import (
-        accounts,
-        diagnostics,
-        goals,
-        ingestion,
-        keys,
-        metrics,
-        ops,
-        reports,
-        settings,
-        stats,
-        summaries,
-    )
+    from codetime.api.app import lambda_routers
 
     def pairs(*routers: object) -> tuple[tuple[str, str], ...]:
         found = {
@@ -45,15 +33,12 @@ def route_groups() -> tuple[RouteGroup, ...]:
         }
         return tuple(sorted(found, key=lambda pair: (pair[1], pair[0])))
 
+    routers = lambda_routers()
     return (
-        RouteGroup("ingestion", pairs(ingestion.router, diagnostics.router), needs_person=False),
-        RouteGroup(
-            "summary",
-            pairs(summaries.router, stats.router, goals.router, reports.router, metrics.router),
-            needs_person=False,
-        ),
+        RouteGroup("ingestion", pairs(*routers["ingestion"]), needs_person=False),
+        RouteGroup("summary", pairs(*routers["summary"]), needs_person=False),
         # A full-access key may manage keys and the account too (scripts), so the function is the only gate.
-        RouteGroup("keys", pairs(keys.router, settings.router, accounts.router), needs_person=False),
-        # /health (no authentication) and the administrators' ops routes (API key + CODETIME_ADMINS).
-        RouteGroup("ops", pairs(ops.router), needs_person=False),
+        RouteGroup("keys", pairs(*routers["keys"]), needs_person=False),
+        # /health (no authentication) and the administrators' ops routes (a signed-in admin).
+        RouteGroup("ops", pairs(*routers["ops"]), needs_person=False),
     )

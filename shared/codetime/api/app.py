@@ -128,11 +128,11 @@ def _openapi(app: FastAPI) -> dict:
     return schema
 
 
-def create_local_app() -> FastAPI:
-    """Every router in one app: what `codetime dev` serves."""
+def lambda_routers() -> dict[str, tuple[APIRouter, ...]]:
+    """The routers each API Lambda serves, by its module in functions/: the one list the entry modules, the local
+    app and the CDK routes are built from."""
     from codetime.api.routes import (
         accounts,
-        dev_oidc,
         diagnostics,
         goals,
         ingestion,
@@ -143,9 +143,18 @@ def create_local_app() -> FastAPI:
         settings,
         stats,
         summaries,
-    )
-
-    return create_app(
-        ingestion.router, diagnostics.router, summaries.router, stats.router, goals.router, keys.router,
-        settings.router, accounts.router, reports.router, metrics.router, ops.router, dev_oidc.router,
     )  # fmt: skip
+
+    return {
+        "ingestion": (ingestion.router, diagnostics.router),
+        "summary": (summaries.router, stats.router, goals.router, reports.router, metrics.router),
+        "keys": (keys.router, settings.router, accounts.router),
+        "ops": (ops.router,),
+    }
+
+
+def create_local_app() -> FastAPI:
+    """Every Lambda's routers in one app, plus the dev OIDC issuer: what `codetime dev` serves."""
+    from codetime.api.routes import dev_oidc
+
+    return create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router)
