@@ -98,6 +98,11 @@ class _LocalBuckets:
                     self._state[key] = (level - 1, now)
             return wait
 
+    def drop(self, keys: list[str]) -> None:
+        with self._lock:
+            for key in keys:
+                self._state.pop(key, None)
+
 
 _local = _LocalBuckets()
 
@@ -110,9 +115,7 @@ def forget(user_id: uuid.UUID, key_ids: list[uuid.UUID]) -> None:
     """Drop a deleted account's buckets (its user's and its keys')."""
     names = [k for kind in DEFAULTS for key_id in (None, *key_ids) for k in _bucket_keys(kind, user_id, key_id)]
     get_cache().delete(*names)
-    with _local._lock:
-        for name in names:
-            _local._state.pop(name, None)
+    _local.drop(names)
 
 
 def check(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
