@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import ErrorResponse, Text
 from codetime.domain.errors import InvalidInput
@@ -55,7 +55,7 @@ class PluginErrorAccepted(BaseModel):
         "requestBody": {"required": True, "content": {"application/json": {"schema": PluginError.model_json_schema()}}}
     },
 )  # fmt: skip
-async def plugin_errors(request: Request, user: CurrentUser) -> Any:
+async def plugin_errors(request: Request, user: FullAccessUser) -> Any:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return JSONResponse({"error": f"Body over {MAX_BODY_BYTES} bytes."}, status_code=413)
