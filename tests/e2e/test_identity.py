@@ -158,11 +158,9 @@ def test_untrusted_expired_and_misaddressed_tokens_are_rejected(issuer: Issuer) 
 def test_read_only_keys_read_but_cannot_post_or_manage_keys(issuer: Issuer) -> None:
     token = issuer.token("carol@example.com")
     full = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token), body={"label": "script"})
-    read = call_api(
-        keys.handler, "POST", "/api/v1/auth/key", headers=basic(full.json["data"]["key"]),
-        body={"label": "dashboard", "read_only": True},
-    )  # fmt: skip
-    assert read.status == 201 and read.json["data"]["read_only"] is True  # a full-access key manages keys
+    read = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token),
+                    body={"label": "dashboard", "read_only": True})  # fmt: skip
+    assert read.status == 201 and read.json["data"]["read_only"] is True
     ro = basic(read.json["data"]["key"])
     assert _post(ro).status == 403
     assert _post(basic(full.json["data"]["key"])).status == 202
@@ -254,3 +252,104 @@ def test_without_an_issuer_tokens_are_refused_and_keys_still_work(db_env, monkey
     response = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token))
     assert response.status == 401 and "not configured" in response.json["error"]
     assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(issued.plaintext)).status == 200
+
+
+# --- scopes: every write route, take-over actions, revocation, key cap, webhook secrets --------------------------
+
+# A valid body for each body model of a write route, so that a refusal is about the caller, not validation (a
+# route with a new model fails the tests below with a KeyError naming it: add a body here).
+VALID_BODIES: dict[str, object] = {
+    "GoalCreate": {"seconds": 3600, "delta": "day", "title": "write more"},
+    "GoalPatch": {"title": "renamed"},
+    "KeyCreate": {"label": "new"},
+    "SettingsPatch": {"timezone": "Europe/Berlin"},
+    "RuleIn": {"kind": "project", "pattern": "old", "replacement": "new"},
+    "RulePatch": {"replacement": "newer"},
+    "ReportSettingsIn": {"daily": True, "weekly": False, "webhooks": []},
+}
+# Routes reading their body themselves (no model), by the end of their path.
+RAW_BODIES: dict[str, object] = {
+    "heartbeats": {"entity": "a.py", "type": "file", "time": 1_700_000_000, "project": "alpha"},
+    "heartbeats.bulk": [{"entity": "a.py", "type": "file", "time": 1_700_000_000, "project": "alpha"}],
+    "imports": [],
+    "errors": {"message": "boom", "stacktrace": "", "language": "go"},
+    "replay": None,
+}
+TAKEOVER = {
+    ("POST", "/api/v1/auth/key"),
+    ("POST", "/api/v1/auth/keys/{key_id}/rotate"),
+    ("PUT", "/api/v1/users/{user}/reports/settings"),
+    ("DELETE", "/api/v1/users/{user}/data"),
+    ("DELETE", "/api/v1/users/{user}"),
+}
+
+
+def _valid_body(endpoint) -> object:  # type: ignore[no-untyped-def]
+    from pydantic import TypeAdapter
+
+    field = endpoint.route.body_field
+    if field is None:
+        tail = endpoint.path.rsplit("/", 1)[-1]
+        return RAW_BODIES[tail if tail in RAW_BODIES else "heartbeats.bulk"]
+    annotation = field.field_info.annotation
+    model = next(a for a in (annotation, *getattr(annotation, "__args__", ())) if hasattr(a, "model_fields"))
+    body = VALID_BODIES[model.__name__]
+    TypeAdapter(annotation).validate_python(body)  # the body is valid: a refusal cannot be a validation error
+    return body
+
+
+def _write_routes(app) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    from harness import api_routes
+
+    # Every route of the app, read from app.routes so a new route is covered without editing this test. The
+    # deliberately public routes (/health, the dev OIDC issuer's discovery document and JWKS, the docs) only
+    # answer GET, so none is left out below.
+    return [(m, e) for e in api_routes(app.routes) for m in sorted(e.methods - {"GET", "HEAD"})]
+
+
+def _depends_on(dependant, call) -> bool:  # type: ignore[no-untyped-def]
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
+def _own_objects(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Valid path parameters naming the user's own objects (a fresh spare key each call: rotation revokes one)."""
+    from codetime.services import goals as goals_service
+    from codetime.services import user_settings
+    from codetime.services.keys import create_key
+
+    goal = goals_service.create(user, {"seconds": 3600, "delta": "day"})
+    rule = user_settings.add_rule(user, "project", f"p{time.monotonic_ns()}", "q")
+    return {"user": "current", "range": "last_7_days", "goal_id": str(goal["id"]), "rule_id": str(rule.id),
+            "key_id": str(create_key(user, "spare").key.id), "report_id": "00000000-0000-4000-8000-000000000000"}  # fmt: skip
+
+
+def _rows(user_id) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from psycopg import sql
+
+    from codetime.repositories.accounts import user_id_tables
+
+    with get_pool().connection() as conn:
+        query = sql.SQL("SELECT count(*) FROM {} WHERE user_id = %s")
+        return {t: conn.execute(query.format(sql.Identifier(t)), (user_id,)).fetchone()[0] for t in user_id_tables(conn)}  # type: ignore[index]
+
+
+def test_every_write_route_refuses_a_read_only_key(db_env) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+    from codetime.services.keys import create_key
+
+    user, _ = create_user(email="rosa@example.com", username="rosa")
+    read_only = create_key(user, "dashboard", read_only=True).plaintext
+    values = _own_objects(user)
+    app = create_local_app()
+    writes = _write_routes(app)
+    assert len(writes) > 25 and ("PATCH", "/api/v1/users/{user}/goals/{goal_id}") in {(m, e.path) for m, e in writes}
+    before = _rows(user.id)
+    with TestClient(app) as client:
+        for method, endpoint in writes:
+            response = client.request(method, endpoint.url(values), headers=basic(read_only), json=_valid_body(endpoint),
+                                      params={"confirm": "rosa"})  # fmt: skip
+            assert response.status_code == 403, (method, endpoint.path, response.text)
+            assert response.json()["error"] in ("This API key is read-only.", "Administrators only."), endpoint.path
+    assert _rows(user.id) == before  # nothing was created, changed or deleted
