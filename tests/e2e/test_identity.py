@@ -353,3 +353,130 @@ def test_every_write_route_refuses_a_read_only_key(db_env) -> None:  # type: ign
             assert response.status_code == 403, (method, endpoint.path, response.text)
             assert response.json()["error"] in ("This API key is read-only.", "Administrators only."), endpoint.path
     assert _rows(user.id) == before  # nothing was created, changed or deleted
+
+
+def test_take_over_routes_need_a_person_or_a_one_time_code(issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Minting/rotating keys, report settings (webhooks), clearing data and deleting the account: a full-access key
+    alone is refused, with a code from `codetime users confirm` it passes once, and a signed-in person passes."""
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+    from codetime.api.deps import get_confirmed_user
+    from codetime.repositories.users import UserRepository
+    from codetime.services.keys import create_key, issue_confirmation_code
+
+    monkeypatch.setenv("CODETIME_MAX_KEYS_PER_USER", "1000")  # every request below makes a spare key to rotate
+    get_settings.cache_clear()
+    app = create_local_app()
+    takeover = [(m, e) for m, e in _write_routes(app) if _depends_on(e.route.dependant, get_confirmed_user)]
+    assert TAKEOVER <= {(m, e.path) for m, e in takeover}
+    takeover.sort(key=lambda item: item[1].path == "/api/v1/users/{user}")  # deleting the account comes last
+    token = issuer.token("tara@example.com")
+    with TestClient(app) as client:
+        assert client.get("/api/v1/auth/keys", headers=bearer(token)).status_code == 200  # first sign-in
+        with get_pool().connection() as conn:
+            tara = UserRepository(conn).find("tara")
+        other, _ = create_user(email="olaf@example.com", username="olaf")
+        key = basic(create_key(tara, "plugin").plaintext)
+        read_only = basic(create_key(tara, "dashboard", read_only=True).plaintext)
+
+        def call(method: str, endpoint, headers: dict[str, str], values: dict | None = None):  # type: ignore[no-untyped-def]
+            return client.request(method, endpoint.url(values or _own_objects(tara)), headers=headers,
+                                  json=_valid_body(endpoint), params={"confirm": "tara"})  # fmt: skip
+
+        def state() -> dict[str, int]:  # codes are issued below; everything else must stay as it is
+            return {t: n for t, n in _rows(tara.id).items() if t != "confirmation_codes"}
+
+        for method, endpoint in takeover:
+            values = _own_objects(tara)
+            before = state()
+            refused = call(method, endpoint, key, values)
+            assert refused.status_code == 403, (method, endpoint.path, refused.text)
+            assert "codetime users confirm" in refused.json()["error"]
+            for code in (issue_confirmation_code(other), "not-a-code"):  # another user's code, a made-up one
+                assert call(method, endpoint, {**key, "X-CodeTime-Confirmation": code}, values).status_code == 403
+            ro_code = {**read_only, "X-CodeTime-Confirmation": issue_confirmation_code(tara)}
+            assert call(method, endpoint, ro_code, values).status_code == 403  # a code does not widen a read-only key
+            assert state() == before
+            if endpoint.path != "/api/v1/users/{user}":
+                confirmed = {**key, "X-CodeTime-Confirmation": issue_confirmation_code(tara)}
+                assert call(method, endpoint, confirmed).status_code < 300, (method, endpoint.path)
+                assert call(method, endpoint, confirmed).status_code == 403  # the code works once
+            person = call(method, endpoint, bearer(token))
+            assert person.status_code < 300, (method, endpoint.path, person.text)
+        assert client.get("/api/v1/auth/keys", headers=key).status_code == 401  # the account is gone
+
+
+def test_webhook_urls_are_shown_in_full_to_a_person_only(issuer: Issuer) -> None:
+    from codetime.repositories.reports import ReportRepository, ReportSettings
+    from codetime.repositories.users import UserRepository
+    from codetime.services.keys import create_key
+
+    token = issuer.token("wanda@example.com")
+    assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token)).status == 200
+    with get_pool().connection() as conn:
+        wanda = UserRepository(conn).find("wanda")
+        secret = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"
+        ReportRepository(conn).save_settings(wanda.id, ReportSettings(webhooks=[{"url": secret, "format": "slack"}]))
+    path = "/api/v1/users/current/reports/settings"
+    for scope in (True, False):
+        shown = call_api(summary.handler, "GET", path, headers=basic(create_key(wanda, "k", read_only=scope).plaintext))
+        assert shown.status == 200 and "SECRET" not in shown.text and "/services/" not in shown.text
+        assert shown.json["data"]["webhooks"] == [{"url": "https://hooks.slack.com/********", "format": "slack"}]
+    person = call_api(summary.handler, "GET", path, headers=bearer(token))
+    assert person.json["data"]["webhooks"] == [{"url": secret, "format": "slack"}]
+
+
+def test_a_key_revoked_while_a_login_is_in_flight_is_not_cached_again(redis_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The login looks the key up, the revocation commits and drops the cache entry, then the login writes its
+    entry: the revocation must win (steps interleaved in this thread, real Redis)."""
+    import redis
+
+    from codetime.clients import key_pepper
+    from codetime.domain.keys import hash_key
+    from codetime.repositories.users import UserRepository
+    from codetime.services.auth import NotAuthenticated, authenticate_key
+    from codetime.services.keys import revoke_key
+
+    user, issued = create_user(email="rita@example.com", username="rita")
+    lookup = UserRepository.user_for_key
+
+    def lookup_then_revoke(self, key_hash):  # type: ignore[no-untyped-def]
+        found = lookup(self, key_hash)
+        revoke_key(user, issued.key.id)  # lands between the login's lookup and its cache write
+        return found
+
+    monkeypatch.setattr(UserRepository, "user_for_key", lookup_then_revoke)
+    assert authenticate_key(issued.plaintext).user.id == user.id  # the login begun before the revocation
+    monkeypatch.setattr(UserRepository, "user_for_key", lookup)
+    cached = redis.Redis.from_url(redis_env).get(f"ct:key:{hash_key(issued.plaintext, key_pepper()).hex()}")
+    assert cached is None
+    with pytest.raises(NotAuthenticated):
+        authenticate_key(issued.plaintext)
+    assert call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today",
+                    headers=basic(issued.plaintext)).status == 401  # fmt: skip
+
+
+def test_keys_per_user_are_capped(db_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from codetime.services.keys import issue_confirmation_code
+
+    monkeypatch.setenv("CODETIME_MAX_KEYS_PER_USER", "3")
+    get_settings.cache_clear()
+    user, issued = create_user(email="kim@example.com", username="kim")
+
+    def confirmed() -> dict[str, str]:
+        return {**basic(issued.plaintext), "X-CodeTime-Confirmation": issue_confirmation_code(user)}
+
+    made = [call_api(keys.handler, "POST", "/api/v1/auth/key", headers=confirmed()) for _ in range(3)]
+    assert [r.status for r in made] == [201, 201, 409]
+    assert made[2].json["error"].startswith("At most 3 active keys per user (CODETIME_MAX_KEYS_PER_USER)")
+    listed = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(issued.plaintext)).json["data"]
+    assert len(listed) == 3
+    rotated = call_api(keys.handler, "POST", f"/api/v1/auth/keys/{made[0].json['data']['id']}/rotate",
+                       headers=confirmed())  # fmt: skip
+    assert rotated.status == 201  # a rotation replaces a key: allowed at the cap
+    revoke = call_api(keys.handler, "DELETE", f"/api/v1/auth/keys/{rotated.json['data']['id']}",
+                      headers=basic(issued.plaintext))  # fmt: skip
+    assert revoke.status == 204
+    assert call_api(keys.handler, "POST", "/api/v1/auth/key", headers=confirmed()).status == 201
+    get_settings.cache_clear()
