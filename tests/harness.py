@@ -132,3 +132,11 @@ def api_routes(routes: list, prefix: str = "") -> Iterator[Endpoint]:
         if inner is not None:
             context = getattr(route, "include_context", None)
             yield from api_routes(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
+
+
+def confirmed(headers: dict[str, str], user: Any) -> dict[str, str]:
+    """`headers` (an API key's) plus a fresh one-time code from `codetime users confirm` for `user`: what a key needs
+    for a take-over action (minting/rotating keys, report settings, clear, delete)."""
+    from codetime.services.keys import issue_confirmation_code
+
+    return {**headers, "X-CodeTime-Confirmation": issue_confirmation_code(user)}

@@ -17,7 +17,7 @@ from codetime.services import reports as service
 from codetime.services.keys import create_user
 from functions import reports as reports_fn
 from functions import summary
-from harness import basic, call_api, invoke, load_event
+from harness import basic, call_api, confirmed, invoke, load_event
 
 pytestmark = pytest.mark.e2e
 
@@ -215,13 +215,15 @@ def test_reports_api_settings_list_and_one(env: WebhookReceiver) -> None:
 
     new = {"daily": False, "weekly": True, "hour": 7, "weekday": 4, "email": False,
            "webhooks": [{"url": env.url("/discord"), "format": "discord"}]}  # fmt: skip
-    put = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings", headers=basic(KEY_H), body=new)
+    put = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings",
+                   headers=confirmed(basic(KEY_H), honolulu), body=new)
     assert put.status == 200, put
     assert put.json["data"]["hour"] == 7 and put.json["data"]["webhooks"][0]["format"] == "discord"
-    bad = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings", headers=basic(KEY_H),
-                   body={**new, "hour": 24})  # fmt: skip
+    bad = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings",
+                   headers=confirmed(basic(KEY_H), honolulu), body={**new, "hour": 24})  # fmt: skip
     assert bad.status == 400 and "hour" in bad.json["errors"]
-    bad_format = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings", headers=basic(KEY_H),
+    bad_format = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings",
+                          headers=confirmed(basic(KEY_H), honolulu),
                           body={**new, "webhooks": [{"url": "ftp://x", "format": "json"}]})  # fmt: skip
     assert bad_format.status == 400
 
