@@ -389,7 +389,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"  schedules: {'report tick hourly, maintenance 03:30 UTC' if scheduler else 'off'}\n"
             f"  API docs: {base}/docs\n\n"
             f"Dev user API key: {api_key}\n"
-            f"Sign-in token for a person: codetime token --email you@example.com\n\n"
+            f"Sign-in token for a person: codetime token --email you@example.com\n"
+            f"New keys, report webhooks, clear/delete with the key: codetime users confirm --username dev\n\n"
             f"Paste into ~/.wakatime.cfg:\n"
             f"[settings]\napi_url = {base}/api/v1\napi_key = {api_key}\n"
         )

@@ -482,3 +482,15 @@ def test_keys_per_user_are_capped(db_env, monkeypatch) -> None:  # type: ignore[
     assert revoke.status == 204
     assert call_api(keys.handler, "POST", "/api/v1/auth/key", headers=confirmed()).status == 201
     get_settings.cache_clear()
+
+
+def test_codetime_users_confirm_prints_a_code_that_works_once(db_env, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from codetime import cli
+
+    _, issued = create_user(email="cora@example.com", username="cora")
+    assert cli.main(["users", "confirm", "--email", "cora@example.com", "--minutes", "5"]) == 0
+    code = capsys.readouterr().out.strip()
+    headers = {**basic(issued.plaintext), "X-CodeTime-Confirmation": code}
+    assert call_api(keys.handler, "POST", "/api/v1/auth/key", headers=headers).status == 201
+    assert call_api(keys.handler, "POST", "/api/v1/auth/key", headers=headers).status == 403
+    assert cli.main(["users", "confirm", "--username", "nobody"]) == 2
