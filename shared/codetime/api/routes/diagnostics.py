@@ -49,6 +49,7 @@ class PluginErrorAccepted(BaseModel):
     responses={
         400: {"model": ErrorResponse, "description": "Not a JSON object"},
         401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+        403: {"model": ErrorResponse, "description": "Read-only key"},
         413: {"model": ErrorResponse, "description": f"Body over {MAX_BODY_BYTES} bytes"},
     },
     openapi_extra={
