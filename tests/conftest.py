@@ -93,7 +93,8 @@ TEST_PEPPER = "test-pepper-not-a-secret"
 _TABLES = (
     "api_keys, users, heartbeats, daily_totals, daily_entity_totals, daily_dependency_totals, daily_activity, "
     "daily_summaries, "
-    "local_queue, report_deliveries, reports, report_settings, ops_status, user_rules, jobs, goals"
+    "local_queue, report_deliveries, reports, report_settings, ops_status, user_rules, jobs, goals, "
+    "confirmation_codes"
 )
 
 

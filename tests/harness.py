@@ -7,7 +7,10 @@ import copy
 import gzip
 import hashlib
 import json
+import re
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -100,3 +103,40 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
             "awsRegion": "us-east-1",
         })  # fmt: skip
     return {"Records": records}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One route of an app: tests that enumerate every route (isolation, scopes) build requests from these."""
+
+    path: str  # FastAPI's {param} syntax, with any include prefix
+    methods: frozenset[str]
+    route: Any = None  # the fastapi.routing.APIRoute
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"{(\w+)(?::[^}]*)?}", self.path)
+
+    def url(self, values: dict[str, str]) -> str:
+        return re.sub(r"{(\w+)(?::[^}]*)?}", lambda m: values[m.group(1)], self.path)
+
+
+def api_routes(routes: list, prefix: str = "") -> Iterator[Endpoint]:
+    """Every API route, also inside included routers (FastAPI >= 0.165 keeps them nested)."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield Endpoint(prefix + route.path, frozenset(route.methods - {"HEAD", "OPTIONS"}), route)
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            yield from api_routes(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
+
+
+def confirmed(headers: dict[str, str], user: Any) -> dict[str, str]:
+    """`headers` (an API key's) plus a fresh one-time code from `codetime users confirm` for `user`: what a key needs
+    for a take-over action (minting/rotating keys, report settings, clear, delete)."""
+    from codetime.services.keys import issue_confirmation_code
+
+    return {**headers, "X-CodeTime-Confirmation": issue_confirmation_code(user)}

@@ -23,6 +23,7 @@ class Cache(Protocol):
     def get(self, key: str) -> bytes | None: ...
     def get_many(self, keys: list[str]) -> list[bytes | None]: ...
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+    def set_unless(self, key: str, value: bytes, ttl_seconds: int, blocker: str) -> None: ...
     def delete(self, *keys: str) -> None: ...
     def delete_prefix(self, prefix: str) -> None: ...
 
@@ -51,6 +52,13 @@ class MemoryCache:
         with self._lock:
             self._data[key] = (value, time.monotonic() + ttl_seconds)
 
+    def set_unless(self, key: str, value: bytes, ttl_seconds: int, blocker: str) -> None:
+        """`set`, skipped when `blocker` exists (one step, under the lock)."""
+        with self._lock:
+            item = self._data.get(blocker)
+            if item is None or item[1] < time.monotonic():
+                self._data[key] = (value, time.monotonic() + ttl_seconds)
+
     def delete(self, *keys: str) -> None:
         with self._lock:
             for key in keys:
@@ -60,6 +68,13 @@ class MemoryCache:
         with self._lock:
             for key in [k for k in self._data if k.startswith(prefix)]:
                 del self._data[key]
+
+
+_SET_UNLESS = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+"""
 
 
 class RedisCache:
@@ -73,6 +88,7 @@ class RedisCache:
         )
         self._down_until = 0.0
         self._errors = (redis.RedisError, OSError)
+        self._set_unless = None
 
     def _call(self, op: str, fn, default=None):  # type: ignore[no-untyped-def]
         if self._down_until > time.monotonic():
@@ -92,6 +108,13 @@ class RedisCache:
 
     def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         self._call("set", lambda: self._redis.set(key, value, ex=ttl_seconds))
+
+    def set_unless(self, key: str, value: bytes, ttl_seconds: int, blocker: str) -> None:
+        """`set`, skipped when `blocker` exists: one Lua script, so a blocker written meanwhile always wins."""
+        if self._set_unless is None:
+            self._set_unless = self._redis.register_script(_SET_UNLESS)
+        script = self._set_unless
+        self._call("set_unless", lambda: script(keys=[key, blocker], args=[value, ttl_seconds]))
 
     def delete(self, *keys: str) -> None:
         if keys:

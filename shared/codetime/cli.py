@@ -256,6 +256,26 @@ def cmd_users_clear(args: argparse.Namespace) -> int:
             embedded.stop()
 
 
+def cmd_users_confirm(args: argparse.Namespace) -> int:
+    from codetime.api.deps import CONFIRMATION_HEADER
+    from codetime.services.keys import issue_confirmation_code
+
+    embedded = _prepare_environment()
+    try:
+        user = _find_user(args)
+        if user is None:
+            return 2
+        code = issue_confirmation_code(user, minutes=args.minutes)
+        print(code)
+        print(f"one request of {user.username}'s with an API key and the header `{CONFIRMATION_HEADER}: <code>` may "
+              f"mint or rotate a key, change report settings, clear data or delete the account; the code works once, "
+              f"for {args.minutes} minutes", file=sys.stderr)  # fmt: skip
+        return 0
+    finally:
+        if embedded:
+            embedded.stop()
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from codetime.db import get_pool
     from codetime.domain.errors import InvalidInput
@@ -369,7 +389,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
             f"  schedules: {'report tick hourly, maintenance 03:30 UTC' if scheduler else 'off'}\n"
             f"  API docs: {base}/docs\n\n"
             f"Dev user API key: {api_key}\n"
-            f"Sign-in token for a person: codetime token --email you@example.com\n\n"
+            f"Sign-in token for a person: codetime token --email you@example.com\n"
+            f"New keys, report webhooks, clear/delete with the key: codetime users confirm --username dev\n\n"
             f"Paste into ~/.wakatime.cfg:\n"
             f"[settings]\napi_url = {base}/api/v1\napi_key = {api_key}\n"
         )
@@ -442,6 +463,12 @@ def build_parser() -> argparse.ArgumentParser:
         _add_user_options(command)
         command.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         command.set_defaults(func=func)
+
+    confirm = users.add_parser("confirm", help="print a one-time code confirming a take-over action made with a key")
+    _add_user_options(confirm)
+    confirm.add_argument("--minutes", type=int, default=10, choices=range(1, 61), metavar="1-60",
+                         help="lifetime (default 10)")  # fmt: skip
+    confirm.set_defaults(func=cmd_users_confirm)
 
     imp = sub.add_parser("import", help="import a WakaTime data dump or a JSON array of heartbeats")
     imp.add_argument("file")

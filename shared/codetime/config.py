@@ -42,6 +42,8 @@ class Settings:
     admins: tuple[str, ...] = ()
     job_slice_days: int = 31
     job_budget_seconds: int = 20
+    # Active API keys a user may hold (README: Identity).
+    max_keys_per_user: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,6 +71,7 @@ class Settings:
             admins=tuple(a.lower() for a in _items("CODETIME_ADMINS")),
             job_slice_days=_int("CODETIME_JOB_SLICE_DAYS", 31),
             job_budget_seconds=_int("CODETIME_JOB_BUDGET_SECONDS", 20),
+            max_keys_per_user=_int("CODETIME_MAX_KEYS_PER_USER", 20),
         )
 
 

@@ -18,7 +18,7 @@ from codetime.domain.keys import hash_key
 from codetime.repositories.accounts import user_id_tables
 from codetime.services.keys import create_user
 from functions import ingestion, keys, summary
-from harness import FIXTURES, basic, call_api, http_event, invoke
+from harness import FIXTURES, basic, call_api, confirmed, http_event, invoke
 
 pytestmark = pytest.mark.e2e
 ALICE = "waka_aaaaaaaa-1111-4222-8333-444444444444"
@@ -195,11 +195,13 @@ def test_delete_removes_every_row_key_and_cache_entry_and_spares_others(people, 
     bob_rows = _rows_per_table(bob.id)
     assert bob_rows["heartbeats"] > 0 and bob_rows["daily_totals"] > 0 and bob_rows["api_keys"] == 1
 
-    refused = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=basic(ALICE), query={"confirm": "bob"})
+    refused = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=confirmed(basic(ALICE), alice),
+                       query={"confirm": "bob"})  # fmt: skip
     assert refused.status == 400 and "confirm=alice" in refused.json["error"]
     assert _rows_per_table(alice.id)["heartbeats"] > 0
 
-    done = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=basic(ALICE), query={"confirm": "alice"})
+    done = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=confirmed(basic(ALICE), alice),
+                    query={"confirm": "alice"})  # fmt: skip
     assert done.status == 200 and done.json == {"data": {"deleted": "account", "complete": True}}, done
     sqs.drain()  # the queued heartbeat reaches the writer after the deletion: dropped, not resurrected
 
@@ -208,7 +210,10 @@ def test_delete_removes_every_row_key_and_cache_entry_and_spares_others(people, 
     assert _count("SELECT count(*) FROM data_purges") == 0
     cached = _redis_keys(redis_env)
     alice_markers = [str(alice.id), hash_key(ALICE, key_pepper()).hex(), *map(str, alice_key_ids)]
-    assert [k for k in cached if any(m in k for m in alice_markers)] == []
+    # Only the revoked keys' markers stay (ct:keyrevoked:<hash>, expiring with the longest-lived key entry): they
+    # stop a login that was in flight during the deletion from caching the key again.
+    left = [k for k in cached if any(m in k for m in alice_markers)]
+    assert left == [f"ct:keyrevoked:{hash_key(ALICE, key_pepper()).hex()}"]
     assert f"ct:key:{hash_key(BOB, key_pepper()).hex()}" in cached  # bob's lookups stay cached
     assert call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today", headers=basic(ALICE)).status == 401
     assert _rows_per_table(bob.id) == bob_rows
@@ -225,7 +230,7 @@ def test_deleting_much_data_finishes_through_the_queue(people, sqs, monkeypatch)
     _import(BOB, spread)
     monkeypatch.setenv("CODETIME_PURGE_BUDGET_SECONDS", "0")  # each step stops after one window
     get_settings.cache_clear()
-    response = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=basic(ALICE),
+    response = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=confirmed(basic(ALICE), alice),
                         query={"confirm": str(alice.id)})  # fmt: skip
     assert response.status == 202 and response.json["data"] == {"deleted": "account", "complete": False}
     assert call_api(summary.handler, "GET", "/api/v1/users/current/summaries", headers=basic(ALICE)).status == 401
@@ -247,9 +252,9 @@ def test_clear_keeps_the_account_and_queued_old_heartbeats_stay_cleared(people, 
     sqs.drain()
     _post_live(ALICE, [now - 700, now - 600], "queued-before-clear")  # queued, delivered only after the clear
 
-    refused = call_api(keys.handler, "DELETE", "/api/v1/users/current/data", headers=basic(ALICE))
+    refused = call_api(keys.handler, "DELETE", "/api/v1/users/current/data", headers=confirmed(basic(ALICE), alice))
     assert refused.status == 400
-    cleared = call_api(keys.handler, "DELETE", "/api/v1/users/alice/data", headers=basic(ALICE),
+    cleared = call_api(keys.handler, "DELETE", "/api/v1/users/alice/data", headers=confirmed(basic(ALICE), alice),
                        query={"confirm": "alice"})  # fmt: skip
     assert cleared.status == 200 and cleared.json["data"] == {"deleted": "data", "complete": True}, cleared
     _post_live(ALICE, [now - 300, now - 200], "after")  # sent after the clear: kept

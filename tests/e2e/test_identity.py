@@ -158,11 +158,9 @@ def test_untrusted_expired_and_misaddressed_tokens_are_rejected(issuer: Issuer) 
 def test_read_only_keys_read_but_cannot_post_or_manage_keys(issuer: Issuer) -> None:
     token = issuer.token("carol@example.com")
     full = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token), body={"label": "script"})
-    read = call_api(
-        keys.handler, "POST", "/api/v1/auth/key", headers=basic(full.json["data"]["key"]),
-        body={"label": "dashboard", "read_only": True},
-    )  # fmt: skip
-    assert read.status == 201 and read.json["data"]["read_only"] is True  # a full-access key manages keys
+    read = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token),
+                    body={"label": "dashboard", "read_only": True})  # fmt: skip
+    assert read.status == 201 and read.json["data"]["read_only"] is True
     ro = basic(read.json["data"]["key"])
     assert _post(ro).status == 403
     assert _post(basic(full.json["data"]["key"])).status == 202
@@ -254,3 +252,245 @@ def test_without_an_issuer_tokens_are_refused_and_keys_still_work(db_env, monkey
     response = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token))
     assert response.status == 401 and "not configured" in response.json["error"]
     assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(issued.plaintext)).status == 200
+
+
+# --- scopes: every write route, take-over actions, revocation, key cap, webhook secrets --------------------------
+
+# A valid body for each body model of a write route, so that a refusal is about the caller, not validation (a
+# route with a new model fails the tests below with a KeyError naming it: add a body here).
+VALID_BODIES: dict[str, object] = {
+    "GoalCreate": {"seconds": 3600, "delta": "day", "title": "write more"},
+    "GoalPatch": {"title": "renamed"},
+    "KeyCreate": {"label": "new"},
+    "SettingsPatch": {"timezone": "Europe/Berlin"},
+    "RuleIn": {"kind": "project", "pattern": "old", "replacement": "new"},
+    "RulePatch": {"replacement": "newer"},
+    "ReportSettingsIn": {"daily": True, "weekly": False, "webhooks": []},
+}
+# Routes reading their body themselves (no model), by the end of their path.
+RAW_BODIES: dict[str, object] = {
+    "heartbeats": {"entity": "a.py", "type": "file", "time": 1_700_000_000, "project": "alpha"},
+    "heartbeats.bulk": [{"entity": "a.py", "type": "file", "time": 1_700_000_000, "project": "alpha"}],
+    "imports": [],
+    "errors": {"message": "boom", "stacktrace": "", "language": "go"},
+    "replay": None,
+}
+TAKEOVER = {
+    ("POST", "/api/v1/auth/key"),
+    ("POST", "/api/v1/auth/keys/{key_id}/rotate"),
+    ("PUT", "/api/v1/users/{user}/reports/settings"),
+    ("DELETE", "/api/v1/users/{user}/data"),
+    ("DELETE", "/api/v1/users/{user}"),
+}
+
+
+def _valid_body(endpoint) -> object:  # type: ignore[no-untyped-def]
+    from pydantic import TypeAdapter
+
+    field = endpoint.route.body_field
+    if field is None:
+        tail = endpoint.path.rsplit("/", 1)[-1]
+        return RAW_BODIES[tail if tail in RAW_BODIES else "heartbeats.bulk"]
+    annotation = field.field_info.annotation
+    model = next(a for a in (annotation, *getattr(annotation, "__args__", ())) if hasattr(a, "model_fields"))
+    body = VALID_BODIES[model.__name__]
+    TypeAdapter(annotation).validate_python(body)  # the body is valid: a refusal cannot be a validation error
+    return body
+
+
+def _write_routes(app) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    from harness import api_routes
+
+    # Every route of the app, read from app.routes so a new route is covered without editing this test. The
+    # deliberately public routes (/health, the dev OIDC issuer's discovery document and JWKS, the docs) only
+    # answer GET, so none is left out below.
+    return [(m, e) for e in api_routes(app.routes) for m in sorted(e.methods - {"GET", "HEAD"})]
+
+
+def _depends_on(dependant, call) -> bool:  # type: ignore[no-untyped-def]
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)
+
+
+def _own_objects(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Valid path parameters naming the user's own objects (a fresh spare key each call: rotation revokes one)."""
+    from codetime.services import goals as goals_service
+    from codetime.services import user_settings
+    from codetime.services.keys import create_key
+
+    goal = goals_service.create(user, {"seconds": 3600, "delta": "day"})
+    rule = user_settings.add_rule(user, "project", f"p{time.monotonic_ns()}", "q")
+    key = create_key(user, "spare").key
+    return {"user": "current", "range": "last_7_days", "goal_id": str(goal["id"]), "rule_id": str(rule.id),
+            "key_id": str(key.id), "report_id": "00000000-0000-4000-8000-000000000000"}  # fmt: skip
+
+
+def _rows(user_id) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from psycopg import sql
+
+    from codetime.repositories.accounts import user_id_tables
+
+    with get_pool().connection() as conn:
+        query = sql.SQL("SELECT count(*) FROM {} WHERE user_id = %s")
+        tables = user_id_tables(conn)
+        return {t: conn.execute(query.format(sql.Identifier(t)), (user_id,)).fetchone()[0] for t in tables}  # type: ignore[index]
+
+
+def test_every_write_route_refuses_a_read_only_key(db_env) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+    from codetime.services.keys import create_key
+
+    user, _ = create_user(email="rosa@example.com", username="rosa")
+    read_only = create_key(user, "dashboard", read_only=True).plaintext
+    values = _own_objects(user)
+    app = create_local_app()
+    writes = _write_routes(app)
+    assert len(writes) > 25 and ("PATCH", "/api/v1/users/{user}/goals/{goal_id}") in {(m, e.path) for m, e in writes}
+    before = _rows(user.id)
+    with TestClient(app) as client:
+        for method, endpoint in writes:
+            response = client.request(method, endpoint.url(values), headers=basic(read_only),
+                                      json=_valid_body(endpoint), params={"confirm": "rosa"})  # fmt: skip
+            assert response.status_code == 403, (method, endpoint.path, response.text)
+            assert response.json()["error"] in ("This API key is read-only.", "Administrators only."), endpoint.path
+    assert _rows(user.id) == before  # nothing was created, changed or deleted
+
+
+def test_take_over_routes_need_a_person_or_a_one_time_code(issuer: Issuer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Minting/rotating keys, report settings (webhooks), clearing data and deleting the account: a full-access key
+    alone is refused, with a code from `codetime users confirm` it passes once, and a signed-in person passes."""
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+    from codetime.api.deps import get_confirmed_user
+    from codetime.repositories.users import UserRepository
+    from codetime.services.keys import create_key, issue_confirmation_code
+
+    monkeypatch.setenv("CODETIME_MAX_KEYS_PER_USER", "1000")  # every request below makes a spare key to rotate
+    get_settings.cache_clear()
+    app = create_local_app()
+    takeover = [(m, e) for m, e in _write_routes(app) if _depends_on(e.route.dependant, get_confirmed_user)]
+    assert {(m, e.path) for m, e in takeover} >= TAKEOVER
+    takeover.sort(key=lambda item: item[1].path == "/api/v1/users/{user}")  # deleting the account comes last
+    token = issuer.token("tara@example.com")
+    with TestClient(app) as client:
+        assert client.get("/api/v1/auth/keys", headers=bearer(token)).status_code == 200  # first sign-in
+        with get_pool().connection() as conn:
+            tara = UserRepository(conn).find("tara")
+        other, _ = create_user(email="olaf@example.com", username="olaf")
+        key = basic(create_key(tara, "plugin").plaintext)
+        read_only = basic(create_key(tara, "dashboard", read_only=True).plaintext)
+
+        def call(method: str, endpoint, headers: dict[str, str], values: dict | None = None):  # type: ignore[no-untyped-def]
+            return client.request(method, endpoint.url(values or _own_objects(tara)), headers=headers,
+                                  json=_valid_body(endpoint), params={"confirm": "tara"})  # fmt: skip
+
+        def state() -> dict[str, int]:  # codes are issued below; everything else must stay as it is
+            return {t: n for t, n in _rows(tara.id).items() if t != "confirmation_codes"}
+
+        for method, endpoint in takeover:
+            values = _own_objects(tara)
+            before = state()
+            refused = call(method, endpoint, key, values)
+            assert refused.status_code == 403, (method, endpoint.path, refused.text)
+            assert "codetime users confirm" in refused.json()["error"]
+            for code in (issue_confirmation_code(other), "not-a-code"):  # another user's code, a made-up one
+                assert call(method, endpoint, {**key, "X-CodeTime-Confirmation": code}, values).status_code == 403
+            ro_code = {**read_only, "X-CodeTime-Confirmation": issue_confirmation_code(tara)}
+            assert call(method, endpoint, ro_code, values).status_code == 403  # a code does not widen a read-only key
+            assert state() == before
+            if endpoint.path != "/api/v1/users/{user}":
+                confirmed = {**key, "X-CodeTime-Confirmation": issue_confirmation_code(tara)}
+                assert call(method, endpoint, confirmed).status_code < 300, (method, endpoint.path)
+                assert call(method, endpoint, confirmed).status_code == 403  # the code works once
+            person = call(method, endpoint, bearer(token))
+            assert person.status_code < 300, (method, endpoint.path, person.text)
+        assert client.get("/api/v1/auth/keys", headers=key).status_code == 401  # the account is gone
+
+
+def test_webhook_urls_are_shown_in_full_to_a_person_only(issuer: Issuer) -> None:
+    from codetime.repositories.reports import ReportRepository, ReportSettings
+    from codetime.repositories.users import UserRepository
+    from codetime.services.keys import create_key
+
+    token = issuer.token("wanda@example.com")
+    assert call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token)).status == 200
+    with get_pool().connection() as conn:
+        wanda = UserRepository(conn).find("wanda")
+        secret = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"
+        ReportRepository(conn).save_settings(wanda.id, ReportSettings(webhooks=[{"url": secret, "format": "slack"}]))
+    path = "/api/v1/users/current/reports/settings"
+    for scope in (True, False):
+        shown = call_api(summary.handler, "GET", path, headers=basic(create_key(wanda, "k", read_only=scope).plaintext))
+        assert shown.status == 200 and "SECRET" not in shown.text and "/services/" not in shown.text
+        assert shown.json["data"]["webhooks"] == [{"url": "https://hooks.slack.com/********", "format": "slack"}]
+    person = call_api(summary.handler, "GET", path, headers=bearer(token))
+    assert person.json["data"]["webhooks"] == [{"url": secret, "format": "slack"}]
+
+
+def test_a_key_revoked_while_a_login_is_in_flight_is_not_cached_again(redis_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The login looks the key up, the revocation commits and drops the cache entry, then the login writes its
+    entry: the revocation must win (steps interleaved in this thread, real Redis)."""
+    import redis
+
+    from codetime.clients import key_pepper
+    from codetime.domain.keys import hash_key
+    from codetime.repositories.users import UserRepository
+    from codetime.services.auth import NotAuthenticated, authenticate_key
+    from codetime.services.keys import revoke_key
+
+    user, issued = create_user(email="rita@example.com", username="rita")
+    lookup = UserRepository.user_for_key
+
+    def lookup_then_revoke(self, key_hash):  # type: ignore[no-untyped-def]
+        found = lookup(self, key_hash)
+        revoke_key(user, issued.key.id)  # lands between the login's lookup and its cache write
+        return found
+
+    monkeypatch.setattr(UserRepository, "user_for_key", lookup_then_revoke)
+    assert authenticate_key(issued.plaintext).user.id == user.id  # the login begun before the revocation
+    monkeypatch.setattr(UserRepository, "user_for_key", lookup)
+    cached = redis.Redis.from_url(redis_env).get(f"ct:key:{hash_key(issued.plaintext, key_pepper()).hex()}")
+    assert cached is None
+    with pytest.raises(NotAuthenticated):
+        authenticate_key(issued.plaintext)
+    assert call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today",
+                    headers=basic(issued.plaintext)).status == 401  # fmt: skip
+
+
+def test_keys_per_user_are_capped(db_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from codetime.services.keys import issue_confirmation_code
+
+    monkeypatch.setenv("CODETIME_MAX_KEYS_PER_USER", "3")
+    get_settings.cache_clear()
+    user, issued = create_user(email="kim@example.com", username="kim")
+
+    def confirmed() -> dict[str, str]:
+        return {**basic(issued.plaintext), "X-CodeTime-Confirmation": issue_confirmation_code(user)}
+
+    made = [call_api(keys.handler, "POST", "/api/v1/auth/key", headers=confirmed()) for _ in range(3)]
+    assert [r.status for r in made] == [201, 201, 409]
+    assert made[2].json["error"].startswith("At most 3 active keys per user (CODETIME_MAX_KEYS_PER_USER)")
+    listed = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(issued.plaintext)).json["data"]
+    assert len(listed) == 3
+    rotated = call_api(keys.handler, "POST", f"/api/v1/auth/keys/{made[0].json['data']['id']}/rotate",
+                       headers=confirmed())  # fmt: skip
+    assert rotated.status == 201  # a rotation replaces a key: allowed at the cap
+    revoke = call_api(keys.handler, "DELETE", f"/api/v1/auth/keys/{rotated.json['data']['id']}",
+                      headers=basic(issued.plaintext))  # fmt: skip
+    assert revoke.status == 204
+    assert call_api(keys.handler, "POST", "/api/v1/auth/key", headers=confirmed()).status == 201
+    get_settings.cache_clear()
+
+
+def test_codetime_users_confirm_prints_a_code_that_works_once(db_env, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from codetime import cli
+
+    _, issued = create_user(email="cora@example.com", username="cora")
+    assert cli.main(["users", "confirm", "--email", "cora@example.com", "--minutes", "5"]) == 0
+    code = capsys.readouterr().out.strip()
+    headers = {**basic(issued.plaintext), "X-CodeTime-Confirmation": code}
+    assert call_api(keys.handler, "POST", "/api/v1/auth/key", headers=headers).status == 201
+    assert call_api(keys.handler, "POST", "/api/v1/auth/key", headers=headers).status == 403
+    assert cli.main(["users", "confirm", "--username", "nobody"]) == 2

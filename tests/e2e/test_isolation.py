@@ -5,15 +5,12 @@ hashes, other users' e-mails or ids, or their data."""
 from __future__ import annotations
 
 import base64
-import re
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
 import pytest
-from fastapi.routing import APIRoute
 
 from codetime.clients import key_pepper
 from codetime.db import get_pool
@@ -22,6 +19,7 @@ from codetime.domain.keys import hash_key
 from codetime.repositories.accounts import user_id_tables
 from codetime.services.keys import create_key, create_user
 from codetime.services.writer import write_heartbeats
+from harness import api_routes
 
 pytestmark = pytest.mark.e2e
 VICTIM_KEY = "waka_dddddddd-1111-4222-8333-444444444444"
@@ -29,30 +27,6 @@ ATTACKER_KEY = "waka_eeeeeeee-1111-4222-8333-444444444444"
 SECRET_PROJECT = "victims-secret-project"
 # Routes that are public by design (no user data): documentation.
 PUBLIC = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    path: str  # FastAPI's {param} syntax, with any include prefix
-    methods: frozenset[str]
-
-    @property
-    def params(self) -> list[str]:
-        return re.findall(r"{(\w+)(?::[^}]*)?}", self.path)
-
-    def url(self, values: dict[str, str]) -> str:
-        return re.sub(r"{(\w+)(?::[^}]*)?}", lambda m: values[m.group(1)], self.path)
-
-
-def _api_routes(routes: list, prefix: str = "") -> Iterator[Endpoint]:
-    """Every API route, also inside included routers (FastAPI >= 0.165 keeps them nested)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield Endpoint(prefix + route.path, frozenset(route.methods - {"HEAD", "OPTIONS"}))
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            context = getattr(route, "include_context", None)
-            yield from _api_routes(inner.routes, prefix + (getattr(context, "prefix", "") or ""))
 
 
 @dataclass
@@ -143,7 +117,7 @@ def test_every_user_scoped_route_denies_another_users_key(world: World) -> None:
     from codetime.api.app import create_local_app
 
     app = create_local_app()
-    routes = [r for r in _api_routes(app.routes) if r.path not in PUBLIC]
+    routes = [r for r in api_routes(app.routes) if r.path not in PUBLIC]
     assert len(routes) > 20
     before = _victim_state(world)
     forbidden = _forbidden_text(world)
@@ -189,7 +163,7 @@ def test_no_answer_carries_key_hashes_or_other_users_data(world: World) -> None:
         own_hashes = [bytes(h).hex() for (h,) in conn.execute("SELECT key_hash FROM api_keys")]
     called = 0
     with TestClient(app) as client:
-        for route in _api_routes(app.routes):
+        for route in api_routes(app.routes):
             if route.path in PUBLIC:
                 continue
             params = route.params

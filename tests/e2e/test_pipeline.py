@@ -9,7 +9,7 @@ import pytest
 
 from codetime.services.keys import create_user
 from functions import ingestion, keys, summary
-from harness import FIXTURES, Response, basic, call_api, invoke, load_event
+from harness import FIXTURES, Response, basic, call_api, confirmed, invoke, load_event
 
 pytestmark = pytest.mark.e2e
 
@@ -247,7 +247,7 @@ def test_headers_set_machine_editor_and_timezone(sqs) -> None:  # type: ignore[n
 
 
 def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[no-untyped-def]
-    create_user(email="dev@example.com", username="dev", api_key=KEY)
+    dev, _ = create_user(email="dev@example.com", username="dev", api_key=KEY)
     event = load_event("api_post_heartbeats_bulk.json")
     items = json.loads(event["body"])
     for i, item in enumerate(items):
@@ -257,7 +257,9 @@ def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[
     assert [s for _, s in response.json["responses"]] == [201, 201, 400]
     (result,) = sqs.drain()
     assert result == {"batchItemFailures": []}
-    created = Response(invoke(keys.handler, load_event("api_post_auth_key.json")))
+    mint = load_event("api_post_auth_key.json")  # a key mints a key only with a one-time code (README: Identity)
+    mint["headers"] = confirmed(mint["headers"], dev)
+    created = Response(invoke(keys.handler, mint))
     assert created.status == 201 and created.json["data"]["label"] == "laptop"
     assert created.json["data"]["key"].startswith("waka_")
     status = Response(invoke(summary.handler, load_event("api_get_statusbar_today.json")))
@@ -265,7 +267,8 @@ def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[
 
 
 def test_key_management_and_revocation_through_redis(user, sqs, redis_env) -> None:  # type: ignore[no-untyped-def]
-    new = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=basic(KEY), body={"label": "ci"}).json["data"]
+    new = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=confirmed(basic(KEY), user),
+                   body={"label": "ci"}).json["data"]  # fmt: skip
     listed = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=basic(new["key"])).json["data"]
     assert {k["label"] for k in listed} == {"default", "ci"}
     assert all("key" not in k for k in listed) and new["key"] not in json.dumps(listed)
@@ -274,7 +277,8 @@ def test_key_management_and_revocation_through_redis(user, sqs, redis_env) -> No
     assert _post_with(new["key"], body).status == 202
     assert call_api(keys.handler, "DELETE", f"/api/v1/auth/keys/{new['id']}", headers=basic(KEY)).status == 204
     assert _post_with(new["key"], body).status == 401
-    rotated = call_api(keys.handler, "POST", f"/api/v1/auth/keys/{listed[0]['id']}/rotate", headers=basic(KEY))
+    rotated = call_api(keys.handler, "POST", f"/api/v1/auth/keys/{listed[0]['id']}/rotate",
+                       headers=confirmed(basic(KEY), user))  # fmt: skip
     assert rotated.status == 201
     assert _post_with(KEY, body).status == 401
     assert _post_with(rotated.json["data"]["key"], body).status == 202

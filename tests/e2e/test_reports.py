@@ -17,7 +17,7 @@ from codetime.services import reports as service
 from codetime.services.keys import create_user
 from functions import reports as reports_fn
 from functions import summary
-from harness import basic, call_api, invoke, load_event
+from harness import basic, call_api, confirmed, invoke, load_event
 
 pytestmark = pytest.mark.e2e
 
@@ -215,13 +215,15 @@ def test_reports_api_settings_list_and_one(env: WebhookReceiver) -> None:
 
     new = {"daily": False, "weekly": True, "hour": 7, "weekday": 4, "email": False,
            "webhooks": [{"url": env.url("/discord"), "format": "discord"}]}  # fmt: skip
-    put = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings", headers=basic(KEY_H), body=new)
+    put = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings",
+                   headers=confirmed(basic(KEY_H), honolulu), body=new)  # fmt: skip
     assert put.status == 200, put
     assert put.json["data"]["hour"] == 7 and put.json["data"]["webhooks"][0]["format"] == "discord"
-    bad = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings", headers=basic(KEY_H),
-                   body={**new, "hour": 24})  # fmt: skip
+    bad = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings",
+                   headers=confirmed(basic(KEY_H), honolulu), body={**new, "hour": 24})  # fmt: skip
     assert bad.status == 400 and "hour" in bad.json["errors"]
-    bad_format = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings", headers=basic(KEY_H),
+    bad_format = call_api(summary.handler, "PUT", "/api/v1/users/current/reports/settings",
+                          headers=confirmed(basic(KEY_H), honolulu),
                           body={**new, "webhooks": [{"url": "ftp://x", "format": "json"}]})  # fmt: skip
     assert bad_format.status == 400
 
@@ -336,3 +338,56 @@ def test_reports_carry_goal_progress(env: WebhookReceiver) -> None:
     assert progress.title == "Code 1 hr per day in Python"
     assert progress.target_seconds == 7 * 3600 and progress.actual_seconds == pytest.approx(120 * 60)
     assert "Code 1 hr per day in Python" in render_text(report)
+
+
+@pytest.fixture
+def slow_drip() -> Iterator[str]:
+    """A real local HTTP server that answers one byte a second, for ever (each byte well within a socket timeout)."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\n" + b"X-Drip: " + b"." * 10_000:
+                if stop.wait(1.0):
+                    return
+                conn.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    stop.set()
+    server.close()
+    thread.join(5)
+
+
+def test_a_slow_drip_webhook_is_cut_off_by_the_overall_deadline(env: WebhookReceiver, slow_drip: str) -> None:
+    import time
+
+    report = service.report_for_period(_users(env)[0], "yesterday")
+    started = time.monotonic()
+    with pytest.raises(service.DeliveryError, match=r"did not answer within 2 s"):
+        service.send_webhook(slow_drip, "json", report, timeout=2.0)
+    assert time.monotonic() - started < 6  # generous: the deadline is 2 s; without it this never returns
+
+
+def test_a_delivery_whose_last_attempt_is_spent_is_not_claimed_again(
+    env: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODETIME_REPORT_MAX_ATTEMPTS", "2")
+    _, honolulu = _users(env)
+    day = datetime.now(UTC).date() - timedelta(days=2)
+    seed(honolulu, local(HONOLULU, day, 9), 20)
+    service.create_due_reports(local(HONOLULU, day + timedelta(days=1), 8).astimezone(UTC))
+    with get_pool().connection() as conn:  # both attempts claimed by runs that died before recording a result
+        for _ in range(2):
+            assert len(ReportRepository(conn).claim(10, lease_seconds=0, max_attempts=2)) == 2
+    result = service.deliver_pending()
+    assert result.delivered == 0 and result.failed == 2 and env.received == []
+    with get_pool().connection() as conn:
+        rows = conn.execute("SELECT status, attempts, last_error FROM report_deliveries").fetchall()
+    assert rows == [("failed", 2, "no result recorded for the last attempt")] * 2

@@ -17,7 +17,7 @@ from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
 from codetime.services.goals import GoalNotFound
 from codetime.services.ingestion import TooManyHeartbeats
-from codetime.services.keys import KeyNotFound
+from codetime.services.keys import KeyNotFound, TooManyKeys
 from codetime.services.ops import DlqNotConfigured
 from codetime.services.rate_limit import RateLimited
 from codetime.services.reports import ReportNotFound
@@ -41,6 +41,7 @@ _STATUS: dict[type[Exception], int] = {
     TooManyHeartbeats: 413,
     ImportTooLarge: 413,
     AccountGone: 404,
+    TooManyKeys: 409,
 }
 
 

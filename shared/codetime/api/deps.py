@@ -12,6 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from codetime.repositories.users import User
 from codetime.services.auth import Principal, authenticate_key
 from codetime.services.identity import authenticate_token, is_admin, looks_like_jwt
+from codetime.services.keys import use_confirmation_code
+
+CONFIRMATION_HEADER = "X-CodeTime-Confirmation"
 
 
 class Forbidden(Exception):
@@ -97,6 +100,26 @@ async def get_full_access_user(principal: FullAccessPrincipal, request: Request)
 
 FullAccessUser = Annotated[User, Depends(get_full_access_user)]
 """The caller's user, for changes: a signed-in person or a full-access key."""
+
+
+async def get_confirmed_user(principal: FullAccessPrincipal, request: Request) -> User:
+    """A signed-in person, or a full-access key sent with a one-time code from `codetime users confirm`."""
+    user = _owned(principal, request)
+    if principal.is_person:
+        return user
+    code = request.headers.get(CONFIRMATION_HEADER, "")
+    # Checked after ownership and scope, so a request refused for those does not use up the code.
+    if code and await run_in_threadpool(use_confirmation_code, user, code):
+        return user
+    raise Forbidden(
+        "This action needs a signed-in person (Authorization: Bearer <token>), or an API key together with a "
+        f"one-time code from `codetime users confirm` on the server in the {CONFIRMATION_HEADER} header."
+    )
+
+
+ConfirmedUser = Annotated[User, Depends(get_confirmed_user)]
+"""The caller's user, for take-over actions (minting or rotating keys, report settings with their webhooks,
+clearing data, deleting the account): a leaked plugin key alone must not be able to do them."""
 
 
 async def get_admin_user(principal: CurrentPrincipal) -> User:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
 Cadence = Literal["daily", "weekly"]
 TOP_N = 5
+WEBHOOK_MASK = "********"  # what replaces a webhook URL's path and query for callers that may not read it
 
 
 class RankedItem(BaseModel):
@@ -75,6 +77,13 @@ class Report(BaseModel):
 
 
 # ------------------------------------------------------------------------------------------------ scheduling
+
+
+def masked_webhook_url(url: str) -> str:
+    """A webhook URL with only scheme and host left: the path and query are the secret (Slack/Discord tokens)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}/{WEBHOOK_MASK}" if parts.scheme and host else WEBHOOK_MASK
 
 
 def due_period(

@@ -85,13 +85,13 @@ LIMIT %s
 """
 
 # Claim due deliveries: concurrent ticks skip each other's rows; an expired claim (a crashed run) is claimable
-# again. Each claim counts as an attempt.
+# again. Each claim counts as an attempt; a row whose attempts are spent is never claimed again.
 _CLAIM = """
 UPDATE report_deliveries d
 SET status = 'sending', attempts = d.attempts + 1, claimed_until = now() + make_interval(secs => %(lease)s)
 WHERE (d.report_id, d.channel) IN (
     SELECT report_id, channel FROM report_deliveries
-    WHERE next_attempt_at <= %(due_by)s
+    WHERE next_attempt_at <= %(due_by)s AND attempts < %(max_attempts)s
       AND (status = 'pending' OR (status = 'sending' AND claimed_until < now()))
     ORDER BY next_attempt_at
     LIMIT %(limit)s
@@ -200,11 +200,23 @@ class ReportRepository:
     def now(self) -> datetime:
         return self.conn.execute("SELECT now()").fetchone()[0]
 
-    def claim(self, limit: int, lease_seconds: int, due_by: datetime | None = None) -> list[Delivery]:
-        """Claim up to `limit` deliveries due by `due_by` (default: now)."""
-        params = {"limit": limit, "lease": lease_seconds, "due_by": due_by or self.now()}
+    def claim(
+        self, limit: int, lease_seconds: int, due_by: datetime | None = None, max_attempts: int = 2**31 - 1
+    ) -> list[Delivery]:
+        """Claim up to `limit` deliveries due by `due_by` (default: now) with attempts left."""
+        params = {"limit": limit, "lease": lease_seconds, "due_by": due_by or self.now(), "max_attempts": max_attempts}
         rows = self.conn.execute(_CLAIM, params).fetchall()
         return [Delivery(*row) for row in rows]
+
+    def give_up_spent(self, max_attempts: int) -> int:
+        """Record as failed the deliveries whose last attempt is spent but never recorded (the process died while
+        sending, the lease expired) or that wait with no attempt left (the limit was lowered)."""
+        return self.conn.execute(
+            "UPDATE report_deliveries SET status = 'failed', claimed_until = NULL, "
+            "last_error = coalesce(last_error, 'no result recorded for the last attempt') "
+            "WHERE attempts >= %s AND (status = 'pending' OR (status = 'sending' AND claimed_until < now()))",
+            (max_attempts,),
+        ).rowcount
 
     def delivered(self, d: Delivery) -> None:
         self.conn.execute(

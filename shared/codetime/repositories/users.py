@@ -165,3 +165,30 @@ class UserRepository:
             "UPDATE api_keys SET last_used_at = now(), last_plugin = coalesce(%s, last_plugin) WHERE id = %s",
             (plugin, key_id),
         )
+
+    def lock_active_key_count(self, user_id: uuid.UUID) -> int:
+        """The user's active keys, counted with the user row locked until the transaction ends (so two
+        concurrent creations cannot both pass a cap)."""
+        self.conn.execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user_id,))
+        row = self.conn.execute(
+            "SELECT count(*) FROM api_keys WHERE user_id = %s AND revoked_at IS NULL", (user_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    # --- confirmation codes -----------------------------------------------------------------------------------
+
+    def add_confirmation_code(self, user_id: uuid.UUID, code_hash: bytes, lifetime_seconds: int) -> None:
+        self.conn.execute("DELETE FROM confirmation_codes WHERE expires_at < now()")
+        self.conn.execute(
+            "INSERT INTO confirmation_codes (code_hash, user_id, expires_at) "
+            "VALUES (%s, %s, now() + make_interval(secs => %s))",
+            (code_hash, user_id, lifetime_seconds),
+        )
+
+    def use_confirmation_code(self, user_id: uuid.UUID, code_hash: bytes) -> bool:
+        """Consume the user's unexpired code; False when there is none (a code works once)."""
+        row = self.conn.execute(
+            "DELETE FROM confirmation_codes WHERE code_hash = %s AND user_id = %s RETURNING expires_at > now()",
+            (code_hash, user_id),
+        ).fetchone()
+        return bool(row and row[0])

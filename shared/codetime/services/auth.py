@@ -41,6 +41,10 @@ def _key_cache_key(key_hash: bytes) -> str:
     return f"ct:key:{key_hash.hex()}"
 
 
+def _revoked_marker(key_hash: bytes) -> str:
+    return f"ct:keyrevoked:{key_hash.hex()}"
+
+
 def _user_cache_key(user_id: uuid.UUID | str) -> str:
     return f"ct:user:{user_id}"
 
@@ -65,7 +69,10 @@ def authenticate_key(api_key: str | None) -> Principal:
     if found is None:
         raise NotAuthenticated("Invalid API key.")
     user, key_id, read_only = found
-    cache.set(_key_cache_key(key_hash), f"{user.id}:{key_id}:{'r' if read_only else 'w'}".encode(), _KEY_CACHE_TTL)
+    # A revocation between the lookup above and this write left a marker: the entry is then not written, so a
+    # revoked key is never cached again by a login that was in flight.
+    entry = f"{user.id}:{key_id}:{'r' if read_only else 'w'}".encode()
+    cache.set_unless(_key_cache_key(key_hash), entry, _KEY_CACHE_TTL, blocker=_revoked_marker(key_hash))
     cache_user(user)
     return Principal(user=user, key_id=key_id, read_only=read_only)
 
@@ -87,8 +94,11 @@ def cache_user(user: User) -> None:
 
 
 def forget_key(key_hash: bytes) -> None:
-    """Drop a revoked key from the cache so it stops working at once."""
-    get_cache().delete(_key_cache_key(key_hash))
+    """Drop a revoked key from the cache so it stops working at once; the marker (set first, kept as long as an
+    entry could live) stops logins that looked the key up before the revocation from caching it again."""
+    cache = get_cache()
+    cache.set(_revoked_marker(key_hash), b"1", _KEY_CACHE_TTL)
+    cache.delete(_key_cache_key(key_hash))
 
 
 def forget_user(user_id: uuid.UUID) -> None:

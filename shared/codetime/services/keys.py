@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from codetime.clients import key_pepper
+from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.domain.errors import InvalidInput
 from codetime.domain.keys import canonical_key, generate_key, hash_key, key_hint
@@ -19,6 +22,10 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 class KeyNotFound(Exception):
     pass
+
+
+class TooManyKeys(Exception):
+    """The user holds CODETIME_MAX_KEYS_PER_USER active keys already."""
 
 
 class InvalidUserInput(InvalidInput):
@@ -75,11 +82,14 @@ def ensure_user_key(username: str, key: str) -> User:
 
 
 def create_key(user: User, label: str | None = None, read_only: bool = False) -> IssuedKey:
+    """A new key, unless the user already holds the maximum number of active keys (TooManyKeys)."""
     plaintext = generate_key()
-    with get_pool().connection() as conn:
-        key = UserRepository(conn).add_key(
-            user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), label, read_only
-        )
+    limit = get_settings().max_keys_per_user
+    with get_pool().connection() as conn, conn.transaction():
+        repo = UserRepository(conn)
+        if repo.lock_active_key_count(user.id) >= limit:
+            raise TooManyKeys(f"At most {limit} active keys per user (CODETIME_MAX_KEYS_PER_USER); revoke one first.")
+        key = repo.add_key(user.id, hash_key(plaintext, key_pepper()), key_hint(plaintext), label, read_only)
     return IssuedKey(key, plaintext)
 
 
@@ -128,3 +138,23 @@ def touch_key_usage(key_id: uuid.UUID, plugin: str | None) -> None:
     cache.set(marker, b"1", 60)
     with get_pool().connection() as conn:
         UserRepository(conn).touch_key(key_id, plugin)
+
+
+def _code_hash(code: str) -> bytes:
+    return hashlib.sha256(code.strip().encode()).digest()
+
+
+def issue_confirmation_code(user: User, minutes: int = 10) -> str:
+    """A one-time code confirming one take-over action made with a key (README: Identity); only its hash is kept."""
+    code = secrets.token_urlsafe(15)  # 120 random bits: not guessable within its lifetime
+    with get_pool().connection() as conn:
+        UserRepository(conn).add_confirmation_code(user.id, _code_hash(code), minutes * 60)
+    return code
+
+
+def use_confirmation_code(user: User, code: str) -> bool:
+    """Consume the user's code; False when it is unknown, another user's, used already or expired."""
+    if not code or len(code) > 100:
+        return False
+    with get_pool().connection() as conn:
+        return UserRepository(conn).use_confirmation_code(user.id, _code_hash(code))

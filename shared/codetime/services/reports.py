@@ -10,12 +10,13 @@ The only duplicate a channel can see is a send that succeeded while the process 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import ipaddress
 import json
 import os
 import socket
-import urllib.error
-import urllib.request
+import ssl
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -213,10 +214,12 @@ def deliver_pending(
     result = result or TickResult()
     attempts_allowed = max_attempts()
     with get_pool().connection() as conn:
-        started = ReportRepository(conn).now()  # a row failing during this run waits for a later tick
+        repo = ReportRepository(conn)
+        started = repo.now()  # a row failing during this run waits for a later tick
+        result.failed += repo.give_up_spent(attempts_allowed)
     for _ in range(max_rounds):
         with get_pool().connection() as conn:
-            claimed = ReportRepository(conn).claim(batch, lease_seconds, due_by=started)
+            claimed = ReportRepository(conn).claim(batch, lease_seconds, due_by=started, max_attempts=attempts_allowed)
         if not claimed:
             break
         for delivery in claimed:
@@ -300,33 +303,93 @@ def check_webhook_url(url: str) -> None:
             raise WebhookRejected("Webhook URLs must point to a public address.")
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect could lead past the public-address check (to an internal service): never follow one.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+class _Deadline:
+    """Socket operations bounded by one deadline for the whole exchange: a socket timeout alone restarts with every
+    byte, so a server dripping one byte a second would hold the hourly tick for ever."""
+
+    deadline = float("inf")
+
+    def _arm(self) -> None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        self.settimeout(remaining)  # type: ignore[attr-defined]
+
+    def recv_into(self, *args: Any, **kwargs: Any) -> int:
+        self._arm()
+        return super().recv_into(*args, **kwargs)  # type: ignore[misc]
+
+    def sendall(self, *args: Any, **kwargs: Any) -> None:
+        self._arm()
+        return super().sendall(*args, **kwargs)  # type: ignore[misc]
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _DeadlineSocket(_Deadline, socket.socket):
+    pass
+
+
+class _DeadlineSSLSocket(_Deadline, ssl.SSLSocket):
+    pass
+
+
+_TLS = ssl.create_default_context()
+_TLS.sslsocket_class = _DeadlineSSLSocket
+
+
+class _Connection(http.client.HTTPSConnection):
+    """http.client over deadline-bound sockets; TLS only for https URLs. http.client never follows a redirect (one
+    could lead past the public-address check to an internal service)."""
+
+    def __init__(self, parts: Any, deadline: float) -> None:
+        self.tls = parts.scheme == "https"
+        super().__init__(parts.hostname, parts.port or (443 if self.tls else 80), context=_TLS)
+        self.deadline = deadline
+
+    def connect(self) -> None:
+        error: OSError = OSError("no address")
+        for family, kind, proto, _, address in socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM):
+            sock = _DeadlineSocket(family, kind, proto)
+            sock.deadline = self.deadline
+            try:
+                sock._arm()
+                sock.connect(address)
+                break
+            except OSError as exc:
+                sock.close()
+                error = exc
+        else:
+            raise error
+        if self.tls:
+            sock.settimeout(max(0.001, self.deadline - time.monotonic()))  # the handshake
+            sock = _TLS.wrap_socket(sock, server_hostname=self.host)
+            sock.deadline = self.deadline  # type: ignore[attr-defined]
+        self.sock = sock
 
 
 def send_webhook(url: str, kind: str, report: model.Report, timeout: float = 10.0) -> None:
-    """POST the report as a Slack, Discord or plain JSON payload; any 2xx is success."""
+    """POST the report as a Slack, Discord or plain JSON payload; any 2xx is success. The whole exchange (connect,
+    send, the answer's status, headers and first KiB) must finish within `timeout` seconds."""
     try:
         check_webhook_url(url)
     except WebhookRejected as exc:
         raise DeliveryError(str(exc)) from exc
     payload = json.dumps(model.WEBHOOK_FORMATS[kind](report)).encode()
-    request = urllib.request.Request(
-        url, data=payload, method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "CodeTime-Reports/1"},
-    )  # fmt: skip
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = _Connection(parts, time.monotonic() + timeout)
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(1024)
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"webhook answered HTTP {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
+        headers = {"Content-Type": "application/json", "User-Agent": "CodeTime-Reports/1"}
+        connection.request("POST", target, body=payload, headers=headers)
+        response = connection.getresponse()
+        response.read(1024)
+    except TimeoutError as exc:
+        raise DeliveryError(f"webhook did not answer within {timeout:g} s") from exc
+    except (OSError, http.client.HTTPException) as exc:
         raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from exc
+    finally:
+        connection.close()
+    if not 200 <= response.status < 300:
+        raise DeliveryError(f"webhook answered HTTP {response.status}")
 
 
 # ------------------------------------------------------------------------------------------------ API

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api.deps import OWNER, CurrentUser, FullAccessUser
+from codetime.api.deps import OWNER, ConfirmedUser, CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.schemas import USER_ROUTE_ERRORS, ErrorResponse, not_found
 from codetime.api.schemas_accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
@@ -76,7 +76,7 @@ def _deletion(what: str, status: accounts.PurgeStatus) -> Response:
     responses={202: {"model": DeletionResponse, "description": "Deleted; the rest of the heartbeats follow"},
                **not_found("user (deleted meanwhile)")},
 )  # fmt: skip
-def delete_account(user: FullAccessUser, confirm: Confirm = None) -> Response:
+def delete_account(user: ConfirmedUser, confirm: Confirm = None) -> Response:
     accounts.check_confirmation(user, confirm)
     budget = get_settings().purge_budget_seconds
     return _deletion("account", accounts.delete_account(user.id, budget_seconds=budget))
@@ -88,7 +88,7 @@ def delete_account(user: FullAccessUser, confirm: Confirm = None) -> Response:
     responses={202: {"model": DeletionResponse, "description": "Cleared; the rest of the heartbeats follow"},
                **not_found("user (deleted meanwhile)")},
 )  # fmt: skip
-def clear_data(user: FullAccessUser, confirm: Confirm = None) -> Response:
+def clear_data(user: ConfirmedUser, confirm: Confirm = None) -> Response:
     accounts.check_confirmation(user, confirm)
     budget = get_settings().purge_budget_seconds
     return _deletion("data", accounts.clear_data(user.id, budget_seconds=budget))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from codetime.api.deps import CurrentUser
+from codetime.api.deps import FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import ErrorResponse, Text
 from codetime.domain.errors import InvalidInput
@@ -49,13 +49,14 @@ class PluginErrorAccepted(BaseModel):
     responses={
         400: {"model": ErrorResponse, "description": "Not a JSON object"},
         401: {"model": ErrorResponse, "description": "Missing or invalid API key"},
+        403: {"model": ErrorResponse, "description": "Read-only key"},
         413: {"model": ErrorResponse, "description": f"Body over {MAX_BODY_BYTES} bytes"},
     },
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": PluginError.model_json_schema()}}}
     },
 )  # fmt: skip
-async def plugin_errors(request: Request, user: CurrentUser) -> Any:
+async def plugin_errors(request: Request, user: FullAccessUser) -> Any:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return JSONResponse({"error": f"Body over {MAX_BODY_BYTES} bytes."}, status_code=413)

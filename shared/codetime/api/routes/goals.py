@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api import goal_schemas as schemas
-from codetime.api.deps import OWNER, CurrentUser
+from codetime.api.deps import OWNER, CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.routes.stats import ERRORS
 from codetime.api.routes.summaries import PREFIXES, _json
@@ -42,7 +42,7 @@ for _prefix in PREFIXES:
         response_model=schemas.GoalResponse,
         responses=ERRORS,
     )
-    async def create_goal(user: CurrentUser, body: schemas.GoalCreate) -> dict[str, Any]:
+    async def create_goal(user: FullAccessUser, body: schemas.GoalCreate) -> dict[str, Any]:
         values = body.model_dump(exclude_unset=True, exclude={"type"})
         values.setdefault("delta", body.delta)
         return {"data": await run_in_threadpool(service.create, user, values)}
@@ -65,7 +65,7 @@ for _prefix in PREFIXES:
         response_model=schemas.GoalResponse,
         responses={**ERRORS, **_NOT_FOUND},
     )
-    async def update_goal(user: CurrentUser, goal_id: uuid.UUID, body: schemas.GoalPatch) -> dict[str, Any]:
+    async def update_goal(user: FullAccessUser, goal_id: uuid.UUID, body: schemas.GoalPatch) -> dict[str, Any]:
         values = body.model_dump(exclude_unset=True)
         return {"data": await run_in_threadpool(service.update, user, goal_id, values)}
 
@@ -77,6 +77,6 @@ for _prefix in PREFIXES:
         status_code=204,
         responses={**ERRORS, **_NOT_FOUND},
     )
-    async def delete_goal(user: CurrentUser, goal_id: uuid.UUID) -> Response:
+    async def delete_goal(user: FullAccessUser, goal_id: uuid.UUID) -> Response:
         await run_in_threadpool(service.delete, user, goal_id)
         return Response(status_code=204)

@@ -1,4 +1,5 @@
-"""API key management: a signed-in person (OIDC token) or a full-access key of the same user (for scripts)."""
+"""API key management. Listing and revoking: a signed-in person (OIDC token) or a full-access key of the same user;
+minting and rotating are take-over actions: a person, or a key with a one-time confirmation code."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from codetime.api.deps import FullAccessUser
+from codetime.api.deps import ConfirmedUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.schemas import ErrorResponse, IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
 from codetime.services import keys as service
 
 router = APIRouter(tags=["keys"], dependencies=[ReadLimit], responses={**RATE_LIMITED,
     401: {"model": ErrorResponse, "description": "Missing or invalid API key or token"},
-    403: {"model": ErrorResponse, "description": "Read-only key"},
+    403: {"model": ErrorResponse, "description": "Read-only key, or a key without a confirmation code"},
+    409: {"model": ErrorResponse, "description": "CODETIME_MAX_KEYS_PER_USER active keys already"},
     404: {"model": ErrorResponse, "description": "No such key"},
 })  # fmt: skip
 
@@ -25,7 +27,7 @@ def _issued(issued: service.IssuedKey) -> IssuedKeyResponse:
 
 
 @router.post("/api/v1/auth/key", status_code=201, response_model=IssuedKeyResponse, summary="Create a key")
-def create_key(user: FullAccessUser, body: KeyCreate | None = None) -> IssuedKeyResponse:
+def create_key(user: ConfirmedUser, body: KeyCreate | None = None) -> IssuedKeyResponse:
     return _issued(service.create_key(user, body.label if body else None, body.read_only if body else False))
 
 
@@ -46,5 +48,5 @@ def revoke_key(user: FullAccessUser, key_id: uuid.UUID) -> Response:
     response_model=IssuedKeyResponse,
     summary="Replace a key with a new one (same label)",
 )
-def rotate_key(user: FullAccessUser, key_id: uuid.UUID) -> IssuedKeyResponse:
+def rotate_key(user: ConfirmedUser, key_id: uuid.UUID) -> IssuedKeyResponse:
     return _issued(service.rotate_key(user, key_id))

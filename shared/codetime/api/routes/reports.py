@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from codetime.api.deps import OWNER, CurrentUser, FullAccessUser
+from codetime.api.deps import OWNER, ConfirmedUser, CurrentPrincipal, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.report_schemas import (
     DeliveryOut,
@@ -30,21 +30,29 @@ router = APIRouter(tags=["reports"], dependencies=[ReadLimit, *OWNER], responses
 PREFIX = "/api/v1/users/{user}/reports"
 
 
-def _settings_out(user: CurrentUser, settings: ReportSettings) -> ReportSettingsResponse:
+def _settings_out(user: CurrentUser, settings: ReportSettings, reveal: bool) -> ReportSettingsResponse:
+    # Webhook URLs are secrets (their path is the Slack/Discord token): in full only to a signed-in person, so a
+    # leaked plugin key cannot read them.
     data = asdict(settings)
-    data["webhooks"] = data["webhooks"] or []
+    data["webhooks"] = [
+        {**hook, "url": hook["url"] if reveal else model.masked_webhook_url(hook["url"])}
+        for hook in data["webhooks"] or []
+    ]
     return ReportSettingsResponse(data=ReportSettingsOut(**data, timezone=user.effective_timezone))
 
 
-@router.get(f"{PREFIX}/settings", summary="Report settings (defaults until changed)")
-def get_settings(user: CurrentUser) -> ReportSettingsResponse:
-    return _settings_out(user, service.get_settings(user))
+@router.get(f"{PREFIX}/settings", summary="Report settings (defaults until changed); webhook URLs masked for keys")
+def get_settings(user: CurrentUser, principal: CurrentPrincipal) -> ReportSettingsResponse:
+    return _settings_out(user, service.get_settings(user), principal.is_person)
 
 
-@router.put(f"{PREFIX}/settings", summary="Replace the report settings")
-def put_settings(user: FullAccessUser, body: ReportSettingsIn) -> ReportSettingsResponse:
+@router.put(
+    f"{PREFIX}/settings",
+    summary="Replace the report settings (a person, or a key with a confirmation code: webhooks outlive keys)",
+)
+def put_settings(user: ConfirmedUser, principal: CurrentPrincipal, body: ReportSettingsIn) -> ReportSettingsResponse:
     settings = ReportSettings(**{**body.model_dump(), "webhooks": [w.model_dump() for w in body.webhooks]})
-    return _settings_out(user, service.save_settings(user, settings))
+    return _settings_out(user, service.save_settings(user, settings), principal.is_person)
 
 
 def _summary(stored, deliveries) -> dict:  # type: ignore[no-untyped-def]
