@@ -103,6 +103,24 @@ class RequestContext:
     machine: str | None = None
 
 
+def request_context(user_id: str, *, user_agent: str | None, machine: str | None) -> RequestContext:
+    """The request-wide fields (from headers) made storable: NUL characters and unencodable text dropped,
+    whitespace stripped, cut to the body fields' limits. Cleaned rather than refused, so a plugin with an odd
+    machine name still loses nothing; never passed through raw, since the writer could not store it."""
+    return RequestContext(
+        user_id=user_id,
+        user_agent=_clean_header(user_agent, MAX_USER_AGENT_LENGTH),
+        machine=_clean_header(machine, MAX_TEXT_LENGTH),
+    )
+
+
+def _clean_header(value: str | None, max_length: int) -> str | None:
+    if value is None:
+        return None
+    text = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8").strip()[:max_length].strip()
+    return text or None
+
+
 class HeartbeatErrors(Exception):
     """An invalid heartbeat, with WakaTime-style errors: {field: [message, ...]}."""
 
@@ -121,10 +139,22 @@ def _clean_text(errors: dict[str, list[str]], name: str, value: Any, max_length:
     if "\x00" in text:
         errors.setdefault(name, []).append("Must not contain NUL characters.")
         return None
+    if not _encodable(text):
+        errors.setdefault(name, []).append("Must be valid Unicode text (no unpaired surrogates).")
+        return None
     if len(text) > max_length:
         errors.setdefault(name, []).append(f"Ensure this field has no more than {max_length} characters.")
         return None
     return text or None
+
+
+def _encodable(text: str) -> bool:
+    # JSON's "\\ud800" escapes decode to lone surrogates, which PostgreSQL cannot store as UTF-8.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _clean_int(errors: dict[str, list[str]], name: str, value: Any) -> int | None:
