@@ -13,6 +13,9 @@ from codetime.domain.user_agents import parse_user_agent
 
 # Limits stated in the README; they keep one heartbeat well under SQS's message size and PostgreSQL's index limits.
 MAX_ENTITY_LENGTH = 4096
+# The entity is part of an aggregate table's primary key, and PostgreSQL refuses index rows over 8 KiB: 4,096
+# characters of 4-byte UTF-8 would be accepted here and then never be stored.
+MAX_ENTITY_BYTES = 4096
 MAX_TEXT_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 1024
 MAX_DEPENDENCIES = 100
@@ -129,7 +132,9 @@ class HeartbeatErrors(Exception):
         self.errors = errors
 
 
-def _clean_text(errors: dict[str, list[str]], name: str, value: Any, max_length: int) -> str | None:
+def _clean_text(
+    errors: dict[str, list[str]], name: str, value: Any, max_length: int, max_bytes: int | None = None
+) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -139,22 +144,19 @@ def _clean_text(errors: dict[str, list[str]], name: str, value: Any, max_length:
     if "\x00" in text:
         errors.setdefault(name, []).append("Must not contain NUL characters.")
         return None
-    if not _encodable(text):
+    try:
+        # JSON's "\ud800" escapes decode to lone surrogates, which PostgreSQL cannot store as UTF-8.
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:
         errors.setdefault(name, []).append("Must be valid Unicode text (no unpaired surrogates).")
         return None
     if len(text) > max_length:
         errors.setdefault(name, []).append(f"Ensure this field has no more than {max_length} characters.")
         return None
+    if max_bytes is not None and size > max_bytes:
+        errors.setdefault(name, []).append(f"Ensure this field has no more than {max_bytes} bytes in UTF-8.")
+        return None
     return text or None
-
-
-def _encodable(text: str) -> bool:
-    # JSON's "\\ud800" escapes decode to lone surrogates, which PostgreSQL cannot store as UTF-8.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _clean_int(errors: dict[str, list[str]], name: str, value: Any) -> int | None:
@@ -225,7 +227,7 @@ def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_ag
         raise HeartbeatErrors({"heartbeat": ["Must be a JSON object."]})
     errors: dict[str, list[str]] = {}
 
-    entity = _clean_text(errors, "entity", raw.get("entity"), MAX_ENTITY_LENGTH)
+    entity = _clean_text(errors, "entity", raw.get("entity"), MAX_ENTITY_LENGTH, MAX_ENTITY_BYTES)
     if entity is None and "entity" not in errors:
         errors["entity"] = [REQUIRED]
     hb_type = (_clean_text(errors, "type", raw.get("type"), MAX_TEXT_LENGTH) or "file").lower()
