@@ -274,6 +274,21 @@ def test_headers_set_machine_editor_and_timezone(sqs) -> None:  # type: ignore[n
     assert [o["name"] for o in today["data"]["operating_systems"]] == ["Linux"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/users/current/heartbeats.bulk", "/api/users/current/heartbeats.bulk"])
+def test_a_nul_in_the_machine_header_is_cleaned_not_lost(user, sqs, path: str) -> None:  # type: ignore[no-untyped-def]
+    """`X-Machine-Name: a%00` was answered 201 and then failed the writer, sending the request's heartbeats to
+    the DLQ: the header is cleaned like a body field would be, and every heartbeat is stored."""
+    now = time.time()
+    body = [{"entity": "a.py", "type": "file", "time": now - 30}, {"entity": "b.py", "type": "file", "time": now}]
+    response = _post_bulk(body, path=path, **{"x-machine-name": "a%00", "user-agent": "vim\u0000/9"})
+    assert response.status in (201, 202) and [s for _, s in response.json["responses"]] == [201, 201], response
+    assert sqs.drain() == [{"batchItemFailures": []}]
+    assert sqs.depth(sqs.dlq_url) == 0
+    with get_pool().connection() as conn:
+        rows = conn.execute("SELECT entity, machine, user_agent FROM heartbeats ORDER BY time").fetchall()
+    assert rows == [("a.py", "a", "vim/9"), ("b.py", "a", "vim/9")]
+
+
 def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[no-untyped-def]
     create_user(email="dev@example.com", username="dev", api_key=KEY)
     event = load_event("api_post_heartbeats_bulk.json")

@@ -13,9 +13,9 @@ from codetime.domain.user_agents import parse_user_agent
 
 # Limits stated in the README; they keep one heartbeat well under SQS's message size and PostgreSQL's index limits.
 MAX_ENTITY_LENGTH = 4096
-# The entity is part of an aggregate table's primary key, and PostgreSQL refuses index rows over 8 KiB: 4,096
-# characters of 4-byte UTF-8 would be accepted here and then never be stored.
-MAX_ENTITY_BYTES = 4096
+# The names a heartbeat is aggregated under form the primary keys of the daily_* tables, and PostgreSQL refuses a
+# btree row over 2,704 bytes: checked here, else the writer could never store what ingestion accepted.
+MAX_KEY_BYTES = 2048
 MAX_TEXT_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 1024
 MAX_DEPENDENCIES = 100
@@ -132,9 +132,7 @@ class HeartbeatErrors(Exception):
         self.errors = errors
 
 
-def _clean_text(
-    errors: dict[str, list[str]], name: str, value: Any, max_length: int, max_bytes: int | None = None
-) -> str | None:
+def _clean_text(errors: dict[str, list[str]], name: str, value: Any, max_length: int) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -146,15 +144,12 @@ def _clean_text(
         return None
     try:
         # JSON's "\ud800" escapes decode to lone surrogates, which PostgreSQL cannot store as UTF-8.
-        size = len(text.encode("utf-8"))
+        text.encode("utf-8")
     except UnicodeEncodeError:
         errors.setdefault(name, []).append("Must be valid Unicode text (no unpaired surrogates).")
         return None
     if len(text) > max_length:
         errors.setdefault(name, []).append(f"Ensure this field has no more than {max_length} characters.")
-        return None
-    if max_bytes is not None and size > max_bytes:
-        errors.setdefault(name, []).append(f"Ensure this field has no more than {max_bytes} bytes in UTF-8.")
         return None
     return text or None
 
@@ -227,7 +222,7 @@ def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_ag
         raise HeartbeatErrors({"heartbeat": ["Must be a JSON object."]})
     errors: dict[str, list[str]] = {}
 
-    entity = _clean_text(errors, "entity", raw.get("entity"), MAX_ENTITY_LENGTH, MAX_ENTITY_BYTES)
+    entity = _clean_text(errors, "entity", raw.get("entity"), MAX_ENTITY_LENGTH)
     if entity is None and "entity" not in errors:
         errors["entity"] = [REQUIRED]
     hb_type = (_clean_text(errors, "type", raw.get("type"), MAX_TEXT_LENGTH) or "file").lower()
@@ -262,8 +257,26 @@ def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_ag
         user_agent=user_agent,
         **ints,
     )
+    _check_key_sizes(hb)
     hb.content_hash = content_hash(hb)
     return hb
+
+
+def _check_key_sizes(hb: Heartbeat) -> None:
+    def size(*values: str | None) -> int:
+        return sum(len(v.encode("utf-8")) for v in values if v)
+
+    errors: dict[str, list[str]] = {}
+    names = (hb.project, hb.language, hb.editor, hb.operating_system, hb.machine, hb.branch, hb.category)
+    if size(*names) > MAX_KEY_BYTES:
+        errors["heartbeat"] = [
+            f"project, language, editor, operating system, machine, branch and category together must fit in "
+            f"{MAX_KEY_BYTES} bytes of UTF-8."
+        ]
+    if size(hb.project, hb.entity) > MAX_KEY_BYTES:
+        errors["entity"] = [f"Together with the project, must fit in {MAX_KEY_BYTES} bytes of UTF-8."]
+    if errors:
+        raise HeartbeatErrors(errors)
 
 
 def content_hash(hb: Heartbeat) -> str:
