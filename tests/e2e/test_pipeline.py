@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from codetime.db import get_pool
 from codetime.services.keys import create_user
 from functions import ingestion, keys, summary
 from harness import FIXTURES, Response, basic, call_api, confirmed, invoke, load_event
@@ -178,20 +179,47 @@ def test_body_forms_and_single_object(user, sqs) -> None:  # type: ignore[no-unt
     assert too_many.status == 413
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/api/v1/users/current/heartbeats.bulk", "/api/v1/users/current/heartbeats", "/api/heartbeat",
-        "/api/heartbeats", "/api/users/current/heartbeats", "/api/users/current/heartbeats.bulk",
-        "/api/compat/wakatime/v1/users/current/heartbeats", "/api/compat/wakatime/v1/users/current/heartbeats.bulk",
-        "/api/v1/heartbeats", "/api/v1/users/dev/heartbeats.bulk", "/api/v1",
-    ],
-)  # fmt: skip
+WAKATIME_PATHS = ("/api/v1/users/current/heartbeats.bulk", "/api/v1/users/current/heartbeats", "/api/v1/heartbeats",
+                  "/api/v1/users/dev/heartbeats.bulk", "/api/v1")  # fmt: skip
+WAKAPI_PATHS = ("/api/heartbeat", "/api/heartbeats", "/api/users/current/heartbeats", "/api/users/dev/heartbeats.bulk",
+                "/api/compat/wakatime/v1/users/current/heartbeats",
+                "/api/compat/wakatime/v1/users/current/heartbeats.bulk")  # fmt: skip
+
+
+@pytest.mark.parametrize("path", WAKATIME_PATHS + WAKAPI_PATHS)
 def test_every_ingestion_alias(user, sqs, path: str) -> None:  # type: ignore[no-untyped-def]
     response = _post_bulk([{"entity": "a.py", "type": "file", "time": time.time()}], path=path)
-    assert response.status == 202, response
+    # WakaTime's paths answer WakaTime's 202; Wakapi's answer Wakapi's 201 (its clients take nothing else).
+    assert response.status == (202 if path in WAKATIME_PATHS else 201), response
     assert response.json["responses"][0][1] == 201
     assert sqs.depth() == 1
+
+
+@pytest.mark.parametrize("path", WAKAPI_PATHS)
+def test_wakapi_paths_answer_as_wakapi(user, sqs, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Wakapi's routes/api/heartbeat.go: 201 {"responses": [[{"data": null, "error": ...}, status], ...]} for an
+    array or one object; 400 when one object is invalid; an all-invalid array stays 201 (README)."""
+    now = time.time()
+    good = {"entity": "a.py", "type": "file", "time": now - 10}
+    bad = {"type": "file", "time": now}
+    mixed = _post_bulk([good, bad, good], path=path)
+    assert mixed.status == 201, mixed
+    ok, invalid, repeat = mixed.json["responses"]
+    assert ok == [{"data": None, "error": None}, 201] and repeat == ok  # a repeat is stored once, answered 201
+    assert invalid[1] == 400 and invalid[0]["data"] is None
+    assert invalid[0]["error"] == "invalid heartbeat object: entity: This field is required."
+    later = {**good, "entity": "b.py", "time": now - 5}
+    single = call_api(ingestion.handler, "POST", path, headers=basic(KEY), body=later)
+    assert single.status == 201 and single.json == {"responses": [[{"data": None, "error": None}, 201]]}, single
+    alone = call_api(ingestion.handler, "POST", path, headers=basic(KEY), body=bad)
+    assert alone.status == 400, alone
+    assert alone.json == {"error": "no valid heartbeat object given", "errors": {"entity": ["This field is required."]}}
+    none_valid = _post_bulk([bad, "x"], path=path)
+    assert none_valid.status == 201 and [s for _, s in none_valid.json["responses"]] == [400, 400], none_valid
+    sqs.drain()
+    with get_pool().connection() as conn:
+        entities = conn.execute("SELECT entity FROM heartbeats ORDER BY time").fetchall()
+    assert entities == [("a.py",), ("b.py",)]
 
 
 def test_authentication_forms(user, sqs) -> None:  # type: ignore[no-untyped-def]
@@ -244,6 +272,21 @@ def test_headers_set_machine_editor_and_timezone(sqs) -> None:  # type: ignore[n
     assert [m["name"] for m in today["data"]["machines"]] == ["my box"]
     assert [e["name"] for e in today["data"]["editors"]] == ["vscode"]
     assert [o["name"] for o in today["data"]["operating_systems"]] == ["Linux"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/users/current/heartbeats.bulk", "/api/users/current/heartbeats.bulk"])
+def test_a_nul_in_the_machine_header_is_cleaned_not_lost(user, sqs, path: str) -> None:  # type: ignore[no-untyped-def]
+    """`X-Machine-Name: a%00` was answered 201 and then failed the writer, sending the request's heartbeats to
+    the DLQ: the header is cleaned like a body field would be, and every heartbeat is stored."""
+    now = time.time()
+    body = [{"entity": "a.py", "type": "file", "time": now - 30}, {"entity": "b.py", "type": "file", "time": now}]
+    response = _post_bulk(body, path=path, **{"x-machine-name": "a%00", "user-agent": "vim\u0000/9"})
+    assert response.status in (201, 202) and [s for _, s in response.json["responses"]] == [201, 201], response
+    assert sqs.drain() == [{"batchItemFailures": []}]
+    assert sqs.depth(sqs.dlq_url) == 0
+    with get_pool().connection() as conn:
+        rows = conn.execute("SELECT entity, machine, user_agent FROM heartbeats ORDER BY time").fetchall()
+    assert rows == [("a.py", "a", "vim/9"), ("b.py", "a", "vim/9")]
 
 
 def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[no-untyped-def]

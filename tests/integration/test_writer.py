@@ -115,6 +115,29 @@ def test_database_poison_is_isolated_by_retrying_per_message(any_db_env: str) ->
 
 
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("entity", "a\u0000b"),
+        ("project", "\ud800"),
+        ("entity", "".join(chr(0x10000 + i * 7919 % 0xFFFF) for i in range(4096))),
+    ],
+    ids=["nul", "lone-surrogate", "too-big-for-an-index-row"],
+)
+def test_one_unwritable_heartbeat_never_costs_its_neighbours(any_db_env: str, field: str, value: str) -> None:
+    """Something ingestion should have refused still reaches the writer: the heartbeats next to it in its message
+    are stored, only the message fails (for the DLQ), and a redelivery stores nothing twice."""
+    user = _user()
+    heartbeats = _golden(str(user.id))[:20]
+    message = json.loads(encode_messages(heartbeats[:10])[0])
+    message["heartbeats"][4][field] = value
+    event = _event(json.dumps(message), encode_messages(heartbeats[10:])[0])
+    for _ in range(2):  # the first delivery and SQS's redelivery of the failed message
+        response = process_sqs_batch(event)
+        assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [event["Records"][0]["messageId"]]
+        assert _count("SELECT count(*) FROM heartbeats") == 19
+
+
+@pytest.mark.parametrize(
     ("field", "value"), [("project", 7), ("lines", "12"), ("is_write", "yes"), ("dependencies", ["a", 1])]
 )
 def test_wrongly_typed_field_fails_only_its_message(any_db_env: str, field: str, value: object) -> None:

@@ -12,6 +12,7 @@ from codetime.domain.heartbeats import (
     HeartbeatErrors,
     RequestContext,
     normalize_heartbeat,
+    request_context,
 )  # fmt: skip
 from codetime.services.ingestion import UnparseableBody, parse_body
 from harness import FIXTURES
@@ -88,10 +89,23 @@ def test_heartbeat_user_agent_wins_over_header() -> None:
         ({"entity": "x", "time": NOW, "dependencies": ["a"] * 101}, "dependencies"),
         ({"entity": "x", "time": NOW, "is_write": "maybe"}, "is_write"),
         ({"entity": ["x"], "time": NOW}, "entity"),
+        # What PostgreSQL could not store, so the writer would lose it after a 201:
+        ({"entity": "a\ud800b", "time": NOW}, "entity"),  # a lone surrogate (JSON's "\ud800")
+        ({"entity": "x", "time": NOW, "dependencies": ["\udfff"]}, "dependencies"),
+        ({"entity": "\U0001f600" * 1000, "time": NOW}, "entity"),  # 1,000 characters, 4,000 bytes: no index row
+        ({"entity": "x", "time": NOW, **{f: "\u4e00" * 255 for f in ("project", "language", "branch")}}, "heartbeat"),
     ],
 )
 def test_invalid_fields_are_named(raw: dict, field: str) -> None:
     assert field in errors_of(raw)
+
+
+def test_header_values_are_cleaned_into_storable_fields() -> None:
+    """Headers become stored fields too: NUL dropped, cut to the body limits, never refused and never raw."""
+    ctx = request_context("u", user_agent="vim\x00" + "v" * 2000, machine="\x00a\x00 ")
+    assert ctx.machine == "a" and ctx.user_agent == ("vim" + "v" * 2000)[:1024]
+    assert request_context("u", user_agent="\x00", machine="m" * 300).machine == "m" * 255
+    assert request_context("u", user_agent="\x00 ", machine=None) == RequestContext("u")
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -13,6 +13,9 @@ from codetime.domain.user_agents import parse_user_agent
 
 # Limits stated in the README; they keep one heartbeat well under SQS's message size and PostgreSQL's index limits.
 MAX_ENTITY_LENGTH = 4096
+# The names a heartbeat is aggregated under form the primary keys of the daily_* tables, and PostgreSQL refuses a
+# btree row over 2,704 bytes: checked here, else the writer could never store what ingestion accepted.
+MAX_KEY_BYTES = 2048
 MAX_TEXT_LENGTH = 255
 MAX_USER_AGENT_LENGTH = 1024
 MAX_DEPENDENCIES = 100
@@ -103,6 +106,24 @@ class RequestContext:
     machine: str | None = None
 
 
+def request_context(user_id: str, *, user_agent: str | None, machine: str | None) -> RequestContext:
+    """The request-wide fields (from headers) made storable: NUL characters and unencodable text dropped,
+    whitespace stripped, cut to the body fields' limits. Cleaned rather than refused, so a plugin with an odd
+    machine name still loses nothing; never passed through raw, since the writer could not store it."""
+    return RequestContext(
+        user_id=user_id,
+        user_agent=_clean_header(user_agent, MAX_USER_AGENT_LENGTH),
+        machine=_clean_header(machine, MAX_TEXT_LENGTH),
+    )
+
+
+def _clean_header(value: str | None, max_length: int) -> str | None:
+    if value is None:
+        return None
+    text = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8").strip()[:max_length].strip()
+    return text or None
+
+
 class HeartbeatErrors(Exception):
     """An invalid heartbeat, with WakaTime-style errors: {field: [message, ...]}."""
 
@@ -120,6 +141,12 @@ def _clean_text(errors: dict[str, list[str]], name: str, value: Any, max_length:
     text = str(value).strip()
     if "\x00" in text:
         errors.setdefault(name, []).append("Must not contain NUL characters.")
+        return None
+    try:
+        # JSON's "\ud800" escapes decode to lone surrogates, which PostgreSQL cannot store as UTF-8.
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        errors.setdefault(name, []).append("Must be valid Unicode text (no unpaired surrogates).")
         return None
     if len(text) > max_length:
         errors.setdefault(name, []).append(f"Ensure this field has no more than {max_length} characters.")
@@ -230,8 +257,26 @@ def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_ag
         user_agent=user_agent,
         **ints,
     )
+    _check_key_sizes(hb)
     hb.content_hash = content_hash(hb)
     return hb
+
+
+def _check_key_sizes(hb: Heartbeat) -> None:
+    def size(*values: str | None) -> int:
+        return sum(len(v.encode("utf-8")) for v in values if v)
+
+    errors: dict[str, list[str]] = {}
+    names = (hb.project, hb.language, hb.editor, hb.operating_system, hb.machine, hb.branch, hb.category)
+    if size(*names) > MAX_KEY_BYTES:
+        errors["heartbeat"] = [
+            f"project, language, editor, operating system, machine, branch and category together must fit in "
+            f"{MAX_KEY_BYTES} bytes of UTF-8."
+        ]
+    if size(hb.project, hb.entity) > MAX_KEY_BYTES:
+        errors["entity"] = [f"Together with the project, must fit in {MAX_KEY_BYTES} bytes of UTF-8."]
+    if errors:
+        raise HeartbeatErrors(errors)
 
 
 def content_hash(hb: Heartbeat) -> str:

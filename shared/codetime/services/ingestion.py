@@ -1,10 +1,13 @@
-"""Ingestion: validate each heartbeat, answer per item as WakaTime does, queue the accepted ones durably."""
+"""Ingestion: validate each heartbeat, report an outcome per item, queue the accepted ones durably.
+
+The outcomes carry no HTTP: the router words them as WakaTime or Wakapi does, depending on the path."""
 
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,9 +23,6 @@ from codetime.queue_messages import encode_messages
 from codetime.repositories.users import User, UserRepository
 from codetime.services.auth import forget_user
 
-# WakaTime's own answer for a heartbeat repeated within one request.
-DUPLICATE_RESPONSE = {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}
-
 
 class UnparseableBody(InvalidInput):
     pass
@@ -32,11 +32,19 @@ class TooManyHeartbeats(InvalidInput):
     pass
 
 
+class Outcome(Enum):
+    """What became of one posted heartbeat."""
+
+    ACCEPTED = "accepted"  # queued durably
+    DUPLICATE = "duplicate"  # the same heartbeat came earlier in this request: queued once, under that one
+    INVALID = "invalid"  # refused, nothing queued; `errors` says why
+
+
 @dataclass(frozen=True, slots=True)
 class ItemResult:
-    body: dict[str, Any]
-    status: int
+    outcome: Outcome
     heartbeat: Heartbeat | None = None
+    errors: dict[str, list[str]] | None = None
 
 
 def parse_body(raw: bytes) -> tuple[list[Any], bool]:
@@ -70,23 +78,25 @@ def ingest(user: User, items: list[Any], context: RequestContext, timezone: str 
         try:
             hb = normalize_heartbeat(raw, context, now=now, max_age_seconds=max_age)
         except HeartbeatErrors as exc:
-            results.append(ItemResult({"errors": exc.errors}, 400))
+            results.append(ItemResult(Outcome.INVALID, errors=exc.errors))
             continue
         if hb.content_hash in seen:
-            results.append(ItemResult(DUPLICATE_RESPONSE, 202))
+            results.append(ItemResult(Outcome.DUPLICATE, hb))
             continue
         seen.add(hb.content_hash)
-        results.append(ItemResult({"id": hb.id}, 201, hb))
+        results.append(ItemResult(Outcome.ACCEPTED, hb))
 
-    accepted = [r.heartbeat for r in results if r.heartbeat is not None]
+    accepted = [r.heartbeat for r in results if r.outcome is Outcome.ACCEPTED and r.heartbeat is not None]
     if accepted:
         if timezone and user.timezone is None:
             _adopt_timezone(user, timezone)
         get_queue().send(encode_messages(accepted))
     metrics.add_metric(name="HeartbeatsAccepted", unit=MetricUnit.Count, value=len(accepted))
-    metrics.add_metric(name="HeartbeatsRejected", unit=MetricUnit.Count, value=sum(r.status == 400 for r in results))
-    # Repeats inside one request (answered 202); repeats across requests are the writer's HeartbeatsDuplicate.
-    metrics.add_metric(name="HeartbeatsSkipped", unit=MetricUnit.Count, value=sum(r.status == 202 for r in results))
+    rejected = sum(r.outcome is Outcome.INVALID for r in results)
+    metrics.add_metric(name="HeartbeatsRejected", unit=MetricUnit.Count, value=rejected)
+    # Repeats inside one request; repeats across requests are the writer's HeartbeatsDuplicate.
+    skipped = sum(r.outcome is Outcome.DUPLICATE for r in results)
+    metrics.add_metric(name="HeartbeatsSkipped", unit=MetricUnit.Count, value=skipped)
     return results
 
 

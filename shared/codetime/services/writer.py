@@ -29,8 +29,13 @@ from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.services.cache_keys import invalidate_user_summaries
 
 # Errors that mean "this data can never be written"; anything else (connection lost, ...) fails the whole
-# invocation so SQS redelivers the batch untouched.
-_DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgrammingError)
+# invocation so SQS redelivers the batch untouched. ProgramLimitExceeded: a value too big for an index row;
+# UnicodeEncodeError: text PostgreSQL cannot hold as UTF-8 (both are refused at ingestion, but a message could
+# still carry them).
+_DATA_ERRORS = (
+    psycopg.DataError, psycopg.IntegrityError, psycopg.errors.ProgrammingError, psycopg.errors.ProgramLimitExceeded,
+    UnicodeEncodeError,
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -97,7 +102,9 @@ def refresh_days(
 class HeartbeatBatchProcessor(BatchProcessor):
     """Powertools' SQS processor, changed in one way: records are decoded one by one (a malformed message fails
     alone), then every decoded heartbeat is written in ONE transaction. If that transaction hits a data error,
-    each message is retried in its own transaction so only the poisonous one fails."""
+    each message is retried in its own transaction, and a failing message heartbeat by heartbeat, so its good
+    heartbeats are stored and only the message itself fails (redelivered, then the DLQ, where replaying it stores
+    nothing twice)."""
 
     def __init__(self) -> None:
         super().__init__(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -117,9 +124,26 @@ class HeartbeatBatchProcessor(BatchProcessor):
                     try:
                         self._add(write_heartbeats(conn, hbs))
                     except _DATA_ERRORS:
-                        self._fail_after_success(record)
+                        self._write_one_by_one(conn, record, hbs)
         self._run_jobs(jobs)
         return outcomes
+
+    def _write_one_by_one(self, conn: psycopg.Connection, record: dict[str, Any], heartbeats: list[Heartbeat]) -> None:
+        """Store every heartbeat of a failing message that can be stored; fail the message for the rest."""
+        unwritable, failure = 0, None
+        for hb in heartbeats:
+            try:
+                self._add(write_heartbeats(conn, [hb]))
+            except _DATA_ERRORS:
+                unwritable += 1
+                failure = sys.exc_info()
+        if unwritable:
+            # No heartbeat content in the log (README: logs never hold heartbeat bodies).
+            logger.error(
+                "unwritable heartbeats; their message fails",
+                extra={"message_id": record.get("messageId"), "unwritable": unwritable, "of": len(heartbeats)},
+            )
+            self._fail_after_success(record, failure)
 
     def _run_jobs(self, jobs: list[tuple[dict[str, Any], JobMessage]]) -> None:
         """Advance background jobs within a time budget; an unfinished job is queued again to continue, a failing
@@ -141,9 +165,9 @@ class HeartbeatBatchProcessor(BatchProcessor):
         for user_id, days in part.days.items():
             self.result.days.setdefault(user_id, set()).update(days)
 
-    def _fail_after_success(self, record: dict[str, Any]) -> None:
+    def _fail_after_success(self, record: dict[str, Any], exception: Any = None) -> None:
         self.success_messages = [m for m in self.success_messages if m is not record]
-        self.failure_handler(record=SQSRecord(record), exception=sys.exc_info())
+        self.failure_handler(record=SQSRecord(record), exception=exception or sys.exc_info())
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from codetime.api.deps import OWNER, FullAccessPrincipal, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
 from codetime.config import get_settings
-from codetime.domain.heartbeats import RequestContext
-from codetime.services.ingestion import ingest, parse_body
+from codetime.domain.heartbeats import RequestContext, request_context
+from codetime.services.ingestion import ItemResult, Outcome, ingest, parse_body
 from codetime.services.keys import touch_key_usage
 
 router = APIRouter(tags=["heartbeats"], dependencies=[IngestLimit], responses=RATE_LIMITED)
@@ -42,21 +42,31 @@ _BODY = {
     }
 }
 
+# WakaTime's paths answer as WakaTime does: 202 {"responses": [[body, 201|202|400], ...]} for a bulk post.
 BULK_PATHS = (
     "/api/v1/users/{user}/heartbeats.bulk",
-    "/api/users/{user}/heartbeats.bulk",
-    "/api/compat/wakatime/v1/users/{user}/heartbeats.bulk",
     "/api/v1/heartbeats",
-    "/api/heartbeats",
     # The legacy Python CLI posts to its api_url verbatim, so the printed `api_url = .../api/v1` lands here.
     "/api/v1",
 )
-FLEXIBLE_PATHS = (
-    "/api/v1/users/{user}/heartbeats",
-    "/api/users/{user}/heartbeats",
-    "/api/compat/wakatime/v1/users/{user}/heartbeats",
+FLEXIBLE_PATHS = ("/api/v1/users/{user}/heartbeats",)
+# Wakapi's paths answer as Wakapi does (routes/api/heartbeat.go): 201 {"responses": [...]} for one object or an
+# array, items [{"data": null, "error": null}, 201] or [{"data": null, "error": "..."}, 400]. Wakapi's clients
+# (wakapi-anyide) take nothing but 201 as success.
+WAKAPI_PATHS = (
     "/api/heartbeat",
+    "/api/heartbeats",
+    "/api/users/{user}/heartbeats",
+    "/api/users/{user}/heartbeats.bulk",
+    "/api/compat/wakatime/v1/users/{user}/heartbeats",
+    "/api/compat/wakatime/v1/users/{user}/heartbeats.bulk",
 )
+
+# WakaTime's own answer for a heartbeat repeated within one request.
+DUPLICATE_RESPONSE = {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}
+WAKAPI_SUCCESS: dict[str, Any] = {"data": None, "error": None}
+WAKAPI_INVALID = "invalid heartbeat object"
+WAKAPI_NONE_VALID = "no valid heartbeat object given"
 
 
 async def _read_body(request: Request) -> bytes:
@@ -76,15 +86,35 @@ class _TooLarge(Exception):
 
 
 def _context(request: Request, user_id: str) -> RequestContext:
-    machine = request.headers.get("x-machine-name")
-    return RequestContext(
-        user_id=user_id,
-        user_agent=request.headers.get("user-agent"),
-        machine=unquote(machine)[:255] if machine else None,
+    machine = request.headers.get("x-machine-name")  # wakatime-cli URL-encodes it
+    return request_context(
+        user_id, user_agent=request.headers.get("user-agent"), machine=unquote(machine) if machine else None
     )
 
 
-async def _post(request: Request, user: FullAccessUser, principal: FullAccessPrincipal, bulk: bool) -> JSONResponse:
+def _wakatime_item(result: ItemResult) -> list[Any]:
+    if result.outcome is Outcome.INVALID:
+        return [{"errors": result.errors}, 400]
+    if result.outcome is Outcome.DUPLICATE:
+        return [DUPLICATE_RESPONSE, 202]
+    return [{"id": result.heartbeat.id if result.heartbeat else None}, 201]
+
+
+def _wakapi_item(result: ItemResult) -> list[Any]:
+    # Wakapi stores a repeat once and answers it as a success; it does not name the fields, we do.
+    if result.outcome is not Outcome.INVALID:
+        return [WAKAPI_SUCCESS, 201]
+    return [{"data": None, "error": f"{WAKAPI_INVALID}: {_describe(result.errors or {})}"}, 400]
+
+
+def _describe(errors: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
+
+
+async def _accept(
+    request: Request, user: FullAccessUser, principal: FullAccessPrincipal
+) -> tuple[list[ItemResult], bool] | JSONResponse:
+    """Read, validate and queue a post; the results and whether the body was one object, or a 413 answer."""
     try:
         body = await _read_body(request)
     except _TooLarge as exc:
@@ -95,12 +125,33 @@ async def _post(request: Request, user: FullAccessUser, principal: FullAccessPri
     plugin = next((r.heartbeat.plugin for r in results if r.heartbeat), None)
     if principal.key_id is not None:  # a signed-in person posting (a dashboard) has no key to touch
         await run_in_threadpool(touch_key_usage, principal.key_id, plugin)
+    return results, single
+
+
+async def _post_wakatime(
+    request: Request, user: FullAccessUser, principal: FullAccessPrincipal, bulk: bool
+) -> JSONResponse:
+    accepted = await _accept(request, user, principal)
+    if isinstance(accepted, JSONResponse):
+        return accepted
+    results, single = accepted
     if single and not bulk:
-        only = results[0]
-        if only.status == 400:
-            return JSONResponse(only.body, status_code=400)
-        return JSONResponse({"data": only.body}, status_code=201 if only.status == 201 else 202)
-    return JSONResponse({"responses": [[r.body, r.status] for r in results]}, status_code=202)
+        body, status = _wakatime_item(results[0])
+        return JSONResponse(body if status == 400 else {"data": body}, status_code=status)
+    return JSONResponse({"responses": [_wakatime_item(r) for r in results]}, status_code=202)
+
+
+async def _post_wakapi(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
+    accepted = await _accept(request, user, principal)
+    if isinstance(accepted, JSONResponse):
+        return accepted
+    results, single = accepted
+    if single and results[0].outcome is Outcome.INVALID:
+        # Wakapi's 400 for nothing valid; its plain-text body becomes JSON naming the fields.
+        return JSONResponse({"error": WAKAPI_NONE_VALID, "errors": results[0].errors}, status_code=400)
+    # An array with nothing valid stays 201 with a 400 per item (Wakapi: a top-level 400). A top-level 400 makes
+    # wakatime-cli keep the batch and resend it forever, and Wakapi's own clients give up on it (README).
+    return JSONResponse({"responses": [_wakapi_item(r) for r in results]}, status_code=201)
 
 
 for _path in BULK_PATHS:
@@ -111,7 +162,7 @@ for _path in BULK_PATHS:
         dependencies=OWNER if "{user}" in _path else [],
     )  # fmt: skip
     async def post_bulk(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
-        return await _post(request, user, principal, bulk=True)
+        return await _post_wakatime(request, user, principal, bulk=True)
 
 
 for _path in FLEXIBLE_PATHS:
@@ -123,4 +174,17 @@ for _path in FLEXIBLE_PATHS:
         operation_id=f"post_heartbeats_{_path}", dependencies=OWNER if "{user}" in _path else [],
     )  # fmt: skip
     async def post_flexible(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
-        return await _post(request, user, principal, bulk=False)
+        return await _post_wakatime(request, user, principal, bulk=False)
+
+
+for _path in WAKAPI_PATHS:
+
+    @router.post(
+        _path, status_code=201, response_model=BulkResponse,
+        responses={**_ERRORS, 400: {"model": HeartbeatBadRequest,
+                                    "description": "Unparseable body, or one invalid heartbeat object posted alone"}},
+        openapi_extra=_BODY, summary="Post heartbeats, answered as Wakapi does (201)",
+        operation_id=f"post_heartbeats_wakapi_{_path}", dependencies=OWNER if "{user}" in _path else [],
+    )  # fmt: skip
+    async def post_wakapi(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
+        return await _post_wakapi(request, user, principal)
