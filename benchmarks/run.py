@@ -84,7 +84,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
 
     from codetime.queue_messages import encode_messages
     from codetime.repositories.heartbeats import _STAGING_DDL, STAGING_COLUMNS, copy_text
-    from codetime.services.writer import process_sqs_batch
+    from functions.writer import process_sqs_event
     from harness import sqs_event
 
     chunks = [heartbeats[i : i + batch] for i in range(0, len(heartbeats), batch)]
@@ -97,7 +97,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
                                 "arn:aws:sqs:us-east-1:123456789012:bench"))  # fmt: skip
     started = time.perf_counter()
     for event in events:
-        assert process_sqs_batch(event) == {"batchItemFailures": []}
+        assert process_sqs_event(event) == {"batchItemFailures": []}
     writer = time.perf_counter() - started
 
     # Reference: the same rows, formatted the same way, COPYed into a bare table with one unique index.

@@ -112,6 +112,20 @@ class AggregateRepository:
         self.conn.execute(_DELETE_DAYS, params)
         self.conn.execute(_INSERT_DAYS[self.has_rules(user_id)], params)
 
+    def recompute_bounds(self, user_id: uuid.UUID, tz: str) -> tuple[date, date] | None:
+        """First and last local day (in `tz`) that has heartbeats or still has aggregates (e.g. from an old
+        timezone): what a full recompute of the user covers."""
+        row = self.conn.execute(
+            "SELECT min(d), max(d) FROM ("
+            " SELECT (min(time) AT TIME ZONE %(tz)s)::date AS d FROM heartbeats WHERE user_id = %(u)s"
+            " UNION ALL SELECT (max(time) AT TIME ZONE %(tz)s)::date FROM heartbeats WHERE user_id = %(u)s"
+            " UNION ALL SELECT min(day) FROM daily_activity WHERE user_id = %(u)s"
+            " UNION ALL SELECT max(day) FROM daily_activity WHERE user_id = %(u)s"
+            ") b",
+            {"tz": tz, "u": user_id},
+        ).fetchone()
+        return (row[0], row[1]) if row and row[0] is not None else None
+
     def has_activity(self, user_id: uuid.UUID) -> bool:
         found = self.conn.execute("SELECT 1 FROM daily_activity WHERE user_id = %s LIMIT 1", (user_id,)).fetchone()
         return found is not None

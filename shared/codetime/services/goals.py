@@ -16,7 +16,7 @@ from codetime.domain.names import PLACEHOLDERS
 from codetime.domain.ranges import today_in
 from codetime.repositories.goals import GOAL_FILTERS, Goal, GoalRepository
 from codetime.repositories.users import User
-from codetime.services.summaries import JsonPayload, _cached, _dumps
+from codetime.services.cache_keys import JsonPayload, cached, dumps
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHART_PERIODS = 7  # days for a daily goal, weeks for a weekly one, ending with the current one
@@ -88,9 +88,9 @@ def get(user: User, goal_id: uuid.UUID) -> JsonPayload:
     params = {"g": goal.id, "v": version, "d": today, "tz": user.effective_timezone}
 
     def build() -> bytes:
-        return _dumps({"cached_at": datetime.now(UTC).strftime(_ISO), "data": _goal_json(user, goal)})
+        return dumps({"cached_at": datetime.now(UTC).strftime(_ISO), "data": _goal_json(user, goal)})
 
-    return _cached(user, "goal", params, build)
+    return cached(user.id, "goal", params, build)
 
 
 def update(user: User, goal_id: uuid.UUID, values: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContex
 from codetime.logs import metrics
 from codetime.queue import get_queue
 from codetime.queue_messages import encode_messages
+from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.users import User, UserRepository
 from codetime.services.auth import forget_user
 
@@ -115,7 +116,7 @@ def _adopt_timezone(user: User, timezone: str) -> None:
         # Days already aggregated were in UTC: recompute them in the adopted timezone (background job).
         if (
             timezone != "UTC"
-            and conn.execute("SELECT 1 FROM daily_activity WHERE user_id = %s LIMIT 1", (user.id,)).fetchone()
+            and AggregateRepository(conn).has_activity(user.id)
         ):
             job_id = jobs.create_recompute(conn, user.id, "timezone")
     forget_user(user.id)

@@ -16,8 +16,7 @@ from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.logs import logger, metrics
 from codetime.repositories.aggregates import AggregateRepository
-from codetime.services.cache_keys import invalidate_user_summaries
-from codetime.services.writer import refresh_days
+from codetime.services import aggregation
 
 # Background work normally runs from queue messages; this budget finishes what a lost message or a dead worker left.
 _PENDING_BUDGET_SECONDS = 300
@@ -224,9 +223,9 @@ def _audit_day(user_id: uuid.UUID, day: date, tz: str, timeout: int) -> bool:
             or (summary is not None and abs(summary[0] - fresh_total) > 1e-6)
         )
         if broken:
-            refresh_days(repo, user_id, tz, timeout, [day])
+            aggregation.refresh_days(repo, user_id, tz, timeout, [day])
     if broken:
-        invalidate_user_summaries(user_id)
+        aggregation.changed([user_id])
     return broken
 
 

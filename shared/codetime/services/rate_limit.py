@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from codetime.cache import RedisCache, get_cache
 from codetime.logs import logger
+from codetime.services import cache_keys
 
 # KEYS: bucket keys. ARGV: rate (tokens/s), capacity. Every bucket must hold a token, else none is taken.
 # Returns {allowed (0/1), seconds to wait (string: Lua numbers become integers in replies)}.
@@ -107,13 +108,11 @@ class _LocalBuckets:
 _local = _LocalBuckets()
 
 
-def _bucket_keys(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> list[str]:
-    return [f"ct:rl:{kind}:u:{user_id}"] + ([f"ct:rl:{kind}:k:{key_id}"] if key_id else [])
-
-
 def forget(user_id: uuid.UUID, key_ids: list[uuid.UUID]) -> None:
     """Drop a deleted account's buckets (its user's and its keys')."""
-    names = [k for kind in DEFAULTS for key_id in (None, *key_ids) for k in _bucket_keys(kind, user_id, key_id)]
+    names = [
+        k for kind in DEFAULTS for key_id in (None, *key_ids) for k in cache_keys.rate_buckets(kind, user_id, key_id)
+    ]
     get_cache().delete(*names)
     _local.drop(names)
 
@@ -123,7 +122,7 @@ def check(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
     limit = limit_for(kind)
     if limit is None:
         return
-    keys = _bucket_keys(kind, user_id, key_id)
+    keys = cache_keys.rate_buckets(kind, user_id, key_id)
     cache = get_cache()
     if isinstance(cache, RedisCache):
         script = getattr(cache, "_rate_limit_script", None)

@@ -25,7 +25,7 @@ from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.stats import StatsRepository
 from codetime.repositories.users import User, UserRepository
 from codetime.services import jobs
-from codetime.services.summaries import JsonPayload, _cached, _dumps
+from codetime.services.cache_keys import JsonPayload, cached, dumps
 
 # Canonical WakaTime range -> its human-readable name; Wakapi's spellings are aliases.
 STATS_RANGES = {
@@ -111,7 +111,7 @@ def stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPa
     start, end = range_dates(user, range_key)
     tz, timeout = user.effective_timezone, user.timeout_seconds
     params = {"r": range_key, "s": start, "e": end, "f": stored, "tz": tz, "t": timeout}
-    return _cached(user, "stats", params, lambda: _dumps({"data": _build_stats(user, range_key, start, end, stored)}))
+    return cached(user.id, "stats", params, lambda: dumps({"data": _build_stats(user, range_key, start, end, stored)}))
 
 
 def _stored_totals(user: User, start: date, end: date) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
@@ -274,9 +274,9 @@ def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:
             "digital": f"{parts['hours']}:{parts['minutes']:02d}",
             "daily_average": float(round(total / active)) if active else 0.0,
         }  # fmt: skip
-        return _dumps({"data": data})
+        return dumps({"data": data})
 
-    return _cached(user, "all_time", params, build)
+    return cached(user.id, "all_time", params, build)
 
 
 def _project_id(user: User, name: str) -> str:
@@ -309,9 +309,9 @@ def projects(user: User, query: str | None = None) -> JsonPayload:
                 "human_readable_last_heartbeat_at": _ago(now, row["last_at"]),
                 "created_at": _iso(row["first_at"]),
             })  # fmt: skip
-        return _dumps({"data": data})
+        return dumps({"data": data})
 
-    return _cached(user, "projects", {"q": query, "tz": user.effective_timezone}, build)
+    return cached(user.id, "projects", {"q": query, "tz": user.effective_timezone}, build)
 
 
 def _quote(name: str) -> str:
@@ -435,6 +435,6 @@ def user_agents(user: User) -> JsonPayload:
                 "last_seen_at": _iso(row["last_at"]),
                 "created_at": _iso(row["first_at"]),
             })  # fmt: skip
-        return _dumps({"data": data, "total_pages": 1})
+        return dumps({"data": data, "total_pages": 1})
 
-    return _cached(user, "user_agents", {}, build)
+    return cached(user.id, "user_agents", {}, build)

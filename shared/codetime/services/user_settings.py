@@ -11,9 +11,8 @@ from codetime.domain import rules as domain_rules
 from codetime.domain.errors import InvalidInput
 from codetime.repositories.rules import Rule, RuleRepository, RuleTaken
 from codetime.repositories.users import User, UserRepository
-from codetime.services import jobs
+from codetime.services import aggregation, jobs
 from codetime.services.auth import forget_user
-from codetime.services.cache_keys import invalidate_user_summaries
 from codetime.services.keys import validate_timezone
 
 
@@ -109,17 +108,15 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
     job_id = None
     with get_pool().connection() as conn, conn.transaction():
         repo = UserRepository(conn)
-        before = conn.execute(
-            "SELECT coalesce(timezone, 'UTC'), timeout_seconds FROM users WHERE id = %s FOR UPDATE", (user.id,)
-        ).fetchone()
+        before = repo.time_settings([user.id], lock="update").get(user.id)
         updated = repo.update_settings(user.id, columns) if columns else repo.get(user.id)
         assert before is not None and updated is not None
-        if (updated.effective_timezone, updated.timeout_seconds) != tuple(before):
+        if (updated.effective_timezone, updated.timeout_seconds) != before:
             reason = "timezone" if updated.effective_timezone != before[0] else "timeout"
             job_id = jobs.create_recompute(conn, user.id, reason)
     forget_user(user.id)
     if job_id is not None:
-        invalidate_user_summaries(user.id)
+        aggregation.changed([user.id])
         jobs.notify(job_id)
     return updated
 
@@ -137,7 +134,7 @@ def _changed(user_id: uuid.UUID, conn: Any, reason: str) -> uuid.UUID:
 
 
 def _after_change(user: User, job_id: uuid.UUID) -> None:
-    invalidate_user_summaries(user.id)
+    aggregation.changed([user.id])
     jobs.notify(job_id)
 
 
@@ -145,7 +142,7 @@ def add_rule(user: User, kind: str, pattern: str, replacement: str) -> Rule:
     kind, pattern, replacement = domain_rules.normalize(kind, pattern, replacement)
     with get_pool().connection() as conn, conn.transaction():
         repo = RuleRepository(conn)
-        conn.execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user.id,))  # serializes the count check
+        UserRepository(conn).lock(user.id)  # serializes the count check
         if repo.count(user.id) >= domain_rules.MAX_RULES:
             raise domain_rules.InvalidRule(f"At most {domain_rules.MAX_RULES} rules.")
         try:
