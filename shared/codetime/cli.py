@@ -377,8 +377,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
             worker.start()
         if os.environ.get("CODETIME_LOCAL_SCHEDULES", "on").lower() not in ("0", "off", "false", "no"):
             from codetime.local.scheduler import LocalScheduler, default_jobs
+            from functions.maintenance import handler as maintenance_handler
+            from functions.reports import handler as reports_handler
 
-            scheduler = LocalScheduler(default_jobs())
+            scheduler = LocalScheduler(default_jobs(reports_handler, maintenance_handler))
             scheduler.start()
         base = f"http://{args.host}:{args.port}"
         banner = (

@@ -52,10 +52,11 @@ class LocalQueue:
         import psycopg
 
         from codetime.db import get_pool
+        from codetime.repositories.local_queue import LocalQueueRepository
 
         try:
-            with get_pool().connection() as conn, conn.cursor() as cur:
-                cur.executemany("INSERT INTO local_queue (body) VALUES (%s)", [(b,) for b in bodies])
+            with get_pool().connection() as conn:
+                LocalQueueRepository(conn).send(bodies)
         except psycopg.Error as exc:
             raise QueueUnavailable("local queue unavailable") from exc
 

@@ -155,7 +155,7 @@ class AggregateRepository:
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
     ) -> list[tuple[str, str, float]]:
         """(dimension, value, seconds) over a whole range, one GROUPING SETS query."""
-        where, params = _filter_sql(filters)
+        where, params = filter_sql(filters)
         sets = ", ".join(f"({d})" for d in DIMENSIONS)
         cases = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in DIMENSIONS)
         values = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in DIMENSIONS)
@@ -169,7 +169,7 @@ class AggregateRepository:
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
     ) -> list[TotalsRow]:
         """Pre-aggregated rows for start..end (inclusive); `filters` match dimension columns exactly."""
-        where, params = _filter_sql(filters)
+        where, params = filter_sql(filters)
         rows = self.conn.execute(
             f"SELECT day, {_DIMS}, seconds FROM daily_totals "
             f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} ORDER BY day",
@@ -242,7 +242,7 @@ def _range_params(user_id: uuid.UUID, start: date, end: date, tz: str, timeout_s
     return _params(user_id, tz, timeout_seconds, days, *local_bounds(start, end, tz))
 
 
-def _filter_sql(filters: dict[str, str] | None) -> tuple[str, list[str]]:
+def filter_sql(filters: dict[str, str] | None) -> tuple[str, list[str]]:
     if not filters:
         return "", []
     unknown = set(filters) - set(DIMENSIONS)

@@ -9,7 +9,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from codetime.domain.summaries import DIMENSIONS
-from codetime.repositories.aggregates import _filter_sql
+from codetime.repositories.aggregates import filter_sql
 
 
 class StatsRepository:
@@ -21,7 +21,7 @@ class StatsRepository:
     ) -> list[tuple[str, str, date | None, float]]:
         """One scan of daily_totals: (dimension, value, None, seconds) over the range for every dimension, and
         ('day', language, day, seconds) per active day and language (the day's total and its 'Other' time)."""
-        where, params = _filter_sql(filters)
+        where, params = filter_sql(filters)
         sets = ", ".join(f"({d})" for d in DIMENSIONS)
         kinds = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in DIMENSIONS)
         values = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in DIMENSIONS)
@@ -37,7 +37,7 @@ class StatsRepository:
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
     ) -> list[tuple[date, float, float]]:
         """(day, seconds, seconds in no known language) of each active day, filters applied."""
-        where, params = _filter_sql(filters)
+        where, params = filter_sql(filters)
         return self.conn.execute(
             "SELECT day, sum(seconds), coalesce(sum(seconds) FILTER (WHERE language = ''), 0) FROM daily_totals "
             f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} GROUP BY day ORDER BY day",

@@ -114,10 +114,7 @@ def _adopt_timezone(user: User, timezone: str) -> None:
         if not UserRepository(conn).set_timezone_if_unset(user.id, timezone):
             return
         # Days already aggregated were in UTC: recompute them in the adopted timezone (background job).
-        if (
-            timezone != "UTC"
-            and AggregateRepository(conn).has_activity(user.id)
-        ):
+        if timezone != "UTC" and AggregateRepository(conn).has_activity(user.id):
             job_id = jobs.create_recompute(conn, user.id, "timezone")
     forget_user(user.id)
     user.timezone = timezone
