@@ -57,11 +57,13 @@ def validate_max_days(value: object) -> int:
     return value
 
 
-def check_public_range(sharing: Sharing, start: date, end: date) -> None:
-    """A public reader may read a range of at most max_days days (as Wakapi: the range's own length)."""
+def check_public_range(sharing: Sharing, start: date, end: date, *, unbounded: bool = False) -> None:
+    """A public reader may read a range of at most max_days days (as Wakapi: the range's own length). An unbounded
+    range (all time) needs -1, whatever the history's length, as Wakapi's `any`: the answer must not depend on it."""
     if not sharing.coding_activity:
         raise NotShared("This user's stats are not shared publicly.")
-    if sharing.max_days > 0 and (end - start).days + 1 > sharing.max_days:
+    too_long = unbounded or (end - start).days + 1 > sharing.max_days
+    if sharing.max_days > 0 and too_long:
         raise NotShared("The requested time range is longer than this user shares publicly.")
 
 

@@ -123,7 +123,7 @@ def shared_stats(user: User, range_name: str, filters: dict[str, str | None]) ->
     range_key = canonical_range(range_name)
     stored = stored_filters(filters)
     start, end = range_dates(user, range_key)
-    check_public_range(sharing, start, end)
+    check_public_range(sharing, start, end, unbounded=range_key == "all_time")
     tz, timeout = user.effective_timezone, user.timeout_seconds
     # The settings are part of the key: a change of what is shared never serves an answer cached before it.
     params = {"r": range_key, "s": start, "e": end, "f": stored, "tz": tz, "t": timeout}
