@@ -74,7 +74,8 @@ def test_stats_last_7_days(data) -> None:  # type: ignore[no-untyped-def]
     assert body["timezone"] == "UTC" and body["timeout"] == 15 and body["is_up_to_date"] is True
     assert "branches" not in body and body["editors"][0]["name"] == "vscode"
     default = _get("/api/compat/wakatime/v1/users/alice/stats").json["data"]
-    assert default["projects"] == body["projects"]
+    # The same projects; Wakapi's path writes their texts as Wakapi does ("0 hrs 7 mins": test_wakapi_paths.py).
+    assert [{**p, "text": None} for p in default["projects"]] == [{**p, "text": None} for p in body["projects"]]
 
 
 def test_stats_filters_and_ranges(data) -> None:  # type: ignore[no-untyped-def]
