@@ -52,6 +52,9 @@ def _single_valued_query(request: Request) -> None:
     keys = [key for key, _ in request.query_params.multi_items()]
     if len(keys) != len(set(keys)):
         raise InvalidInput("A query parameter was given more than once.")
+    # PostgreSQL text cannot hold NUL: refused here for every route, so no parameter can forget its pattern.
+    if any("\x00" in value for _, value in request.query_params.multi_items()):
+        raise InvalidInput("A query parameter contains a NUL character.")
 
 
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
