@@ -83,6 +83,8 @@ def test_settings_read_change_and_validate(user, sqs) -> None:  # type: ignore[n
     got = _api("GET", SETTINGS)
     assert got.status == 200 and got.json["data"] == {
         "display_name": None, "timezone": "Europe/Moscow", "timeout": 15, "week_start": 1, "public_profile": False,
+        "share_data_max_days": 0, "share_projects": False, "share_languages": False, "share_editors": False,
+        "share_operating_systems": False, "share_machines": False, "share_categories": False,
         "is_up_to_date": True,
     }  # fmt: skip
     for body, field in (
@@ -111,6 +113,8 @@ def test_settings_read_change_and_validate(user, sqs) -> None:  # type: ignore[n
     assert changed.status == 200, changed
     assert changed.json["data"] | {"is_up_to_date": True} == {
         "display_name": "Ada", "timezone": "Europe/Moscow", "timeout": 15, "week_start": 0, "public_profile": True,
+        "share_data_max_days": 0, "share_projects": False, "share_languages": False, "share_editors": False,
+        "share_operating_systems": False, "share_machines": False, "share_categories": False,
         "is_up_to_date": True,
     }  # fmt: skip
     assert sqs.depth() == 0  # nothing that changes computed time: no job

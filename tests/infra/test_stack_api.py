@@ -7,7 +7,19 @@ import json
 import pytest
 from fastapi.routing import APIRoute
 
-from codetime.api.routes import accounts, diagnostics, goals, ingestion, keys, metrics, ops, reports, stats, summaries
+from codetime.api.routes import (
+    accounts,
+    diagnostics,
+    goals,
+    ingestion,
+    keys,
+    metrics,
+    ops,
+    public_stats,
+    reports,
+    stats,
+    summaries,
+)  # fmt: skip
 from codetime.api.routes import settings as user_settings
 from infra.conftest import TUNED, Synthesized
 
@@ -15,7 +27,7 @@ pytestmark = pytest.mark.infra
 
 ROUTERS = {
     "Ingestion": (ingestion.router, diagnostics.router),
-    "Summary": (summaries.router, stats.router, goals.router, reports.router, metrics.router),
+    "Summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router),
     "Keys": (keys.router, user_settings.router, accounts.router), "Ops": (ops.router,),
 }  # fmt: skip
 

@@ -12,6 +12,7 @@ from codetime.api.deps import Forbidden
 from codetime.api.routes.accounts import ImportTooLarge
 from codetime.api.schemas import ErrorResponse
 from codetime.domain.errors import InvalidInput
+from codetime.domain.sharing import NotShared
 from codetime.queue import QueueUnavailable
 from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
@@ -32,6 +33,7 @@ def _error(status: int, message: str, **extra: object) -> JSONResponse:
 _STATUS: dict[type[Exception], int] = {
     NotAuthenticated: 401,
     Forbidden: 403,
+    NotShared: 403,
     KeyNotFound: 404,
     ReportNotFound: 404,
     DlqNotConfigured: 409,
@@ -50,6 +52,9 @@ def _single_valued_query(request: Request) -> None:
     keys = [key for key, _ in request.query_params.multi_items()]
     if len(keys) != len(set(keys)):
         raise InvalidInput("A query parameter was given more than once.")
+    # PostgreSQL text cannot hold NUL: refused here for every route, so no parameter can forget its pattern.
+    if any("\x00" in value for _, value in request.query_params.multi_items()):
+        raise InvalidInput("A query parameter contains a NUL character.")
 
 
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
@@ -140,6 +145,7 @@ def lambda_routers() -> dict[str, tuple[APIRouter, ...]]:
         keys,
         metrics,
         ops,
+        public_stats,
         reports,
         settings,
         stats,
@@ -148,7 +154,7 @@ def lambda_routers() -> dict[str, tuple[APIRouter, ...]]:
 
     return {
         "ingestion": (ingestion.router, diagnostics.router),
-        "summary": (summaries.router, stats.router, goals.router, reports.router, metrics.router),
+        "summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router),
         "keys": (keys.router, settings.router, accounts.router),
         "ops": (ops.router,),
     }

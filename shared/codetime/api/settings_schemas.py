@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from codetime.api.schemas import Text
+from codetime.domain.sharing import MAX_SHARED_DAYS
 
 
 class SettingsPatch(BaseModel):
@@ -24,6 +25,16 @@ class SettingsPatch(BaseModel):
         description="First day of the week: 0 Sunday ... 6 Saturday",
     )  # fmt: skip
     public_profile: StrictBool | None = Field(None, description="Opt in to a public profile")
+    share_data_max_days: StrictInt | None = Field(
+        None, ge=-1, le=MAX_SHARED_DAYS,
+        description="Stats anyone may read without a key: 0 none (default), -1 any range, N ranges of at most N days",
+    )  # fmt: skip
+    share_projects: StrictBool | None = Field(None, description="Public stats list projects")
+    share_languages: StrictBool | None = Field(None, description="Public stats list languages")
+    share_editors: StrictBool | None = Field(None, description="Public stats list editors")
+    share_operating_systems: StrictBool | None = Field(None, description="Public stats list operating systems")
+    share_machines: StrictBool | None = Field(None, description="Public stats list machines")
+    share_categories: StrictBool | None = Field(None, description="Public stats list categories")
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}
@@ -35,6 +46,13 @@ class SettingsOut(BaseModel):
     timeout: int = Field(description="Keystroke timeout in minutes")
     week_start: int
     public_profile: bool
+    share_data_max_days: int = Field(description="0 nothing public, -1 any range, N ranges of at most N days")
+    share_projects: bool
+    share_languages: bool
+    share_editors: bool
+    share_operating_systems: bool
+    share_machines: bool
+    share_categories: bool
     is_up_to_date: bool = Field(description="False while aggregates are recomputed after a change")
 
 

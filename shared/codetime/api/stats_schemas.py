@@ -129,6 +129,11 @@ class UserObject(BaseModel):
     last_branch: str | None
     last_language: str | None
     plan: str
+    logged_time_public: bool = Field(description="Stats are public (share_data_max_days is not 0)")
+    languages_used_public: bool
+    editors_used_public: bool
+    categories_used_public: bool
+    os_used_public: bool
 
 
 class UserResponse(BaseModel):

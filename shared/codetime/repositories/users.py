@@ -28,6 +28,14 @@ class User:
     week_start: int = 1  # 0 Sunday ... 6 Saturday (WakaTime's weekday_start)
     public_profile: bool = False
     modified_at: datetime | None = None
+    # What the user shares publicly (see domain.sharing): 0 days = nothing.
+    share_data_max_days: int = 0
+    share_projects: bool = False
+    share_languages: bool = False
+    share_editors: bool = False
+    share_operating_systems: bool = False
+    share_machines: bool = False
+    share_categories: bool = False
 
     @property
     def effective_timezone(self) -> str:
@@ -54,7 +62,8 @@ class ApiKey:
 
 _USER_COLUMNS = (
     "id, username, email, display_name, timezone, timeout_seconds, created_at, last_heartbeat_at, "
-    "last_plugin, last_project, oidc_subject, week_start, public_profile, modified_at"
+    "last_plugin, last_project, oidc_subject, week_start, public_profile, modified_at, share_data_max_days, "
+    "share_projects, share_languages, share_editors, share_operating_systems, share_machines, share_categories"
 )
 _KEY_COLUMNS = "id, user_id, key_hint, label, created_at, last_used_at, last_plugin, revoked_at, read_only"
 
@@ -92,6 +101,18 @@ class UserRepository:
                 f"SELECT {_USER_COLUMNS} FROM users WHERE username = %s OR email = %s "
                 f"ORDER BY username = %s DESC LIMIT 1",
                 (username_or_email, username_or_email, username_or_email),
+            ).fetchone()
+
+    def by_name_or_id(self, name: str) -> User | None:
+        """A user by username or id, never by e-mail (anyone may ask: public stats)."""
+        try:
+            user_id: uuid.UUID | None = uuid.UUID(name)
+        except ValueError:
+            user_id = None
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            return cur.execute(
+                f"SELECT {_USER_COLUMNS} FROM users WHERE username = %s OR id = %s ORDER BY username = %s DESC LIMIT 1",
+                (name, user_id, name),
             ).fetchone()
 
     def by_subject(self, subject: str) -> User | None:

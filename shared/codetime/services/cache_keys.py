@@ -64,6 +64,11 @@ def rate_buckets(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> lis
     return [f"{PREFIX}rl:{kind}:u:{user_id}"] + ([f"{PREFIX}rl:{kind}:k:{key_id}"] if key_id else [])
 
 
+def public_rate_buckets(user_id: uuid.UUID, client: str) -> list[str]:
+    """A keyless read of a user's shared data: the user's public bucket and the client address's."""
+    return [f"{PREFIX}rl:public:u:{user_id}", f"{PREFIX}rl:public:c:{client}"]
+
+
 # ------------------------------------------------------------------------------------------- read results
 
 

@@ -44,7 +44,8 @@ end
 return {1, '0'}
 """
 
-DEFAULTS = {"ingest": "10/300", "read": "10/60"}
+# public: reads without a key (a user's shared stats), per user read and per client address.
+DEFAULTS = {"ingest": "10/300", "read": "10/60", "public": "10/60"}
 
 
 class RateLimited(Exception):
@@ -119,10 +120,19 @@ def forget(user_id: uuid.UUID, key_ids: list[uuid.UUID]) -> None:
 
 def check(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
     """Take one request from the user's and the key's `kind` bucket; raises RateLimited when either is empty."""
+    _take(kind, cache_keys.rate_buckets(kind, user_id, key_id))
+
+
+def check_public(user_id: uuid.UUID, client: str) -> None:
+    """A read without a key of `user_id`'s shared data: one token from the user's public bucket (apart from their
+    own reads, which strangers must not be able to use up) and one from the client address's."""
+    _take("public", cache_keys.public_rate_buckets(user_id, client))
+
+
+def _take(kind: str, keys: list[str]) -> None:
     limit = limit_for(kind)
     if limit is None:
         return
-    keys = cache_keys.rate_buckets(kind, user_id, key_id)
     cache = get_cache()
     if isinstance(cache, RedisCache):
         script = getattr(cache, "_rate_limit_script", None)

@@ -19,6 +19,7 @@ from codetime.domain import wakatime_format as fmt
 from codetime.domain.errors import InvalidInput
 from codetime.domain.names import PLACEHOLDERS, display_name
 from codetime.domain.ranges import resolve_range, today_in
+from codetime.domain.sharing import Sharing, check_public_filters, check_public_range, public_stats
 from codetime.domain.summaries import DIMENSIONS
 from codetime.domain.user_agents import parse_user_agent
 from codetime.repositories.aggregates import AggregateRepository, local_bounds
@@ -26,6 +27,7 @@ from codetime.repositories.stats import StatsRepository
 from codetime.repositories.users import User, UserRepository
 from codetime.services import jobs
 from codetime.services.cache_keys import JsonPayload, cached, dumps
+from codetime.services.sharing import sharing_of
 
 # Canonical WakaTime range -> its human-readable name; Wakapi's spellings are aliases.
 STATS_RANGES = {
@@ -112,6 +114,26 @@ def stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPa
     tz, timeout = user.effective_timezone, user.timeout_seconds
     params = {"r": range_key, "s": start, "e": end, "f": stored, "tz": tz, "t": timeout}
     return cached(user.id, "stats", params, lambda: dumps({"data": _build_stats(user, range_key, start, end, stored)}))
+
+
+def shared_stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPayload:
+    """Another user's stats as a public reader may see them (their share settings), or NotShared."""
+    sharing: Sharing = sharing_of(user)
+    check_public_filters(sharing, filters)
+    range_key = canonical_range(range_name)
+    stored = stored_filters(filters)
+    start, end = range_dates(user, range_key)
+    check_public_range(sharing, start, end, unbounded=range_key == "all_time")
+    tz, timeout = user.effective_timezone, user.timeout_seconds
+    # The settings are part of the key: a change of what is shared never serves an answer cached before it.
+    params = {"r": range_key, "s": start, "e": end, "f": stored, "tz": tz, "t": timeout}
+    params["share"] = [sharing.max_days, sorted(sharing.lists)]
+
+    def build() -> bytes:
+        data = _build_stats(user, range_key, start, end, stored)
+        return dumps({"data": public_stats(data, sharing)})
+
+    return cached(user.id, "public_stats", params, build)
 
 
 def _stored_totals(user: User, start: date, end: date) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
@@ -337,6 +359,7 @@ def user_object(user: User) -> dict[str, Any]:
         user = UserRepository(conn).get(user.id) or user
         if user.last_heartbeat_at is not None:
             last = StatsRepository(conn).last_heartbeat(user.id, user.last_heartbeat_at)
+    sharing = sharing_of(user)
     return {
         "id": str(user.id),
         "username": user.username,
@@ -364,11 +387,12 @@ def user_object(user: User) -> dict[str, Any]:
         "has_premium_features": False,
         "has_basic_features": False,
         "is_hireable": False,
-        "logged_time_public": False,
-        "languages_used_public": False,
-        "editors_used_public": False,
-        "categories_used_public": False,
-        "os_used_public": False,
+        # What anyone may read without a key (the user's share settings), in WakaTime's words.
+        "logged_time_public": sharing.coding_activity,
+        "languages_used_public": sharing.shares("languages"),
+        "editors_used_public": sharing.shares("editors"),
+        "categories_used_public": sharing.shares("categories"),
+        "os_used_public": sharing.shares("operating_systems"),
         "profile_url": None,
         "website": None,
         "location": None,

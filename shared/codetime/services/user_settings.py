@@ -14,6 +14,7 @@ from codetime.repositories.users import User, UserRepository
 from codetime.services import aggregation, jobs
 from codetime.services.auth import forget_user
 from codetime.services.keys import validate_timezone
+from codetime.services.sharing import SHARE_SETTINGS, share_columns, share_settings_of, sharing_of
 
 
 class RuleNotFound(Exception):
@@ -31,6 +32,7 @@ SETTINGS = {
     "timeout": "timeout_seconds",
     "week_start": "week_start",
     "public_profile": "public_profile",
+    **{name: name for name in SHARE_SETTINGS},
 }
 
 
@@ -41,6 +43,7 @@ def settings_of(user: User) -> dict[str, Any]:
         "timeout": user.timeout_seconds // 60,
         "week_start": user.week_start,
         "public_profile": user.public_profile,
+        **share_settings_of(user),
         "is_up_to_date": jobs.is_up_to_date(user),
     }
 
@@ -66,7 +69,7 @@ def user_object(user: User) -> dict[str, Any]:
         "weekday_start": user.week_start,
         "week_start": user.week_start,
         "public_profile": user.public_profile,
-        "logged_time_public": user.public_profile,
+        "logged_time_public": sharing_of(user).coding_activity,
         "is_email_public": False,
         "created_at": _iso(user.created_at),
         "modified_at": _iso(user.modified_at),
@@ -85,7 +88,7 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
     unknown = set(changes) - set(SETTINGS)
     if unknown:
         raise InvalidSettings(f"Unknown settings: {', '.join(sorted(unknown))}.")
-    for name in ("timezone", "timeout", "week_start", "public_profile"):
+    for name in ("timezone", "timeout", "week_start", "public_profile", *SHARE_SETTINGS):
         if name in changes and changes[name] is None:
             raise InvalidSettings(f"{name} cannot be null.")
     columns: dict[str, object] = {}
@@ -105,6 +108,7 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
         columns["week_start"] = changes["week_start"]
     if "public_profile" in changes:
         columns["public_profile"] = bool(changes["public_profile"])
+    columns |= share_columns(changes)
     job_id = None
     with get_pool().connection() as conn, conn.transaction():
         repo = UserRepository(conn)

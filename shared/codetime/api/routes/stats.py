@@ -12,6 +12,7 @@ from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.routes.summaries import PREFIXES, NamePattern, _json
 from codetime.api.schemas import USER_ROUTE_ERRORS
+from codetime.api.wakapi import on_wakapi_path
 from codetime.domain.ranges import parse_date
 from codetime.services import stats as service
 
@@ -52,25 +53,7 @@ def _ok(model: type) -> dict[int | str, dict[str, Any]]:
 for _prefix in PREFIXES:
     _id = "compat_" if "compat" in _prefix else ""
 
-    @router.get(
-        f"{_prefix}/stats",
-        dependencies=OWNER,
-        operation_id=f"{_id}stats",
-        summary="Stats of the last 7 days",
-        responses=_ok(schemas.StatsResponse),
-    )
-    def stats_default(user: CurrentUser, request: Request, filters: Filters) -> Response:
-        return _json(service.stats(user, "last_7_days", filters), request)
-
-    @router.get(
-        f"{_prefix}/stats/{{range}}",
-        dependencies=OWNER,
-        operation_id=f"{_id}stats_range",
-        summary="Stats over a named range",
-        responses=_ok(schemas.StatsResponse),
-    )
-    def stats_range(user: CurrentUser, request: Request, range: RangeName, filters: Filters) -> Response:
-        return _json(service.stats(user, range, filters), request)
+    # GET {_prefix}/stats and /stats/{range}: routes/public_stats.py (the owner's, or what another user shares).
 
     @router.get(
         f"{_prefix}/all_time_since_today",
@@ -126,5 +109,8 @@ for _prefix in PREFIXES:
         response_model=schemas.UserResponse,
         responses=ERRORS,
     )
-    def user_object(user: CurrentUser) -> dict[str, Any]:
-        return {"data": service.user_object(user)}
+    def user_object(user: CurrentUser, request: Request) -> dict[str, Any]:
+        data = service.user_object(user)
+        if on_wakapi_path(request):
+            data["id"] = user.username  # Wakapi's users are their names (its `data.id`); both work as {user}
+        return {"data": data}

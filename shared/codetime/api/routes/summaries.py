@@ -11,6 +11,7 @@ from codetime.api import stats_schemas as schemas
 from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.schemas import NO_NUL, USER_ROUTE_ERRORS
+from codetime.api.wakapi import in_wakapi_words
 from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
@@ -27,6 +28,7 @@ NamePattern = NO_NUL
 
 
 def _json(payload: service.JsonPayload, request: Request) -> Response:
+    payload = in_wakapi_words(payload, request)
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         return Response(content=payload.gzipped, media_type="application/json", headers=headers)
