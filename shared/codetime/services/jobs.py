@@ -3,7 +3,7 @@
 A change writes a `jobs` row in the same transaction as the change and sends a job message on the heartbeat queue;
 the writer (or `run_pending`, for jobs whose message was lost or whose worker died) recomputes the user's days from
 raw heartbeats in slices of days, saving a resume point after each, so an interrupted job continues where it stopped
-and recomputing a day twice changes nothing. Until a user's jobs are done `is_up_to_date` is False and reads
+and recomputing a day twice changes nothing. Until a user's jobs are done `aggregation.is_current` is False and reads
 compute from raw heartbeats with the current settings and rules (services/summaries.py), so answers stay correct.
 """
 
@@ -22,7 +22,7 @@ from codetime.queue import QueueUnavailable, get_queue
 from codetime.queue_messages import encode_job_message
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.jobs import JobRepository
-from codetime.repositories.users import User, UserRepository
+from codetime.repositories.users import UserRepository
 from codetime.services import aggregation
 
 RECOMPUTE = "recompute"
@@ -41,11 +41,10 @@ def notify(job_id: uuid.UUID) -> None:
         logger.warning("job message not queued; left for run_pending", extra={"job_id": str(job_id)})
 
 
-def is_up_to_date(user: User | uuid.UUID) -> bool:
-    """False while a recompute of the user's aggregates is pending or running."""
-    user_id = user.id if isinstance(user, User) else user
+def has_open(user_id: uuid.UUID) -> bool:
+    """Whether a recompute job of the user is pending or running."""
     with get_pool().connection() as conn:
-        return not JobRepository(conn).has_open(user_id)
+        return JobRepository(conn).has_open(user_id)
 
 
 def run_slice(job_id: uuid.UUID) -> bool | None:

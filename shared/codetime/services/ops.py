@@ -18,14 +18,13 @@ from codetime.cache import RedisCache, get_cache
 from codetime.clients import aws_client
 from codetime.config import get_settings
 from codetime.db import get_pool
-from codetime.domain.names import display_name
 from codetime.domain.ranges import today_in
 from codetime.logs import logger
 from codetime.queue_messages import PoisonMessage, decode_message
-from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.local_queue import LocalQueueRepository
 from codetime.repositories.ops import OpsRepository
 from codetime.repositories.users import User
+from codetime.services import aggregation
 
 
 def dlq_url() -> str | None:
@@ -243,13 +242,10 @@ def prometheus_metrics(user: User) -> str:
     work unchanged): today's total and per-dimension seconds, and the all-time total."""
     tz = user.effective_timezone
     today = today_in(tz)
+    totals = aggregation.range_totals(user, today, today)
     with get_pool().connection() as conn:
-        rows = AggregateRepository(conn).dimension_totals(user.id, today, today)
         all_time = OpsRepository(conn).all_time_seconds(user.id)
-    per: dict[str, dict[str, float]] = {dim: Counter() for dim, _, _ in _DIMENSIONS}
-    for dim, value, seconds in rows:
-        if dim in per:
-            per[dim][display_name(dim, value)] += seconds
+    per: dict[str, dict[str, float]] = {dim: Counter(totals.shown(dim)) for dim, _, _ in _DIMENSIONS}
     today_total = sum(per["project"].values())
     lines = [
         "# HELP wakatime_cumulative_seconds_total Total seconds (all time).",

@@ -7,25 +7,23 @@ heartbeats table.
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import wakatime_format as fmt
 from codetime.domain.errors import InvalidInput
-from codetime.domain.names import PLACEHOLDERS, display_name
+from codetime.domain.names import PLURAL, display_name, stored_value
 from codetime.domain.ranges import resolve_range, today_in
 from codetime.domain.sharing import Sharing, check_public_filters, check_public_range, public_stats
-from codetime.domain.summaries import DIMENSIONS
+from codetime.domain.summaries import DIMENSIONS, SUMMARY_KEYS
 from codetime.domain.user_agents import parse_user_agent
-from codetime.repositories.aggregates import AggregateRepository, local_bounds
+from codetime.repositories.aggregates import local_bounds
 from codetime.repositories.stats import StatsRepository
 from codetime.repositories.users import User, UserRepository
-from codetime.services import jobs
+from codetime.services import aggregation
 from codetime.services.cache_keys import JsonPayload, cached, dumps
 from codetime.services.sharing import sharing_of
 
@@ -49,12 +47,7 @@ RANGE_ALIASES = {
     "last_12_months": "last_year", "any": "all_time", "this_week": "week", "this_month": "month",
     "this_year": "year",
 }  # fmt: skip
-STATS_KEYS = {
-    "category": "categories", "editor": "editors", "language": "languages", "machine": "machines",
-    "operating_system": "operating_systems", "project": "projects",
-}  # fmt: skip
 HEARTBEATS_PAGE_SIZE = 1000
-DaySeconds = tuple[date, float, float]  # (day, seconds, seconds in no known language)
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -77,19 +70,8 @@ def stored_filters(filters: dict[str, str | None]) -> dict[str, str]:
             continue
         if dim not in DIMENSIONS:
             raise InvalidInput(f"Unknown filter {dim!r}.")
-        if value == PLACEHOLDERS.get(dim):
-            value = ""
-        stored[dim] = value.lower() if dim == "category" else value
+        stored[dim] = stored_value(dim, value)
     return stored
-
-
-def is_up_to_date(user: User) -> bool:
-    """Whether the aggregates hold the user's current timezone, timeout and rules: no recompute job open and every
-    active day computed with the current settings. Until then stats are computed from raw heartbeats."""
-    if not jobs.is_up_to_date(user):
-        return False
-    with get_pool().connection() as conn:
-        return StatsRepository(conn).stale_days(user.id, user.effective_timezone, user.timeout_seconds) == 0
 
 
 def range_dates(user: User, range_key: str) -> tuple[date, date]:
@@ -136,85 +118,10 @@ def shared_stats(user: User, range_name: str, filters: dict[str, str | None]) ->
     return cached(user.id, "public_stats", params, build)
 
 
-def _stored_totals(user: User, start: date, end: date) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
-    """Totals per dimension (display names) and per day from the per-day summaries the writer stored: one indexed
-    read of at most one row per day, where a GROUPING SETS pass over daily_totals costs a sort per dimension."""
-    with get_pool().connection() as conn:
-        stored = AggregateRepository(conn).stored_summaries(user.id, start, end)
-    dims: dict[str, dict[str, float]] = {key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies")}
-    for _, body, _, _ in stored:
-        day = json.loads(body)
-        for key, totals in dims.items():
-            for item in day[key]:
-                totals[item["name"]] += item["total_seconds"]
-    return dims, [(day, seconds, other) for day, _, seconds, other in stored]
-
-
-def _computed_totals(
-    user: User, start: date, end: date, filters: dict[str, str]
-) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
-    """The same totals from daily_totals, any filters (branches and entities with a project filter)."""
-    with get_pool().connection() as conn:
-        aggregates = AggregateRepository(conn)
-        rows = StatsRepository(conn).range_totals(user.id, start, end, filters)
-        project = filters.get("project")
-        # Dependencies and entities are kept per (day, project) only: they can follow a project filter, not others.
-        only_project = set(filters) <= {"project"}
-        dependencies = aggregates.dependency_totals(user.id, start, end, project) if only_project else []
-        entities = (
-            aggregates.entity_totals(user.id, start, end, project) if only_project and project is not None else []
-        )
-    dims: dict[str, dict[str, float]] = {
-        key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies", "branches", "entities")
-    }
-    per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])  # day -> [seconds, no-language seconds]
-    for dim, value, day, seconds in rows:
-        if dim == "day":
-            per_day[day][0] += seconds
-            per_day[day][1] += seconds if value == "" else 0.0
-        elif dim == "branch":
-            dims["branches"][display_name(dim, value)] += seconds
-        else:
-            dims[STATS_KEYS[dim]][display_name(dim, value)] += seconds
-    for _, name, seconds in dependencies:
-        dims["dependencies"][name] += seconds
-    for _, name, seconds in entities:
-        dims["entities"][name] += seconds
-    return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
-
-
-def _raw_totals(
-    user: User, start: date, end: date, filters: dict[str, str]
-) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
-    """The same totals computed from raw heartbeats with the current settings and rules (while a recompute runs;
-    dependencies and entities come back with the aggregates)."""
-    with get_pool().connection() as conn:
-        rows = AggregateRepository(conn).totals_from_raw(
-            user.id, start, end, user.effective_timezone, user.timeout_seconds, filters
-        )
-    dims: dict[str, dict[str, float]] = {
-        key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies", "branches", "entities")
-    }
-    per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for row in rows:
-        per_day[row.day][0] += row.seconds
-        per_day[row.day][1] += row.seconds if row.language == "" else 0.0
-        for dim, key in STATS_KEYS.items():
-            dims[key][display_name(dim, getattr(row, dim))] += row.seconds
-        if row.branch:
-            dims["branches"][display_name("branch", row.branch)] += row.seconds
-    return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
-
-
 def _build_stats(user: User, range_key: str, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
     tz = user.effective_timezone
-    up_to_date = is_up_to_date(user)
-    if not up_to_date:
-        dims, days = _raw_totals(user, start, end, filters)
-    elif filters:
-        dims, days = _computed_totals(user, start, end, filters)
-    else:
-        dims, days = _stored_totals(user, start, end)
+    totals = aggregation.range_totals(user, start, end, filters)
+    up_to_date, days = totals.current, totals.days
     total = sum(seconds for _, seconds, _ in days)
     other = sum(other_seconds for _, _, other_seconds in days)
     active = sum(1 for _, seconds, _ in days if seconds > 0)
@@ -232,11 +139,12 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
         "human_readable_daily_average": average["text"],
         "human_readable_daily_average_including_other_language": average["text_including_other_language"],
     }
-    for key in (*STATS_KEYS.values(), "dependencies"):
-        data[key] = fmt.summary_items(dims[key])
+    for dim in SUMMARY_KEYS:
+        data[PLURAL[dim]] = fmt.summary_items(totals.shown(dim))
+    data["dependencies"] = fmt.summary_items(totals.dependencies)
     if "project" in filters:
-        data["branches"] = fmt.summary_items(dims["branches"])
-        data["entities"] = fmt.summary_items(dims["entities"])
+        data["branches"] = fmt.summary_items(totals.shown("branch"))
+        data["entities"] = fmt.summary_items(totals.entities)
     data["best_day"] = (
         {"date": best[0].isoformat(), "text": fmt.human_text(best[1]), "total_seconds": round(best[1], 6)}
         if best and best[1] > 0
@@ -276,9 +184,8 @@ def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:
     params = {"s": start, "e": end, "f": stored, "tz": tz, "t": user.timeout_seconds}
 
     def build() -> bytes:
-        with get_pool().connection() as conn:
-            days = StatsRepository(conn).day_seconds(user.id, start, end, stored)
-        up_to_date = is_up_to_date(user)
+        totals = aggregation.range_totals(user, start, end, stored)
+        days, up_to_date = totals.days, totals.current
         total = sum(seconds for _, seconds, _ in days)
         active = sum(1 for _, seconds, _ in days if seconds > 0)
         parts = fmt.duration_parts(total)

@@ -17,7 +17,7 @@ from codetime.db import get_pool
 from codetime.domain import wakatime_format as fmt
 from codetime.domain.durations import compute_durations
 from codetime.domain.errors import InvalidInput
-from codetime.domain.names import display_name
+from codetime.domain.names import PLURAL, display_name, stored_value
 from codetime.domain.ranges import today_in
 from codetime.domain.rules import RuleSet
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
@@ -25,14 +25,10 @@ from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.repositories.rules import RuleRepository
 from codetime.repositories.users import User
+from codetime.services import aggregation
 from codetime.services.cache_keys import JsonPayload, cached, dumps
-from codetime.services.jobs import is_up_to_date
 
 MAX_RANGE_DAYS = 3660
-DASHBOARD_KEYS = {
-    "project": "projects", "language": "languages", "editor": "editors", "operating_system": "operating_systems",
-    "machine": "machines", "branch": "branches", "category": "categories",
-}  # fmt: skip
 DURATION_SLICES = {
     "project": "project", "entity": "entity", "language": "language", "dependencies": "dependencies",
     "os": "operating_system", "operating_system": "operating_system", "editor": "editor",
@@ -52,7 +48,7 @@ def _check_range(start: date, end: date) -> None:
 
 
 def _stored_project(name: str | None) -> str | None:
-    return "" if name == "Unknown Project" else name
+    return None if name is None else stored_value("project", name)
 
 
 def summaries(
@@ -66,7 +62,7 @@ def summaries(
     if project is None and not branches and tz == user.effective_timezone:
 
         def stored_or_computed() -> bytes:
-            if is_up_to_date(user):
+            if aggregation.is_current(user):
                 return _stored_summaries(user, start, end, tz)
             return _computed_summaries(user, start, end, tz, None, None)
 
@@ -106,9 +102,7 @@ def _stored_summaries(user: User, start: date, end: date, tz: str) -> bytes:
 
 
 def _from_raw(user: User, tz: str) -> bool:
-    # Aggregates are kept in the user's timezone with the current settings and rules once recomputes are done;
-    # another timezone, or a recompute still running, is computed from raw heartbeats (the same SQL).
-    return tz != user.effective_timezone or not is_up_to_date(user)
+    return aggregation.reads_raw(user, tz)
 
 
 def _totals(user: User, start: date, end: date, tz: str, filters: dict[str, str], raw: bool) -> list[TotalsRow]:
@@ -167,7 +161,7 @@ def statusbar_today(user: User) -> JsonPayload:
     today = today_in(tz)
 
     def build() -> bytes:
-        if is_up_to_date(user):
+        if aggregation.is_current(user):
             with get_pool().connection() as conn:
                 stored = AggregateRepository(conn).stored_summaries(user.id, today, today)
             data = json.loads(stored[0][1]) if stored else build_day(today, tz, (), {})
@@ -235,19 +229,9 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
     tz = user.effective_timezone
 
     def build() -> bytes:
-        stored = {k: ("" if v in ("Unknown Project", "Other", "Unknown") else v) for k, v in filters.items()}
-        if is_up_to_date(user):
-            with get_pool().connection() as conn:
-                rows = AggregateRepository(conn).dimension_totals(user.id, start, end, stored)
-        else:
-            rows = [
-                (dim, getattr(row, dim), row.seconds)
-                for row in _totals(user, start, end, tz, stored, raw=True)
-                for dim in DIMENSIONS
-            ]
-        dims: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
-        for dim, value, seconds in rows:
-            dims[dim][display_name(dim, value)] += seconds
+        stored = {dim: stored_value(dim, value) for dim, value in filters.items()}
+        totals = aggregation.range_totals(user, start, end, stored)
+        dims = {dim: totals.shown(dim) for dim in DIMENSIONS}
         lo, hi = local_bounds(start, end, tz)
         result: dict[str, Any] = {
             "user_id": str(user.id), "from": lo.isoformat(), "to": hi.isoformat(), "timezone": tz,
@@ -255,7 +239,7 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
         }  # fmt: skip
         for dim in DIMENSIONS:
             items = sorted(dims[dim].items(), key=lambda kv: (-kv[1], kv[0]))
-            result[DASHBOARD_KEYS[dim]] = [{"key": name, "total": round(seconds, 6)} for name, seconds in items]
+            result[PLURAL[dim]] = [{"key": name, "total": round(seconds, 6)} for name, seconds in items]
         return dumps(result)
 
     return cached(user.id, "dashboard", {"s": start, "e": end, "f": filters}, build)

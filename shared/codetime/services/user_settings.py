@@ -44,7 +44,7 @@ def settings_of(user: User) -> dict[str, Any]:
         "week_start": user.week_start,
         "public_profile": user.public_profile,
         **share_settings_of(user),
-        "is_up_to_date": jobs.is_up_to_date(user),
+        "is_up_to_date": aggregation.is_current(user),
     }
 
 
@@ -55,7 +55,7 @@ def _iso(value: datetime | None) -> str | None:
 def user_object(user: User) -> dict[str, Any]:
     """The caller's own user in WakaTime's shape (GET /users/current), with CodeTime's settings. Only the owner
     ever sees it: it holds their e-mail."""
-    up_to_date = jobs.is_up_to_date(user)
+    up_to_date = aggregation.is_current(user)
     return {
         "id": str(user.id),
         "username": user.username,

@@ -21,7 +21,7 @@ from codetime.api.settings_schemas import (
     UserResponse,
 )
 from codetime.services import user_settings as service
-from codetime.services.jobs import is_up_to_date
+from codetime.services.aggregation import is_current as is_up_to_date
 
 router = APIRouter(tags=["account"], dependencies=[ReadLimit], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED})
 _SETTINGS = "/api/v1/users/current/settings"
