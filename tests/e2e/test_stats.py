@@ -142,8 +142,8 @@ def test_other_users_data_is_forbidden(data) -> None:  # type: ignore[no-untyped
 
 def test_is_up_to_date_follows_timezone_changes(data) -> None:  # type: ignore[no-untyped-def]
     from codetime.db import get_pool
-    from codetime.services.auth import forget_user
     from codetime.services.aggregation import is_current
+    from codetime.services.auth import forget_user
 
     with get_pool().connection() as conn:
         conn.execute("UPDATE users SET timezone = 'Europe/Berlin' WHERE username = 'alice'")
