@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -172,8 +172,11 @@ done = time.perf_counter()
 print(json.dumps({"import": imported - started, "first": done - imported, "status": response["statusCode"]}))
 """
 COLD_REQUESTS = {
-    "ingestion": ("POST", "/api/v1/users/current/heartbeats.bulk",
-                  [{"entity": "/tmp/cold.py", "type": "file", "time": 0, "project": "cold", "language": "Python"}]),
+    "ingestion": (
+        "POST",
+        "/api/v1/users/current/heartbeats.bulk",
+        [{"entity": "/tmp/cold.py", "type": "file", "time": 0, "project": "cold", "language": "Python"}],
+    ),
     "summary": ("GET", "/api/v1/users/current/statusbar/today", None),
     "keys": ("GET", "/api/v1/auth/keys", None),
     "ops": ("GET", "/health", None),
@@ -387,8 +390,11 @@ def main() -> int:
         print(f"    {'naive reference: 1-year summary,':38s}")
         print(f"    {'  one window query over raw':38s} uncached {percentiles(naive)}")
         results.add("reads.naive_summary_1y.p95", naive_p95, "ms", target="reference")
-        targets = {"statusbar/today": ("<= 5 ms", "<= 3 ms"), "goal progress (2 hrs Python/weekday)": (None, None),
-                   "user_agents": ("<= 20 ms", "<= 3 ms")}
+        targets = {
+            "statusbar/today": ("<= 5 ms", "<= 3 ms"),
+            "goal progress (2 hrs Python/weekday)": (None, None),
+            "user_agents": ("<= 20 ms", "<= 3 ms"),
+        }
         for name, (uncached, cached) in bench_reads(issued.plaintext, args.rounds).items():
             u50, u95 = p50_p95(uncached)
             c50, c95 = p50_p95(cached)
