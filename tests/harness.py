@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import gzip
 import hashlib
 import json
+import signal
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -100,3 +103,24 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
             "awsRegion": "us-east-1",
         })  # fmt: skip
     return {"Records": records}
+
+
+class TookTooLong(AssertionError):
+    pass
+
+
+@contextlib.contextmanager
+def cpu_bound(seconds: float) -> Iterator[None]:
+    """Fail the test if the block runs longer than `seconds` of wall time; SIGALRM interrupts even a running
+    regex, so a catastrophic backtrack fails quickly instead of running for hours. Main thread only."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TookTooLong(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
