@@ -40,7 +40,7 @@ def _fill(unit: str, length: int) -> str:
 def _shapes(length: int) -> list[str]:
     shapes = [_fill(unit, length) for unit in UNITS]
     # One opener, then a long run that makes the end of the match fail.
-    for head in ("pwd", "token", "://a:", "eyJ", "pwd=\"", "waka_", "bearer"):
+    for head in ("pwd", "token", "://a:", "eyJ", 'pwd="', "waka_", "bearer"):
         shapes += [head + " " * (length - len(head)), head + "a" * (length - len(head)) + "!"]
     return shapes
 
