@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from codetime.api.deps import Forbidden
 from codetime.api.routes.accounts import ImportTooLarge
 from codetime.api.schemas import ErrorResponse
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidFields, InvalidInput
 from codetime.queue import QueueUnavailable
 from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
@@ -51,11 +51,24 @@ def _single_valued_query(request: Request) -> None:
         raise InvalidInput("A query parameter was given more than once.")
 
 
+def _no_nul_parameters(request: Request) -> None:
+    # The rule JSON text fields follow (schemas.Text), for every query and path parameter of every route, declared
+    # or not (`api_key`): PostgreSQL text cannot hold a NUL, so it is a 400 naming the parameter, not a 500.
+    errors = {
+        name: ["Must not contain NUL characters."]
+        for items in (request.query_params.multi_items(), request.path_params.items())
+        for name, value in items
+        if isinstance(value, str) and ("\x00" in value or "\x00" in name)
+    }
+    if errors:
+        raise InvalidFields(errors)
+
+
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     """An app serving the given routers, with CodeTime's error shapes."""
     app = FastAPI(
         title=title, version="0.1.0", description="WakaTime-compatible coding-activity API",
-        dependencies=[Depends(_single_valued_query)],
+        dependencies=[Depends(_single_valued_query), Depends(_no_nul_parameters)],
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
@@ -88,6 +101,10 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Starlette's own errors (unknown path, wrong method, unparseable JSON body) in CodeTime's error shape.
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(InvalidFields)
+    def invalid_fields(_: Request, exc: InvalidFields) -> JSONResponse:
+        return _error(400, "Invalid request.", errors=exc.errors)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,87 @@
+"""Hostile requests on real TimescaleDB and Redis: every route answers a 4xx that names the problem, never a 500.
+
+Routes and parameters are enumerated from the local app's OpenAPI schema, so a new route is covered without
+editing this file."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from codetime.api.app import create_local_app
+from codetime.services.keys import create_user
+from harness import basic
+
+pytestmark = pytest.mark.e2e
+KEY = "waka_cccccccc-1111-4222-8333-444444444444"
+# A valid value for each path parameter and for each required query parameter.
+PATH_VALUES = {"user": "current", "range": "last_7_days"}
+REQUIRED_QUERY = {"date": "2026-01-05"}
+
+
+def _operations() -> list[tuple[str, str, list[dict[str, Any]], bool]]:
+    schema = create_local_app().openapi()
+    return [
+        (method.upper(), path, op.get("parameters", []), "requestBody" in op)
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+    ]
+
+
+def _is_string(schema: dict[str, Any]) -> bool:
+    types = schema.get("type") or [s.get("type") for s in schema.get("anyOf", [])]
+    return "string" in (types if isinstance(types, list) else [types])
+
+
+def _url(path: str) -> str:
+    for name in ("goal_id", "report_id", "key_id", "rule_id"):
+        path = path.replace(f"{{{name}}}", str(uuid.uuid4()))
+    return path.format(**PATH_VALUES)
+
+
+OPERATIONS = _operations()
+STRING_QUERY_CASES = [
+    pytest.param(method, path, param["name"], id=f"{method} {path} ?{param['name']}")
+    for method, path, params, _ in OPERATIONS
+    for param in params
+    if param["in"] == "query" and _is_string(param["schema"])
+] + [pytest.param("GET", "/api/v1/users/{user}/statusbar/today", "api_key", id="undeclared api_key")]
+PATH_CASES = [
+    pytest.param(method, path, name, id=f"{method} {path} {{{name}}}")
+    for method, path, params, _ in OPERATIONS
+    for name in [p["name"] for p in params if p["in"] == "path" and p["name"] in PATH_VALUES]
+]
+
+
+@pytest.fixture
+def client(redis_env, monkeypatch) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CODETIME_RATE_LIMIT_READ", "off")
+    monkeypatch.setenv("CODETIME_RATE_LIMIT_INGEST", "off")
+    create_user(email="hostile@example.com", username="hostile", timezone="UTC", api_key=KEY)
+    with TestClient(create_local_app(), raise_server_exceptions=False, headers=basic(KEY)) as test_client:
+        yield test_client
+
+
+def test_every_string_query_parameter_is_enumerated() -> None:
+    names = {case.values[2] for case in STRING_QUERY_CASES}
+    assert {"project", "category", "date", "from", "to", "start", "end", "q", "confirm"} <= names
+
+
+@pytest.mark.parametrize(("method", "path", "name"), STRING_QUERY_CASES)
+def test_a_nul_in_any_string_query_parameter_is_a_400_naming_it(client, method, path, name) -> None:  # type: ignore[no-untyped-def]
+    query = {**{k: v for k, v in REQUIRED_QUERY.items() if f"{{{k}}}" not in path}, name: "a\x00b"}
+    response = client.request(method, _url(path), params=query)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"] == {name: ["Must not contain NUL characters."]}
+
+
+@pytest.mark.parametrize(("method", "path", "name"), PATH_CASES)
+def test_a_nul_in_a_path_parameter_is_a_400_naming_it(client, method, path, name) -> None:  # type: ignore[no-untyped-def]
+    url = _url(path.replace(f"{{{name}}}", "%00"))
+    response = client.request(method, url, params=REQUIRED_QUERY if "heartbeats" in path and method == "GET" else {})
+    assert response.status_code == 400, response.text
+    assert name in response.json()["errors"]
