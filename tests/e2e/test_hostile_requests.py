@@ -85,3 +85,51 @@ def test_a_nul_in_a_path_parameter_is_a_400_naming_it(client, method, path, name
     response = client.request(method, url, params=REQUIRED_QUERY if "heartbeats" in path and method == "GET" else {})
     assert response.status_code == 400, response.text
     assert name in response.json()["errors"]
+
+
+# Every date parameter, with the values around it that make the request valid.
+DATE_CASES = [
+    ("/api/v1/users/current/summaries", "start", {"end": "2026-01-05"}),
+    ("/api/v1/users/current/summaries", "end", {"start": "2026-01-05"}),
+    ("/api/compat/wakatime/v1/users/current/summaries", "start", {"end": "2026-01-05"}),
+    ("/api/v1/users/current/durations", "date", {}),
+    ("/api/compat/wakatime/v1/users/current/durations", "date", {}),
+    ("/api/v1/users/current/heartbeats", "date", {}),
+    ("/api/compat/wakatime/v1/users/current/heartbeats", "date", {}),
+    ("/api/v1/summary", "from", {"to": "2026-01-05"}),
+    ("/api/v1/summary", "to", {"from": "2026-01-05"}),
+]
+# Outside 1970-01-01 .. today + 1 year, whatever today is within decades; the user's timezone is UTC+14.
+OUT_OF_RANGE = [
+    "9999-12-31", "0001-01-01", "1969-12-31", "2200-01-01", "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00Z", "-1", "1e300", "253402300800",
+]  # fmt: skip
+
+
+@pytest.fixture
+def east_client(client: TestClient) -> TestClient:
+    assert client.patch("/api/v1/users/current/settings", json={"timezone": "Pacific/Kiritimati"}).status_code == 200
+    return client
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+@pytest.mark.parametrize(("path", "name", "others"), DATE_CASES)
+def test_a_date_outside_the_representable_range_is_a_400_naming_it(east_client, path, name, others, value) -> None:  # type: ignore[no-untyped-def]
+    response = east_client.get(path, params={**others, name: value})
+    assert response.status_code == 400, response.text
+    assert list(response.json()["errors"]) == [name], response.json()
+
+
+@pytest.mark.parametrize(("path", "name", "others"), DATE_CASES)
+def test_a_date_inside_the_range_is_answered(east_client, path, name, others) -> None:  # type: ignore[no-untyped-def]
+    assert east_client.get(path, params={**others, name: "2026-01-05"}).status_code == 200
+    if not others:  # a single day: the first one of the range is answered too (its start is before the epoch in UTC)
+        assert east_client.get(path, params={name: "1970-01-01"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00", "1969-12-31T00:00:00Z"])
+def test_a_goal_snoozed_outside_the_range_is_a_400_naming_the_field(client, value) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/api/v1/users/current/goals", json={"seconds": 3600, "snooze_until": value})
+    assert response.status_code == 400, response.text
+    assert "snooze_until" in response.json()["errors"]
+    assert client.get("/api/v1/users/current/goals").json()["data"] == []
