@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -133,3 +134,22 @@ def test_a_goal_snoozed_outside_the_range_is_a_400_naming_the_field(client, valu
     assert response.status_code == 400, response.text
     assert "snooze_until" in response.json()["errors"]
     assert client.get("/api/v1/users/current/goals").json()["data"] == []
+
+
+def _chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    # A body without Content-Length (chunked transfer encoding): only streaming can tell it is too large.
+    sent = 0
+    while sent < size:
+        yield b" " * min(chunk, size - sent)
+        sent += chunk
+
+
+def test_an_oversized_import_is_a_413_with_the_limit_from_a_real_server(live_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CODETIME_RATE_LIMIT_READ", "off")
+    create_user(email="big@example.com", username="big", timezone="UTC", api_key=KEY)
+    url = f"{live_server.base_url}/api/v1/users/current/imports"
+    limit = 5 * 1024 * 1024
+    for body in (b"[" + b" " * limit + b"]", _chunks(limit + 1)):
+        response = httpx.post(url, content=body, headers={**basic(KEY), "content-type": "application/json"}, timeout=30)
+        assert response.status_code == 413, response.text
+        assert str(limit) in response.json()["error"]

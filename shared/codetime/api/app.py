@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from codetime.api.deps import Forbidden
-from codetime.api.routes.accounts import ImportTooLarge
+from codetime.api.limits import BodyLimitMiddleware
 from codetime.api.schemas import ErrorResponse
 from codetime.domain.errors import InvalidFields, InvalidInput
+from codetime.domain.json_bodies import TOO_DEEP
 from codetime.queue import QueueUnavailable
 from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
@@ -39,7 +40,6 @@ _STATUS: dict[type[Exception], int] = {
     GoalNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
-    ImportTooLarge: 413,
     AccountGone: 404,
 }
 
@@ -72,6 +72,7 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware)
 
     for exc_type, status in _STATUS.items():
 
@@ -100,6 +101,8 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Starlette's own errors (unknown path, wrong method, unparseable JSON body) in CodeTime's error shape.
+        if isinstance(exc.__cause__, RecursionError):  # FastAPI parsing a request body model's JSON
+            return _error(400, TOO_DEEP)
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(InvalidFields)

@@ -20,6 +20,7 @@ from ijson.common import ObjectBuilder
 from codetime.db import get_pool
 from codetime.domain.errors import InvalidInput
 from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat
+from codetime.domain.json_bodies import MAX_JSON_DEPTH, TOO_DEEP
 from codetime.repositories.users import User
 from codetime.services.writer import write_heartbeats
 
@@ -102,6 +103,8 @@ def _items(events: Iterator[tuple[str, str, Any]], prefixes: frozenset[str]) -> 
         for _, inner_event, inner_value in events:
             if inner_event in _CONTAINERS:
                 depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    raise InvalidImport(TOO_DEEP)
             elif inner_event in ("end_map", "end_array"):
                 depth -= 1
             builder.event(inner_event, inner_value)

@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from codetime.api.deps import OWNER, FullAccessPrincipal, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
-from codetime.config import get_settings
 from codetime.domain.heartbeats import RequestContext
 from codetime.services.ingestion import ingest, parse_body
 from codetime.services.keys import touch_key_usage
@@ -59,22 +58,6 @@ FLEXIBLE_PATHS = (
 )
 
 
-async def _read_body(request: Request) -> bytes:
-    limit = get_settings().max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge(limit)
-    body = await request.body()
-    if len(body) > limit:
-        raise _TooLarge(limit)
-    return body
-
-
-class _TooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"Request body over {limit} bytes.")
-
-
 def _context(request: Request, user_id: str) -> RequestContext:
     machine = request.headers.get("x-machine-name")
     return RequestContext(
@@ -85,11 +68,7 @@ def _context(request: Request, user_id: str) -> RequestContext:
 
 
 async def _post(request: Request, user: FullAccessUser, principal: FullAccessPrincipal, bulk: bool) -> JSONResponse:
-    try:
-        body = await _read_body(request)
-    except _TooLarge as exc:
-        return JSONResponse({"error": str(exc)}, status_code=413)
-    items, single = parse_body(body)
+    items, single = parse_body(await request.body())
     context = _context(request, str(user.id))
     results = await run_in_threadpool(ingest, user, items, context, request.headers.get("timezone"))
     plugin = next((r.heartbeat.plugin for r in results if r.heartbeat), None)
