@@ -136,6 +136,45 @@ def test_a_goal_snoozed_outside_the_range_is_a_400_naming_the_field(client, valu
     assert client.get("/api/v1/users/current/goals").json()["data"] == []
 
 
+BODY_CASES = [
+    pytest.param(method, path, id=f"{method} {path}") for method, path, _, has_body in OPERATIONS if has_body
+]
+MIB = 1024 * 1024
+
+
+def _limit(path: str) -> int:
+    # The README's Limits: imports 5 MiB, heartbeat posts 2 MiB, every other JSON body 64 KiB.
+    if path.endswith("/imports"):
+        return 5 * MIB
+    if "heartbeat" in path or path == "/api/v1":
+        return 2 * MIB
+    return 64 * 1024
+
+
+def test_every_body_reading_route_is_enumerated() -> None:
+    paths = {case.values[1] for case in BODY_CASES}
+    assert {"/api/v1/users/{user}/imports", "/api/v1/plugins/errors", "/api/v1/heartbeats", "/api/v1"} <= paths
+    assert len(BODY_CASES) >= 20
+
+
+def _parses_its_own_body(path: str) -> bool:
+    # Heartbeats, plugin errors and imports parse JSON themselves; the other routes' bodies are pydantic models.
+    return _limit(path) != 64 * 1024 or path.endswith("/plugins/errors")
+
+
+@pytest.mark.parametrize("body", ["[" * 60000, '{"a":' * 12000, "[" * 65 + "]" * 65], ids=["arrays", "objects", "65"])
+@pytest.mark.parametrize(("method", "path"), BODY_CASES)
+def test_deeply_nested_json_is_a_400_on_every_body_reading_route(client, method, path, body) -> None:  # type: ignore[no-untyped-def]
+    response = client.request(method, _url(path), content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    # 65 levels are refused as such where the route parses JSON; a model's fields refuse them as a wrong type.
+    expected = "JSON nested deeper than 64 levels."
+    if path.endswith("/imports") and body.startswith("{"):
+        expected = "The file is not valid JSON"  # the streaming parser skips an unknown key and meets the end first
+    if len(body) > 1000 or _parses_its_own_body(path):
+        assert response.json()["error"].startswith(expected), response.text
+
+
 def _chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
     # A body without Content-Length (chunked transfer encoding): only streaming can tell it is too large.
     sent = 0
@@ -144,12 +183,17 @@ def _chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
         sent += chunk
 
 
-def test_an_oversized_import_is_a_413_with_the_limit_from_a_real_server(live_server, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("method", "path"), BODY_CASES)
+def test_an_oversized_body_is_a_413_with_the_limit_from_a_real_server(live_server, monkeypatch, method, path) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CODETIME_RATE_LIMIT_READ", "off")
+    monkeypatch.setenv("CODETIME_RATE_LIMIT_INGEST", "off")
     create_user(email="big@example.com", username="big", timezone="UTC", api_key=KEY)
-    url = f"{live_server.base_url}/api/v1/users/current/imports"
-    limit = 5 * 1024 * 1024
-    for body in (b"[" + b" " * limit + b"]", _chunks(limit + 1)):
-        response = httpx.post(url, content=body, headers={**basic(KEY), "content-type": "application/json"}, timeout=30)
-        assert response.status_code == 413, response.text
-        assert str(limit) in response.json()["error"]
+    limit = _limit(path)
+    headers = {**basic(KEY), "content-type": "application/json"}
+    with httpx.Client(base_url=live_server.base_url, headers=headers, timeout=60) as http:
+        for body in (b"[" + b" " * limit + b"]", _chunks(limit + 1)):
+            response = http.request(method, _url(path), content=body)
+            assert response.status_code == 413, response.text
+            assert response.json() == {"error": response.json()["error"]} and str(limit) in response.json()["error"]
+        # The connection is still good: a body at the limit is read (and answered by the route).
+        assert http.request(method, _url(path), content=b" " * (limit - 2) + b"[]").status_code != 413
