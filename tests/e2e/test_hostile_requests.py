@@ -5,6 +5,7 @@ editing this file."""
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,13 +16,14 @@ from fastapi.testclient import TestClient
 
 from codetime.api.app import create_local_app
 from codetime.services.keys import create_user
-from harness import basic
+from harness import Response, basic, http_event, invoke
 
 pytestmark = pytest.mark.e2e
 KEY = "waka_cccccccc-1111-4222-8333-444444444444"
 # A valid value for each path parameter and for each required query parameter.
 PATH_VALUES = {"user": "current", "range": "last_7_days"}
 REQUIRED_QUERY = {"date": "2026-01-05"}
+BOUND_SECONDS = 20.0
 
 
 def _operations() -> list[tuple[str, str, list[dict[str, Any]], bool]]:
@@ -136,9 +138,7 @@ def test_a_goal_snoozed_outside_the_range_is_a_400_naming_the_field(client, valu
     assert client.get("/api/v1/users/current/goals").json()["data"] == []
 
 
-BODY_CASES = [
-    pytest.param(method, path, id=f"{method} {path}") for method, path, _, has_body in OPERATIONS if has_body
-]
+BODY_CASES = [pytest.param(method, path, id=f"{method} {path}") for method, path, _, has_body in OPERATIONS if has_body]
 MIB = 1024 * 1024
 
 
@@ -197,3 +197,41 @@ def test_an_oversized_body_is_a_413_with_the_limit_from_a_real_server(live_serve
             assert response.json() == {"error": response.json()["error"]} and str(limit) in response.json()["error"]
         # The connection is still good: a body at the limit is read (and answered by the route).
         assert http.request(method, _url(path), content=b" " * (limit - 2) + b"[]").status_code != 413
+
+
+LAMBDA_CASES = [
+    ("keys", "/api/v1/users/current/imports", 5 * MIB),
+    ("ingestion", "/api/v1/users/current/heartbeats.bulk", 2 * MIB),
+    ("ingestion", "/api/v1/plugins/errors", 64 * 1024),
+    ("keys", "/api/v1/users/current/rules", 64 * 1024),
+    ("summary", "/api/v1/users/current/goals", 64 * 1024),
+]
+
+
+@pytest.mark.parametrize(("handler", "path", "limit"), LAMBDA_CASES)
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "no content-length"])
+def test_an_oversized_body_is_a_413_through_the_lambda_handler(sqs, handler, path, limit, declared) -> None:  # type: ignore[no-untyped-def]
+    create_user(email="lambda@example.com", username="lambda", timezone="UTC", api_key=KEY)
+    body = "[" + " " * limit + "]"
+    headers = {**basic(KEY), "content-type": "application/json", "content-length": str(len(body)) if declared else None}
+    event = http_event("POST", path, headers=headers, raw_body=body)
+    response = Response(invoke(importlib.import_module(f"functions.{handler}").handler, event))
+    assert response.status == 413, response
+    assert str(limit) in response.json["error"]
+
+
+def test_the_worst_case_plugin_error_is_scrubbed_quickly_by_a_real_server(live_server) -> None:  # type: ignore[no-untyped-def]
+    # Each field at its 16 KiB maximum, a different adversarial shape in each, the body just under 64 KiB: minutes of
+    # backtracking per field before the scrubber was linear. The bound is generous (seconds, the server is shared).
+    create_user(email="diag@example.com", username="diag", timezone="UTC", api_key=KEY)
+    shapes = ["-pwd", "auth-", "-eyJ", "a-", "://a:", "token a", 'pwd="', "waka_a-"]
+    fields = ["logs", "stacktrace", "error_message", "editor", "plugin", "platform", "architecture", "cli_version"]
+    for start in range(0, len(shapes), 3):
+        report = {
+            field: (shape * 16384)[:16300]
+            for field, shape in zip(fields[start : start + 3], shapes[start : start + 3], strict=True)
+        }
+        response = httpx.post(
+            f"{live_server.base_url}/api/v1/plugins/errors", json=report, headers=basic(KEY), timeout=BOUND_SECONDS
+        )
+        assert response.status_code == 201, response.text
