@@ -13,8 +13,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from codetime.api.routes import accounts, diagnostics, ingestion
 from codetime.config import get_settings
 
-# JSON bodies of settings, rules, goals, keys and report settings are a few hundred bytes.
-DEFAULT_BODY_BYTES = 64 * 1024
+# JSON bodies of settings, rules, goals, keys and report settings: usually a few hundred bytes; the largest valid one
+# (a goal naming 4 x 50 names of 255 characters, each \u-escaped) is about 600 KiB.
+DEFAULT_BODY_BYTES = 1024 * 1024
 
 
 def body_limit(path_template: str) -> tuple[int, str]:
