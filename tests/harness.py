@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import gzip
 import hashlib
 import json
 import re
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,3 +142,24 @@ def confirmed(headers: dict[str, str], user: Any) -> dict[str, str]:
     from codetime.services.keys import issue_confirmation_code
 
     return {**headers, "X-CodeTime-Confirmation": issue_confirmation_code(user)}
+
+
+class TookTooLong(AssertionError):
+    pass
+
+
+@contextlib.contextmanager
+def cpu_bound(seconds: float) -> Iterator[None]:
+    """Fail the test if the block runs longer than `seconds` of wall time; SIGALRM interrupts even a running
+    regex, so a catastrophic backtrack fails quickly instead of running for hours. Main thread only."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TookTooLong(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from codetime.api.deps import Forbidden
-from codetime.api.routes.accounts import ImportTooLarge
+from codetime.api.limits import BodyLimitMiddleware
 from codetime.api.schemas import ErrorResponse
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidFields, InvalidInput
+from codetime.domain.json_bodies import TOO_DEEP
 from codetime.domain.sharing import NotShared
 from codetime.queue import QueueUnavailable
 from codetime.services.accounts import AccountGone
@@ -41,7 +42,6 @@ _STATUS: dict[type[Exception], int] = {
     GoalNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
-    ImportTooLarge: 413,
     AccountGone: 404,
     TooManyKeys: 409,
 }
@@ -52,19 +52,30 @@ def _single_valued_query(request: Request) -> None:
     keys = [key for key, _ in request.query_params.multi_items()]
     if len(keys) != len(set(keys)):
         raise InvalidInput("A query parameter was given more than once.")
-    # PostgreSQL text cannot hold NUL: refused here for every route, so no parameter can forget its pattern.
-    if any("\x00" in value for _, value in request.query_params.multi_items()):
-        raise InvalidInput("A query parameter contains a NUL character.")
+
+
+def _no_nul_parameters(request: Request) -> None:
+    # The rule JSON text fields follow (schemas.Text), for every query and path parameter of every route, declared
+    # or not (`api_key`): PostgreSQL text cannot hold a NUL, so it is a 400 naming the parameter, not a 500.
+    errors = {
+        name: ["Must not contain NUL characters."]
+        for items in (request.query_params.multi_items(), request.path_params.items())
+        for name, value in items
+        if isinstance(value, str) and ("\x00" in value or "\x00" in name)
+    }
+    if errors:
+        raise InvalidFields(errors)
 
 
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     """An app serving the given routers, with CodeTime's error shapes."""
     app = FastAPI(
         title=title, version="0.1.0", description="WakaTime-compatible coding-activity API",
-        dependencies=[Depends(_single_valued_query)],
+        dependencies=[Depends(_single_valued_query), Depends(_no_nul_parameters)],
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware)
 
     for exc_type, status in _STATUS.items():
 
@@ -93,7 +104,13 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Starlette's own errors (unknown path, wrong method, unparseable JSON body) in CodeTime's error shape.
+        if isinstance(exc.__cause__, RecursionError):  # FastAPI parsing a request body model's JSON
+            return _error(400, TOO_DEEP)
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(InvalidFields)
+    def invalid_fields(_: Request, exc: InvalidFields) -> JSONResponse:
+        return _error(400, "Invalid request.", errors=exc.errors)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
