@@ -104,6 +104,7 @@ def test_dev_survives_its_database_being_killed_under_a_retrying_client(tmp_path
                 if n == 40:
                     killed = _postmaster_pid(data_dir)
                     os.kill(killed, signal.SIGKILL)
+                give_up = time.monotonic() + 30  # an unsupervised database never comes back: fail, not hang
                 while True:  # as wakatime-cli: every non-2xx keeps the batch for a retry
                     response = client.post("/api/v1/users/current/heartbeats.bulk", json=beats[offset : offset + 25])
                     statuses.append(response.status_code)
@@ -112,6 +113,7 @@ def test_dev_survives_its_database_being_killed_under_a_retrying_client(tmp_path
                         break
                     assert response.status_code == 503, response.text
                     assert response.headers["Retry-After"]
+                    assert time.monotonic() < give_up, f"request {n} still {response.status_code} after 30 s"
                     time.sleep(0.2)
             assert killed is not None and _postmaster_pid(data_dir) != killed  # the supervisor started it again
 
