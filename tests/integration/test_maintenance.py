@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from reports_helpers import seed
@@ -33,7 +33,8 @@ def test_retention_drops_old_heartbeats_and_keeps_aggregates(any_db_env: str, mo
     monkeypatch.setenv("CODETIME_RETENTION_MONTHS", "13")
     monkeypatch.setenv("CODETIME_RETENTION_BATCH", "7")  # several batches
     user, _ = create_user(email="old@example.com", timezone="UTC")
-    now = datetime.now(UTC)
+    # Noon: an hour of heartbeats seeded at 23:10 UTC would cross midnight and count as two days of activity.
+    now = datetime.combine(datetime.now(UTC).date(), time(12), UTC)
     seed(user, now - timedelta(days=600), 60)  # gone
     seed(user, now - timedelta(days=420), 60)  # gone (older than 13 months)
     seed(user, now - timedelta(days=300), 60)  # kept
