@@ -100,3 +100,20 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
             "awsRegion": "us-east-1",
         })  # fmt: skip
     return {"Records": records}
+
+
+def start_of_today(tz: str = "UTC", margin: float = 120.0) -> float:
+    """The epoch of the local midnight that began "today" in `tz`, with "today" lasting at least `margin` more
+    seconds: closer to the next midnight than that, this waits for it. A test that posts heartbeats at or after
+    this instant and then reads "today" sees one and the same day at any hour (`make test-fake-now`)."""
+    import time
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(tz))
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    following = midnight + timedelta(days=1)  # wall-clock arithmetic: the next local midnight, DST or not
+    if following.timestamp() - now.timestamp() < margin:
+        time.sleep(following.timestamp() - now.timestamp() + 0.5)
+        return following.timestamp()
+    return midnight.timestamp()

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness import start_of_today
 from servers import free_port, start_dev, stop_dev
 
 pytestmark = pytest.mark.e2e
@@ -28,8 +29,9 @@ def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
     proc, base, key = start_dev(data_dir, port)
     try:
         assert base == f"http://127.0.0.1:{port}"
-        now = time.time()
-        beats = [{"entity": "main.py", "type": "file", "time": now - 120 + i * 60, "project": "demo"} for i in range(3)]
+        # Today's, at any hour: after the dev user's (UTC) midnight, even when that was a minute ago.
+        first = max(start_of_today("UTC") + 1, time.time() - 120)
+        beats = [{"entity": "main.py", "type": "file", "time": first + i * 60, "project": "demo"} for i in range(3)]
         posted = httpx.post(f"{base}/api/v1/users/current/heartbeats.bulk", json=beats, auth=(key, ""), timeout=10)
         assert posted.status_code == 202 and [s for _, s in posted.json()["responses"]] == [201, 201, 201]
         deadline = time.monotonic() + 10
