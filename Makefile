@@ -31,10 +31,12 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 ## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis), end-to-end (moto, legacy CLI), infra
-## (CDK synth, cdk-nag, cfn-lint), then the AWS-facing end-to-end tests again against LocalStack.
+## (CDK synth, cdk-nag, cfn-lint), then unit, integration and end-to-end again at a hard fake "now" (test-fake-now), then
+## the AWS-facing end-to-end tests again against LocalStack.
 test: $(STAMP) system-deps
 	$(BIN)/ruff check shared functions tests benchmarks infra_cdk
 	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-fake-now PYTEST_ARGS="--deselect tests/e2e/test_openapi_fuzz.py"
 	$(MAKE) --no-print-directory test-localstack
 
 ## The end-to-end tests that call AWS APIs, against LocalStack instead of moto: LocalStack (localstack-core, Python

@@ -20,7 +20,7 @@ from codetime.repositories.rules import RuleRepository
 from codetime.services import jobs
 from codetime.services.keys import create_key, create_user
 from functions import ingestion, keys, summary
-from harness import FIXTURES, basic, call_api
+from harness import FIXTURES, basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 KEY = "waka_5e1f5a8e-3c2b-4d6e-8a7b-1c2d3e4f5a6b"
@@ -289,7 +289,8 @@ def _reads() -> dict:
 
 
 def test_rules_rename_and_merge_in_every_read_and_recompute(user, sqs) -> None:  # type: ignore[no-untyped-def]
-    _post(_rule_beats(time.time()))
+    # Within one day in Moscow (the user's) and in UTC (the other timezone read), at any hour.
+    _post(_rule_beats(max(start_of_today("UTC") + 241, start_of_today("Europe/Moscow") + 241, time.time())))
     sqs.drain()
     before = _reads()
     assert before["summaries"] == ({"old-api": 60, "legacy": 60, "api": 60, "docs": 59},
@@ -361,7 +362,7 @@ def test_the_local_runtime_runs_jobs_through_its_queue_worker(live_server) -> No
     import httpx
 
     create_user(email="local@example.com", username="local", timezone="UTC", api_key=KEY)
-    now = time.time()
+    now = max(start_of_today() + 600, time.time())  # today's, at any hour
     beats = [{"entity": "a.py", "type": "file", "time": now - 600 + i * 120, "project": "p"} for i in range(4)]
     auth = {"Authorization": f"Bearer {KEY}"}  # plugins send keys as Bearer too
     posted = httpx.post(f"{live_server.base_url}/api/v1/users/current/heartbeats.bulk", json=beats, headers=auth)
