@@ -46,16 +46,17 @@ test-localstack: $(STAMP) system-deps
 	@test -n "$$AWS_ENDPOINT_URL" || bash scripts/install-localstack.sh >/dev/null
 	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider --aws=localstack tests/e2e tests/infra/test_redis_auth.py $(LOCALSTACK_PYTEST_ARGS)
 
-## The unit, integration and end-to-end tiers with every process they start (pytest, PostgreSQL, Redis, `codetime dev`,
-## the legacy CLI) seeing NOW as the current time, through libfaketime (LD_PRELOAD): one fixed offset from the real
-## clock, so all processes agree and time keeps running. The default is a hard moment: 30 s before midnight UTC,
-## which is also the hour Europe springs forward (01:00 UTC on 2027-03-28). E.g. make test-fake-now NOW='2027-11-07 06:59:30 UTC'.
+## The unit, integration and end-to-end tiers at another "now": every process they start sees the real clock plus
+## one fixed offset, so all of them agree and time keeps running (tests/fake_clock.py: time-machine in the Python
+## processes, libfaketime in PostgreSQL). The default is a hard moment: 30 s before midnight UTC, which is also when
+## Europe springs forward (01:00 UTC on 2027-03-28). E.g. make test-fake-now NOW='2027-11-07 06:59:30 UTC'.
 NOW ?= 2027-03-27 23:59:30 UTC
 FAKE_NOW_TESTS ?= tests/unit tests/integration tests/e2e
 test-fake-now: $(STAMP) system-deps
 	@offset=$$(( $$(date -d '$(NOW)' +%s) - $$(date +%s) )); \
 	echo "test-fake-now: the tests run as if it were $$(date -u -d '$(NOW)' '+%F %T UTC')"; \
-	CODETIME_REQUIRE_SERVERS=1 faketime -m -f "+$${offset}s" $(BIN)/pytest -q -p no:cacheprovider $(FAKE_NOW_TESTS) $(PYTEST_ARGS)
+	CODETIME_TEST_CLOCK_OFFSET=$$offset CODETIME_REQUIRE_SERVERS=1 \
+	  $(BIN)/pytest -q -p no:cacheprovider $(FAKE_NOW_TESTS) $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+import fake_clock
 import psycopg
 from psycopg import sql
 
@@ -200,7 +201,7 @@ class PostgresServer:
         with open(self.log_file, "ab") as log:
             self._proc = subprocess.Popen(
                 cmd, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, env=fake_clock.native_env(),  # `make test-fake-now`: its "now" too
             )  # fmt: skip
         _live.add(self)
         pid_file = self.data_dir / "postmaster.pid"
@@ -327,12 +328,8 @@ class RedisServer:
             "--dir", str(self._tmp),
             "--logfile", str(log),
         ]  # fmt: skip
-        # Under `make test-fake-now` Redis keeps the real clock: libfaketime recurses inside redis-server's jemalloc
-        # at start-up, and nothing CodeTime keeps in Redis depends on the date (TTLs and the rate limiter's TIME are
-        # relative).
-        env = {k: v for k, v in os.environ.items() if not (k == "LD_PRELOAD" and "faketime" in v)}
         self._proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -434,9 +431,8 @@ def start_dev(data_dir: Path, port: int) -> tuple[subprocess.Popen, str, str]:
     }  # fmt: skip
     env["CODETIME_DATA_DIR"] = str(data_dir)
     codetime = str(Path(sys.executable).parent / "codetime")
-    proc = subprocess.Popen(
-        [codetime, "dev", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    argv = fake_clock.command([codetime, "dev", "--port", str(port)])
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import fake_clock
 import httpx
 import pytest
 
@@ -44,7 +45,7 @@ def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
         env = {**os.environ, "CODETIME_DATA_DIR": str(data_dir)}
         env.pop("DATABASE_URL", None)
         created = subprocess.run(
-            [CODETIME, "users", "create", "--email", "ada@example.com", "--api-key", imported],
+            fake_clock.command([CODETIME, "users", "create", "--email", "ada@example.com", "--api-key", imported]),
             env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert created.returncode == 0, created.stderr
@@ -52,8 +53,9 @@ def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
 
         # A person signs in with a token of the dev issuer: same validation path as in AWS (JWKS over HTTP).
         token = subprocess.run(
-            [CODETIME, "token", "--email", "ada@example.com"], env=env, capture_output=True, text=True, timeout=60
-        )
+            fake_clock.command([CODETIME, "token", "--email", "ada@example.com"]),
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
         assert token.returncode == 0, token.stderr
         keys = httpx.get(
             f"{base}/api/v1/auth/keys", headers={"Authorization": f"Bearer {token.stdout.strip()}"}, timeout=10
@@ -75,7 +77,7 @@ def test_invoke_runs_a_handler_on_a_sample_event(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["CODETIME_DATA_DIR"] = str(tmp_path / "data")
     result = subprocess.run(
-        [CODETIME, "invoke", "writer", "events/sqs_heartbeats_batch.json"],
+        fake_clock.command([CODETIME, "invoke", "writer", "events/sqs_heartbeats_batch.json"]),
         env=env, capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -215,7 +215,8 @@ def test_an_interrupted_job_is_completed_later_and_recomputing_twice_changes_not
 
 
 def test_the_writer_continues_a_long_job_in_bounded_slices(user, sqs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    now = time.time()
+    # Each group of three within one Moscow day, at any hour.
+    now = max(start_of_today("Europe/Moscow", margin=300), time.time())
     beats = [
         {"entity": "a.py", "type": "file", "time": now - days * 86400 + i * 60, "project": "p"}
         for days in (1, 40, 80)
