@@ -78,7 +78,7 @@ def test_cached_reads_are_invalidated_by_the_writer(users, redis_env) -> None:  
     import redis
 
     client = redis.Redis.from_url(redis_env)
-    now = time.time()
+    now = max(start_of_today() + 300, time.time())  # today's, at any hour
     _post(ALICE, [now - 300, now - 200], "alpha")
     users.drain()
     first = _today(ALICE)
@@ -91,7 +91,7 @@ def test_cached_reads_are_invalidated_by_the_writer(users, redis_env) -> None:  
 
 
 def test_everything_answers_while_redis_is_down(users, redis_env, redis_server) -> None:  # type: ignore[no-untyped-def]
-    now = time.time()
+    now = max(start_of_today() + 300, time.time())  # today's, at any hour
     _post(ALICE, [now - 300], "alpha")
     redis_server.stop()
     try:
