@@ -6,7 +6,7 @@ import copy
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from reports_helpers import seed
+from reports_helpers import local, seed
 
 from codetime.db import get_pool
 from codetime.services import maintenance
@@ -100,8 +100,8 @@ def test_compression_statements_for_licensed_timescale() -> None:
 def test_audit_repairs_a_corrupted_day_and_counts_it(any_db_env: str) -> None:
     user, _ = create_user(email="audit@example.com", timezone="Europe/Berlin")
     now = datetime.now(UTC)
-    for days_ago in (1, 2, 3):
-        seed(user, now - timedelta(days=days_ago, hours=2), 30)
+    for days_ago in (1, 2, 3):  # at noon in Berlin: two hours before a late-evening run crossed midnight
+        seed(user, local("Europe/Berlin", now.date() - timedelta(days=days_ago), 12), 30)
     clean = maintenance.MaintenanceResult()
     maintenance.audit_aggregates(clean)
     assert (clean.days_audited, clean.days_repaired) == (3, 0)
