@@ -250,8 +250,9 @@ def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[
     create_user(email="dev@example.com", username="dev", api_key=KEY)
     event = load_event("api_post_heartbeats_bulk.json")
     items = json.loads(event["body"])
+    now = max(start_of_today("Europe/Moscow") + 100, time.time())  # today's in the events' timezone header
     for i, item in enumerate(items):
-        item["time"] = time.time() - 100 + i
+        item["time"] = now - 100 + i
     event["body"] = json.dumps(items)
     response = Response(invoke(ingestion.handler, event))
     assert [s for _, s in response.json["responses"]] == [201, 201, 400]
