@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 OFFSET_ENV = "CODETIME_TEST_CLOCK_OFFSET"
-LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+# Debian's `faketime` package, on any architecture (x86_64-linux-gnu, aarch64-linux-gnu, ...).
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), Path("/nonexistent"))
 
 
 def offset() -> float | None:
@@ -44,9 +45,9 @@ def native_env(env: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if env is None else env)
     seconds = offset()
     if seconds is not None:
-        if not Path(LIBFAKETIME).exists():
+        if not LIBFAKETIME.exists():
             raise RuntimeError("libfaketime is missing: run scripts/install-system-deps.sh (Debian's faketime)")
-        env["LD_PRELOAD"] = LIBFAKETIME
+        env["LD_PRELOAD"] = str(LIBFAKETIME)
         env["FAKETIME"] = f"{seconds:+.0f}s"
     return env
 
