@@ -163,3 +163,20 @@ def cpu_bound(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def start_of_today(tz: str = "UTC", margin: float = 120.0) -> float:
+    """The epoch of the local midnight that began "today" in `tz`, with "today" lasting at least `margin` more
+    seconds: closer to the next midnight than that, this waits for it. A test that posts heartbeats at or after
+    this instant and then reads "today" sees one and the same day at any hour (`make test-fake-now`)."""
+    import time
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(tz))
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    following = midnight + timedelta(days=1)  # wall-clock arithmetic: the next local midnight, DST or not
+    if following.timestamp() - now.timestamp() < margin:
+        time.sleep(following.timestamp() - now.timestamp() + 0.5)
+        return following.timestamp()
+    return midnight.timestamp()

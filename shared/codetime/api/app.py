@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -11,9 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from codetime.api.deps import Forbidden
 from codetime.api.limits import BodyLimitMiddleware
 from codetime.api.schemas import ErrorResponse
+from codetime.config import get_settings
+from codetime.db import statement_timeout
 from codetime.domain.errors import InvalidFields, InvalidInput
 from codetime.domain.json_bodies import TOO_DEEP
 from codetime.domain.sharing import NotShared
+from codetime.logs import logger
 from codetime.queue import QueueUnavailable
 from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
@@ -67,6 +73,19 @@ def _no_nul_parameters(request: Request) -> None:
         raise InvalidFields(errors)
 
 
+class _BoundedStatements:
+    """ASGI middleware: the database statements of a request are cancelled after the API's statement timeout, so
+    no query outlives the Lambda that asked for it (the writer and maintenance run outside it, unbounded)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        # Set here, in the request's task: the thread a sync endpoint runs in copies this context.
+        with statement_timeout(get_settings().api_statement_timeout_ms if scope["type"] == "http" else None):
+            await self.app(scope, receive, send)
+
+
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     """An app serving the given routers, with CodeTime's error shapes."""
     app = FastAPI(
@@ -92,6 +111,20 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
         # 503 makes plugins keep the batch in their offline queue and retry: nothing is lost.
         response = _error(503, "Heartbeats could not be queued; retry later.")
         response.headers["Retry-After"] = "30"
+        return response
+
+    @app.exception_handler(psycopg.OperationalError)
+    def database_unavailable(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        # The database is down, restarting, out of connections (PoolTimeout) or cancelled a statement that ran
+        # past the API's statement timeout (QueryCanceled): a 503 that clients retry, never a 500. Only the class
+        # and SQLSTATE are logged: psycopg's messages can name the host and user of the DSN.
+        logger.warning("database unavailable", extra={"error": type(exc).__name__, "sqlstate": exc.sqlstate})
+        if isinstance(exc, psycopg.errors.QueryCanceled):
+            response = _error(503, "The query took longer than the API's statement timeout and was cancelled; "
+                                   "retry later or ask for a shorter range.")  # fmt: skip
+        else:
+            response = _error(503, "The database is unavailable; retry later.")
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.exception_handler(RateLimited)
@@ -120,6 +153,7 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
             errors.setdefault(field, []).append(err["msg"])
         return _error(400, "Invalid request.", errors=errors)
 
+    app.add_middleware(_BoundedStatements)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
