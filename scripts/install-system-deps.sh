@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system services the test suite runs for real: PostgreSQL 15, TimescaleDB (built from Debian's
 # trixie source package, Apache-only, because bookworm ships none and trixie's binaries need a newer glibc),
-# and redis-server. Idempotent; does nothing that is already there. Needs root (apt) on Debian 12.
+# redis-server and faketime. Idempotent; does nothing that is already there. Needs root (apt) on Debian 12.
 set -euo pipefail
 
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -10,6 +10,8 @@ need_apt=()
 [ -x "$PG_BIN/postgres" ] || need_apt+=(postgresql-15)
 [ -x "$PG_CONFIG" ] || need_apt+=(postgresql-server-dev-15)
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# libfaketime: `make test-fake-now` runs the suite (and the servers it starts) under a given "now".
+command -v faketime >/dev/null || need_apt+=(faketime)
 have_tsdb() { [ -f "$($PG_CONFIG --pkglibdir 2>/dev/null)/timescaledb.so" ]; }
 if ! have_tsdb; then
   for p in cmake build-essential libssl-dev dpkg-dev postgresql-server-dev-15; do
@@ -43,4 +45,4 @@ if ! have_tsdb; then
     && make -C build -j"$(nproc)" install >/dev/null)
   have_tsdb && echo "install-system-deps: TimescaleDB installed"
 fi
-echo "install-system-deps: PostgreSQL 15, TimescaleDB and redis-server present"
+echo "install-system-deps: PostgreSQL 15, TimescaleDB, redis-server and faketime present"

@@ -6,10 +6,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
+import fake_clock
 import pytest
 
 from localstack_server import LocalStackServer
 from servers import PostgresServer, RedisServer
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `make test-fake-now`: this process's wall clock moves by CODETIME_TEST_CLOCK_OFFSET (see fake_clock.py).
+    fake_clock.start()
+
 
 # ------------------------------------------------------------------------------------------------------------
 # Real servers (PostgreSQL/TimescaleDB, Redis), started lazily: only when a test requests these fixtures.

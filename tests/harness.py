@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import gzip
 import hashlib
 import json
 import re
+import signal
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,3 +142,41 @@ def confirmed(headers: dict[str, str], user: Any) -> dict[str, str]:
     from codetime.services.keys import issue_confirmation_code
 
     return {**headers, "X-CodeTime-Confirmation": issue_confirmation_code(user)}
+
+
+class TookTooLong(AssertionError):
+    pass
+
+
+@contextlib.contextmanager
+def cpu_bound(seconds: float) -> Iterator[None]:
+    """Fail the test if the block runs longer than `seconds` of wall time; SIGALRM interrupts even a running
+    regex, so a catastrophic backtrack fails quickly instead of running for hours. Main thread only."""
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TookTooLong(f"took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def start_of_today(tz: str = "UTC", margin: float = 120.0) -> float:
+    """The epoch of the local midnight that began "today" in `tz`, with "today" lasting at least `margin` more
+    seconds: closer to the next midnight than that, this waits for it. A test that posts heartbeats at or after
+    this instant and then reads "today" sees one and the same day at any hour (`make test-fake-now`)."""
+    import time
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo(tz))
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    following = midnight + timedelta(days=1)  # wall-clock arithmetic: the next local midnight, DST or not
+    if following.timestamp() - now.timestamp() < margin:
+        time.sleep(following.timestamp() - now.timestamp() + 0.5)
+        return following.timestamp()
+    return midnight.timestamp()

@@ -10,16 +10,19 @@ import atexit
 import contextlib
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+import fake_clock
 import psycopg
 from psycopg import sql
 
@@ -198,7 +201,7 @@ class PostgresServer:
         with open(self.log_file, "ab") as log:
             self._proc = subprocess.Popen(
                 cmd, cwd=self._tmp, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, env=fake_clock.native_env(),  # `make test-fake-now`: its "now" too
             )  # fmt: skip
         _live.add(self)
         pid_file = self.data_dir / "postmaster.pid"
@@ -418,3 +421,36 @@ def _stop_all() -> None:
             server.stop()
         else:
             server.close()
+
+
+def start_dev(data_dir: Path, port: int) -> tuple[subprocess.Popen, str, str]:
+    """`codetime dev` on embedded defaults (no DATABASE_URL, REDIS_URL, SQS): the process, its URL, its API key."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SQS_QUEUE_URL") and not k.startswith("CODETIME_OIDC")
+    }  # fmt: skip
+    env["CODETIME_DATA_DIR"] = str(data_dir)
+    codetime = str(Path(sys.executable).parent / "codetime")
+    argv = fake_clock.command([codetime, "dev", "--port", str(port)])
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line and proc.poll() is not None:
+            break
+        lines.append(line)
+        if line.startswith("api_key = "):
+            output = "".join(lines)
+            base = re.search(r"running at (\S+)", output).group(1)  # type: ignore[union-attr]
+            return proc, base, line.split("=", 1)[1].strip()
+    proc.kill()
+    raise AssertionError("codetime dev did not start:\n" + "".join(lines))
+
+
+def stop_dev(proc: subprocess.Popen) -> str:
+    """Ctrl-C, as a person stops it; it must exit cleanly. Returns the rest of its output."""
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, rest
+    return rest

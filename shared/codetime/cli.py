@@ -362,6 +362,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     # People sign in with tokens of the local dev issuer unless a real OIDC issuer is configured.
     dev_issuer.configure(data_dir, f"http://{args.host}:{args.port}")
     embedded = _prepare_environment()
+    if embedded:
+        embedded.supervise()  # a killed or crashed embedded PostgreSQL comes back; the server keeps serving
     worker = scheduler = None
     try:
         try:

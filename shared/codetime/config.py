@@ -44,6 +44,10 @@ class Settings:
     job_budget_seconds: int = 20
     # Active API keys a user may hold (README: Identity).
     max_keys_per_user: int = 20
+    # Database outages and timeouts (README): each statement of an API request is cancelled after this many ms
+    # (0: no bound), below every API Lambda's timeout; a request waits this long for a pooled connection.
+    api_statement_timeout_ms: int = 10_000
+    db_pool_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,6 +76,8 @@ class Settings:
             job_slice_days=_int("CODETIME_JOB_SLICE_DAYS", 31),
             job_budget_seconds=_int("CODETIME_JOB_BUDGET_SECONDS", 20),
             max_keys_per_user=_int("CODETIME_MAX_KEYS_PER_USER", 20),
+            api_statement_timeout_ms=_int("CODETIME_API_STATEMENT_TIMEOUT_MS", 10_000),
+            db_pool_timeout_seconds=float(env("CODETIME_DB_POOL_TIMEOUT_SECONDS") or 10),
         )
 
 

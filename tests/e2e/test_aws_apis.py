@@ -17,7 +17,7 @@ from codetime.domain.keys import hash_key
 from codetime.services.keys import create_user
 from conftest import TEST_PEPPER
 from functions import ingestion, summary
-from harness import basic, call_api
+from harness import basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ def test_database_and_pepper_come_from_secrets_manager(sqs, db_env, aws_apis, mo
         (stored,) = conn.execute("SELECT key_hash FROM api_keys").fetchone()  # type: ignore[misc]
     assert bytes(stored) == hash_key(KEY, TEST_PEPPER.encode())  # keyed with the secret's value
 
-    now = time.time()
+    now = max(start_of_today() + 120, time.time())  # both heartbeats today, at any hour
     beats = [{"entity": "a.py", "type": "file", "time": t, "project": "sec"} for t in (now - 120, now - 60)]
     posted = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk", headers=basic(KEY),
                       body=beats)  # fmt: skip

@@ -3,51 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import fake_clock
 import httpx
 import pytest
 
-from servers import free_port
+from harness import start_of_today
+from servers import free_port, start_dev, stop_dev
 
 pytestmark = pytest.mark.e2e
 CODETIME = str(Path(sys.executable).parent / "codetime")
-
-
-def _start(data_dir: Path, port: int) -> tuple[subprocess.Popen, str, str]:
-    env = {
-        k: v for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "SQS_QUEUE_URL") and not k.startswith("CODETIME_OIDC")
-    }  # fmt: skip
-    env["CODETIME_DATA_DIR"] = str(data_dir)
-    proc = subprocess.Popen(
-        [CODETIME, "dev", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        if not line and proc.poll() is not None:
-            break
-        lines.append(line)
-        if line.startswith("api_key = "):
-            output = "".join(lines)
-            base = re.search(r"running at (\S+)", output).group(1)  # type: ignore[union-attr]
-            return proc, base, line.split("=", 1)[1].strip()
-    proc.kill()
-    raise AssertionError("codetime dev did not start:\n" + "".join(lines))
-
-
-def _stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGINT)
-    rest, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, rest
-    return rest
 
 
 def _today_seconds(base: str, key: str) -> float:
@@ -58,11 +27,12 @@ def _today_seconds(base: str, key: str) -> float:
 
 def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
     data_dir, port = tmp_path / "data", free_port()
-    proc, base, key = _start(data_dir, port)
+    proc, base, key = start_dev(data_dir, port)
     try:
         assert base == f"http://127.0.0.1:{port}"
-        now = time.time()
-        beats = [{"entity": "main.py", "type": "file", "time": now - 120 + i * 60, "project": "demo"} for i in range(3)]
+        # Today's, at any hour: after the dev user's (UTC) midnight, even when that was a minute ago.
+        first = max(start_of_today("UTC") + 1, time.time() - 120)
+        beats = [{"entity": "main.py", "type": "file", "time": first + i * 60, "project": "demo"} for i in range(3)]
         posted = httpx.post(f"{base}/api/v1/users/current/heartbeats.bulk", json=beats, auth=(key, ""), timeout=10)
         assert posted.status_code == 202 and [s for _, s in posted.json()["responses"]] == [201, 201, 201]
         deadline = time.monotonic() + 10
@@ -75,7 +45,7 @@ def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
         env = {**os.environ, "CODETIME_DATA_DIR": str(data_dir)}
         env.pop("DATABASE_URL", None)
         created = subprocess.run(
-            [CODETIME, "users", "create", "--email", "ada@example.com", "--api-key", imported],
+            fake_clock.command([CODETIME, "users", "create", "--email", "ada@example.com", "--api-key", imported]),
             env=env, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         assert created.returncode == 0, created.stderr
@@ -83,8 +53,9 @@ def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
 
         # A person signs in with a token of the dev issuer: same validation path as in AWS (JWKS over HTTP).
         token = subprocess.run(
-            [CODETIME, "token", "--email", "ada@example.com"], env=env, capture_output=True, text=True, timeout=60
-        )
+            fake_clock.command([CODETIME, "token", "--email", "ada@example.com"]),
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
         assert token.returncode == 0, token.stderr
         keys = httpx.get(
             f"{base}/api/v1/auth/keys", headers={"Authorization": f"Bearer {token.stdout.strip()}"}, timeout=10
@@ -92,21 +63,21 @@ def test_dev_runs_on_embedded_defaults_and_keeps_data(tmp_path: Path) -> None:
         assert keys.status_code == 200, keys.text
         assert [k["key_hint"] for k in keys.json()["data"]] == ["waka_0c5e…1c2d"]  # ada's, linked by e-mail
     finally:
-        _stop(proc)
+        stop_dev(proc)
 
-    proc, base, key_again = _start(data_dir, port)
+    proc, base, key_again = start_dev(data_dir, port)
     try:
         assert key_again == key
         assert _today_seconds(base, key) == pytest.approx(120)  # data survived the restart
     finally:
-        _stop(proc)
+        stop_dev(proc)
 
 
 def test_invoke_runs_a_handler_on_a_sample_event(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["CODETIME_DATA_DIR"] = str(tmp_path / "data")
     result = subprocess.run(
-        [CODETIME, "invoke", "writer", "events/sqs_heartbeats_batch.json"],
+        fake_clock.command([CODETIME, "invoke", "writer", "events/sqs_heartbeats_batch.json"]),
         env=env, capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

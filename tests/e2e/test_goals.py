@@ -9,7 +9,7 @@ import pytest
 
 from codetime.services.keys import create_user
 from functions import ingestion, summary
-from harness import FIXTURES, basic, call_api
+from harness import FIXTURES, basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 ALICE = "waka_aaaaaaaa-1111-4222-8333-444444444444"
@@ -27,7 +27,8 @@ def alice(sqs):  # type: ignore[no-untyped-def]
     create_user(email="bob@example.com", username="bob", timezone="UTC", api_key=BOB)
     # Midday UTC yesterday: 3,900 s of Python then 300 s of Go (the gap into Go is Python's); the day before:
     # 1,200 s of Python.
-    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    # start_of_today waits out a midnight due in two minutes: the tests' "today" is this one.
+    noon = datetime.fromtimestamp(start_of_today(), UTC).replace(hour=12)
     yesterday, before = (noon - timedelta(days=1)).timestamp(), (noon - timedelta(days=2)).timestamp()
     beats = [{"entity": "a.py", "type": "file", "time": yesterday + 300 * i, "language": "Python"} for i in range(13)]
     beats += [{"entity": "b.go", "type": "file", "time": yesterday + 3600 + 300 * i, "language": "Go"} for i in (1, 2)]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from codetime.services.keys import create_user
+from harness import start_of_today
 from wakatime_cli import describe_run, ensure_legacy_cli, offline_queue_count, send_heartbeat
 
 pytestmark = pytest.mark.e2e
@@ -25,8 +25,7 @@ def test_legacy_cli_heartbeats_become_time(live_server, tmp_path) -> None:  # ty
     files = [project_dir / name for name in ("main.py", "util.py", "README.md")]
     for f in files:
         f.write_text("print('hi')\n")
-    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
-    t0 = max(midnight + 1, time.time() - 900)
+    t0 = max(start_of_today() + 1, time.time() - 900)  # today's, and today stays today for the test, at any hour
     home = tmp_path / "home"
     home.mkdir()
     api_url = f"{live_server.base_url}/api/v1"  # exactly the line `codetime dev` prints

@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from reports_helpers import seed
@@ -16,7 +16,7 @@ from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
 from codetime.queue_messages import encode_messages
 from codetime.services.keys import create_user
 from functions import ops, summary
-from harness import basic, call_api
+from harness import basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 
@@ -185,19 +185,19 @@ def test_local_dead_letters_list_and_replay(db_env: str, people, capsys: pytest.
 
 def test_prometheus_metrics_per_user(db_env: str, people) -> None:  # type: ignore[no-untyped-def]
     admin, user = people
-    now = datetime.now(UTC)
+    # Every group within one day, at any hour: today's after midnight (up to 30 min ahead of the clock, as a
+    # plugin's may be), the older one at noon three days ago.
+    now = max(datetime.now(UTC), datetime.fromtimestamp(start_of_today() + 3000, UTC))
     seed(user, now - timedelta(minutes=30), 20, project='we"ird\\name')
-    seed(user, now - timedelta(days=3), 10, project="older")
+    seed(user, datetime.combine(now.date() - timedelta(days=3), time(12), UTC), 10, project="older")
     seed(admin, now - timedelta(minutes=50), 40, project="not-mine")
     got = call_api(summary.handler, "GET", "/api/v1/users/current/metrics", headers=basic(USER_KEY))
     assert got.status == 200 and got.headers["content-type"].startswith("text/plain; version=0.0.4")
     lines = got.text.splitlines()
     assert "wakatime_cumulative_seconds_total 1800.000000" in lines
-    today = datetime.now(UTC) - timedelta(minutes=30)
-    if today.date() == datetime.now(UTC).date():  # the 20 minutes fall on today unless the test runs at 00:0x
-        assert "wakatime_seconds_total 1200.000000" in lines
-        assert 'wakatime_project_seconds_total{name="we\\"ird\\\\name"} 1200.000000' in lines
-        assert 'wakatime_language_seconds_total{name="Python"} 1200.000000' in lines
+    assert "wakatime_seconds_total 1200.000000" in lines
+    assert 'wakatime_project_seconds_total{name="we\\"ird\\\\name"} 1200.000000' in lines
+    assert 'wakatime_language_seconds_total{name="Python"} 1200.000000' in lines
     assert "# TYPE wakatime_editor_seconds_total counter" in lines
     assert "not-mine" not in got.text and "older" not in got.text
     assert call_api(summary.handler, "GET", "/api/v1/users/current/metrics").status == 401

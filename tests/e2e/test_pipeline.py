@@ -10,7 +10,7 @@ import pytest
 from codetime.db import get_pool
 from codetime.services.keys import create_user
 from functions import ingestion, keys, summary
-from harness import FIXTURES, Response, basic, call_api, confirmed, invoke, load_event
+from harness import FIXTURES, Response, basic, call_api, confirmed, invoke, load_event, start_of_today
 
 pytestmark = pytest.mark.e2e
 
@@ -119,7 +119,7 @@ def test_golden_day_through_the_whole_pipeline(user, sqs, golden_age) -> None:  
 
 
 def test_invalid_items_fail_alone_and_valid_neighbours_are_queued(user, sqs) -> None:  # type: ignore[no-untyped-def]
-    now = time.time()
+    now = max(start_of_today("Europe/Moscow") + 60, time.time())  # today's for the user, at any hour
     items = [
         {"entity": "a.py", "type": "file", "time": now - 60, "project": "p", "language": "Python"},
         {"type": "file", "time": now - 50},  # no entity
@@ -259,7 +259,7 @@ def test_queue_failure_answers_503_and_nothing_is_accepted(user, sqs, monkeypatc
 
 def test_headers_set_machine_editor_and_timezone(sqs) -> None:  # type: ignore[no-untyped-def]
     create_user(email="tz@example.com", username="tz", api_key=KEY)  # no timezone yet
-    now = time.time()
+    now = max(start_of_today("Pacific/Auckland") + 30, time.time())  # today's in the header's timezone
     agent = "wakatime/v1.73.0 (linux-5.15.0-1051-azure-x86_64) go1.21.5 vscode/1.85.1 vscode-wakatime/24.4.0"
     response = _post_bulk(
         [{"entity": "a.py", "type": "file", "time": now - 30}, {"entity": "a.py", "type": "file", "time": now}],
@@ -293,8 +293,9 @@ def test_sample_events_run_through_their_handlers(sqs) -> None:  # type: ignore[
     dev, _ = create_user(email="dev@example.com", username="dev", api_key=KEY)
     event = load_event("api_post_heartbeats_bulk.json")
     items = json.loads(event["body"])
+    now = max(start_of_today("Europe/Moscow") + 100, time.time())  # today's in the events' timezone header
     for i, item in enumerate(items):
-        item["time"] = time.time() - 100 + i
+        item["time"] = now - 100 + i
     event["body"] = json.dumps(items)
     response = Response(invoke(ingestion.handler, event))
     assert [s for _, s in response.json["responses"]] == [201, 201, 400]

@@ -9,7 +9,7 @@ import pytest
 
 from codetime.services.keys import create_user
 from functions import ingestion, summary
-from harness import FIXTURES, basic, call_api
+from harness import FIXTURES, basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 ALICE = "waka_aaaaaaaa-1111-4222-8333-444444444444"
@@ -46,7 +46,7 @@ def users(sqs):  # type: ignore[no-untyped-def]
 
 
 def test_statusbar_has_wakatime_cli_shape(users) -> None:  # type: ignore[no-untyped-def]
-    now = time.time()
+    now = max(start_of_today() + 300, time.time())  # today's, at any hour
     _post(ALICE, [now - 300, now - 200], "alpha")
     users.drain()
     mine = _today(ALICE)
@@ -61,7 +61,7 @@ def test_statusbar_has_wakatime_cli_shape(users) -> None:  # type: ignore[no-unt
 
 
 def test_users_only_see_their_own_data(users) -> None:  # type: ignore[no-untyped-def]
-    now = time.time()
+    now = max(start_of_today() + 600, time.time())  # today's, at any hour
     _post(ALICE, [now - 300, now - 200], "alpha")
     _post(BOB, [now - 600, now - 30], "bravo")
     users.drain()
@@ -78,7 +78,7 @@ def test_cached_reads_are_invalidated_by_the_writer(users, redis_env) -> None:  
     import redis
 
     client = redis.Redis.from_url(redis_env)
-    now = time.time()
+    now = max(start_of_today() + 300, time.time())  # today's, at any hour
     _post(ALICE, [now - 300, now - 200], "alpha")
     users.drain()
     first = _today(ALICE)
@@ -91,7 +91,7 @@ def test_cached_reads_are_invalidated_by_the_writer(users, redis_env) -> None:  
 
 
 def test_everything_answers_while_redis_is_down(users, redis_env, redis_server) -> None:  # type: ignore[no-untyped-def]
-    now = time.time()
+    now = max(start_of_today() + 300, time.time())  # today's, at any hour
     _post(ALICE, [now - 300], "alpha")
     redis_server.stop()
     try:
@@ -113,7 +113,7 @@ def test_body_over_the_byte_limit_is_413(users) -> None:  # type: ignore[no-unty
 
 def test_poison_message_reaches_the_dlq_after_max_receives(users) -> None:  # type: ignore[no-untyped-def]
     users.client.send_message(QueueUrl=users.queue_url, MessageBody='{"v": 1, "heartbeats": "nope"}')
-    _post(ALICE, [time.time()], "alpha")
+    _post(ALICE, [max(start_of_today(), time.time())], "alpha")  # read as today's below
     deliveries, dead = 0, []
     deadline = time.monotonic() + 30  # the test queue's visibility timeout is 1 s
     while not dead and time.monotonic() < deadline:

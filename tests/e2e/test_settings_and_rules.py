@@ -20,7 +20,7 @@ from codetime.repositories.rules import RuleRepository
 from codetime.services import jobs
 from codetime.services.keys import create_key, create_user
 from functions import ingestion, keys, summary
-from harness import FIXTURES, basic, call_api
+from harness import FIXTURES, basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 KEY = "waka_5e1f5a8e-3c2b-4d6e-8a7b-1c2d3e4f5a6b"
@@ -219,7 +219,8 @@ def test_an_interrupted_job_is_completed_later_and_recomputing_twice_changes_not
 
 
 def test_the_writer_continues_a_long_job_in_bounded_slices(user, sqs, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    now = time.time()
+    # Each group of three within one Moscow day, at any hour.
+    now = max(start_of_today("Europe/Moscow", margin=300), time.time())
     beats = [
         {"entity": "a.py", "type": "file", "time": now - days * 86400 + i * 60, "project": "p"}
         for days in (1, 40, 80)
@@ -293,7 +294,8 @@ def _reads() -> dict:
 
 
 def test_rules_rename_and_merge_in_every_read_and_recompute(user, sqs) -> None:  # type: ignore[no-untyped-def]
-    _post(_rule_beats(time.time()))
+    # Within one day in Moscow (the user's) and in UTC (the other timezone read), at any hour.
+    _post(_rule_beats(max(start_of_today("UTC") + 241, start_of_today("Europe/Moscow") + 241, time.time())))
     sqs.drain()
     before = _reads()
     assert before["summaries"] == ({"old-api": 60, "legacy": 60, "api": 60, "docs": 59},
@@ -365,7 +367,7 @@ def test_the_local_runtime_runs_jobs_through_its_queue_worker(live_server) -> No
     import httpx
 
     create_user(email="local@example.com", username="local", timezone="UTC", api_key=KEY)
-    now = time.time()
+    now = max(start_of_today() + 600, time.time())  # today's, at any hour
     beats = [{"entity": "a.py", "type": "file", "time": now - 600 + i * 120, "project": "p"} for i in range(4)]
     auth = {"Authorization": f"Bearer {KEY}"}  # plugins send keys as Bearer too
     posted = httpx.post(f"{live_server.base_url}/api/v1/users/current/heartbeats.bulk", json=beats, headers=auth)

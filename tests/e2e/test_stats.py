@@ -9,7 +9,7 @@ import pytest
 
 from codetime.services.keys import create_user
 from functions import ingestion, summary
-from harness import basic, call_api
+from harness import basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 ALICE = "waka_aaaaaaaa-1111-4222-8333-444444444444"
@@ -33,7 +33,7 @@ def _get(path: str, key: str = ALICE, **query: str):  # type: ignore[no-untyped-
 def data(sqs):  # type: ignore[no-untyped-def]
     create_user(email="alice@example.com", username="alice", timezone="UTC", api_key=ALICE)
     create_user(email="bob@example.com", username="bob", timezone="UTC", api_key=BOB)
-    now = time.time()
+    now = max(start_of_today() + 700, time.time())  # every group within its day, at any hour
     # Today: 120 s of Python in alpha (main), 60 s of Go in beta; two days ago: 300 s in alpha, 1 s of it in no
     # language (the gap belongs to the earlier heartbeat).
     main = {"project": "alpha", "language": "Python", "branch": "main"}

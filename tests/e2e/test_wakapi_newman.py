@@ -16,9 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_dev_command import _start, _stop
 
-from servers import free_port
+from servers import free_port, start_dev, stop_dev
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +57,7 @@ def test_wakapi_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     # Writes are asynchronous (queue -> writer, polled every 0.5 s locally), so requests are 1.5 s apart.
     monkeypatch.setenv("CODETIME_MAX_HEARTBEAT_AGE_DAYS", "36500")
     variables = _variables()
-    proc, base, _ = _start(data_dir, port)
+    proc, base, _ = start_dev(data_dir, port)
     try:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQS_QUEUE_URL")}
         env["CODETIME_DATA_DIR"] = str(data_dir)
@@ -83,7 +82,7 @@ def test_wakapi_collection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         )  # fmt: skip
         print(run.stdout[-20000:])
     finally:
-        _stop(proc)
+        stop_dev(proc)
     executions = json.loads(report.read_text())["run"]["executions"]
     assertions = [
         (e["item"]["name"], a["assertion"], a.get("error")) for e in executions for a in e.get("assertions", [])

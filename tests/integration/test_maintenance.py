@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from reports_helpers import seed
+from reports_helpers import local, seed
 
 from codetime.db import get_pool
 from codetime.services import maintenance
@@ -33,7 +33,8 @@ def test_retention_drops_old_heartbeats_and_keeps_aggregates(any_db_env: str, mo
     monkeypatch.setenv("CODETIME_RETENTION_MONTHS", "13")
     monkeypatch.setenv("CODETIME_RETENTION_BATCH", "7")  # several batches
     user, _ = create_user(email="old@example.com", timezone="UTC")
-    now = datetime.now(UTC)
+    # Noon: an hour of heartbeats seeded at 23:10 UTC would cross midnight and count as two days of activity.
+    now = datetime.combine(datetime.now(UTC).date(), time(12), UTC)
     seed(user, now - timedelta(days=600), 60)  # gone
     seed(user, now - timedelta(days=420), 60)  # gone (older than 13 months)
     seed(user, now - timedelta(days=300), 60)  # kept
@@ -99,8 +100,8 @@ def test_compression_statements_for_licensed_timescale() -> None:
 def test_audit_repairs_a_corrupted_day_and_counts_it(any_db_env: str) -> None:
     user, _ = create_user(email="audit@example.com", timezone="Europe/Berlin")
     now = datetime.now(UTC)
-    for days_ago in (1, 2, 3):
-        seed(user, now - timedelta(days=days_ago, hours=2), 30)
+    for days_ago in (1, 2, 3):  # at noon in Berlin: two hours before a late-evening run crossed midnight
+        seed(user, local("Europe/Berlin", now.date() - timedelta(days=days_ago), 12), 30)
     clean = maintenance.MaintenanceResult()
     maintenance.audit_aggregates(clean)
     assert (clean.days_audited, clean.days_repaired) == (3, 0)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 import redis
@@ -29,6 +31,14 @@ def test_plain_db_has_no_timescale(plain_pg_dsn: str) -> None:
     assert "timescaledb" not in _extensions(plain_pg_dsn)
     with psycopg.connect(plain_pg_dsn) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_postgres_and_python_share_one_clock(plain_pg_dsn: str) -> None:
+    # Under `make test-fake-now` (tests/fake_clock.py) PostgreSQL must see the same fake "now" as the tests,
+    # or SQL's now() and Python's would disagree by months.
+    with psycopg.connect(plain_pg_dsn) as conn:
+        db_now = float(conn.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()[0])  # type: ignore[index]
+    assert abs(db_now - time.time()) < 60
 
 
 def test_redis_ping_set_get(redis_url: str) -> None:

@@ -1,6 +1,6 @@
 """WakaTime time-total formatting, proven against every item of real WakaTime responses.
 
-Fixtures are copies (unchanged) of /work/shared/fixtures/; see tests/fixtures/README.md.
+Fixtures are copies (unchanged) of ../shared/fixtures/ (next to the repository); see tests/fixtures/README.md.
 Comparisons go through json.dumps so 0 vs 0.0 and 100 vs 100.0 count, as they do on the wire.
 """
 
@@ -29,7 +29,8 @@ from codetime.domain.wakatime_format import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-SHARED_FIXTURES = Path("/work/shared/fixtures")
+# The project's shared reference material sits next to the checkout (../shared), wherever that is.
+SHARED_FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
 
 LIVE_SUMMARIES = ("summaries-one-day.json", "summaries-week.json", "summaries-month.json")
 CLI_STATUSBARS = (

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -9,10 +12,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from codetime.api.deps import Forbidden
-from codetime.api.routes.accounts import ImportTooLarge
+from codetime.api.limits import BodyLimitMiddleware
 from codetime.api.schemas import ErrorResponse
-from codetime.domain.errors import InvalidInput
+from codetime.config import get_settings
+from codetime.db import statement_timeout
+from codetime.domain.errors import InvalidFields, InvalidInput
+from codetime.domain.json_bodies import TOO_DEEP
 from codetime.domain.sharing import NotShared
+from codetime.logs import logger
 from codetime.queue import QueueUnavailable
 from codetime.services.accounts import AccountGone
 from codetime.services.auth import NotAuthenticated
@@ -41,7 +48,6 @@ _STATUS: dict[type[Exception], int] = {
     GoalNotFound: 404,
     InvalidInput: 400,
     TooManyHeartbeats: 413,
-    ImportTooLarge: 413,
     AccountGone: 404,
     TooManyKeys: 409,
 }
@@ -52,19 +58,43 @@ def _single_valued_query(request: Request) -> None:
     keys = [key for key, _ in request.query_params.multi_items()]
     if len(keys) != len(set(keys)):
         raise InvalidInput("A query parameter was given more than once.")
-    # PostgreSQL text cannot hold NUL: refused here for every route, so no parameter can forget its pattern.
-    if any("\x00" in value for _, value in request.query_params.multi_items()):
-        raise InvalidInput("A query parameter contains a NUL character.")
+
+
+def _no_nul_parameters(request: Request) -> None:
+    # The rule JSON text fields follow (schemas.Text), for every query and path parameter of every route, declared
+    # or not (`api_key`): PostgreSQL text cannot hold a NUL, so it is a 400 naming the parameter, not a 500.
+    errors = {
+        name: ["Must not contain NUL characters."]
+        for items in (request.query_params.multi_items(), request.path_params.items())
+        for name, value in items
+        if isinstance(value, str) and ("\x00" in value or "\x00" in name)
+    }
+    if errors:
+        raise InvalidFields(errors)
+
+
+class _BoundedStatements:
+    """ASGI middleware: the database statements of a request are cancelled after the API's statement timeout, so
+    no query outlives the Lambda that asked for it (the writer and maintenance run outside it, unbounded)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        # Set here, in the request's task: the thread a sync endpoint runs in copies this context.
+        with statement_timeout(get_settings().api_statement_timeout_ms if scope["type"] == "http" else None):
+            await self.app(scope, receive, send)
 
 
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     """An app serving the given routers, with CodeTime's error shapes."""
     app = FastAPI(
         title=title, version="0.1.0", description="WakaTime-compatible coding-activity API",
-        dependencies=[Depends(_single_valued_query)],
+        dependencies=[Depends(_single_valued_query), Depends(_no_nul_parameters)],
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware)
 
     for exc_type, status in _STATUS.items():
 
@@ -83,6 +113,20 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
         response.headers["Retry-After"] = "30"
         return response
 
+    @app.exception_handler(psycopg.OperationalError)
+    def database_unavailable(_: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        # The database is down, restarting, out of connections (PoolTimeout) or cancelled a statement that ran
+        # past the API's statement timeout (QueryCanceled): a 503 that clients retry, never a 500. Only the class
+        # and SQLSTATE are logged: psycopg's messages can name the host and user of the DSN.
+        logger.warning("database unavailable", extra={"error": type(exc).__name__, "sqlstate": exc.sqlstate})
+        if isinstance(exc, psycopg.errors.QueryCanceled):
+            response = _error(503, "The query took longer than the API's statement timeout and was cancelled; "
+                                   "retry later or ask for a shorter range.")  # fmt: skip
+        else:
+            response = _error(503, "The database is unavailable; retry later.")
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.exception_handler(RateLimited)
     def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
         # A bulk post answered 429 as a whole: wakatime-cli keeps the batch in its offline queue and retries.
@@ -93,7 +137,13 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Starlette's own errors (unknown path, wrong method, unparseable JSON body) in CodeTime's error shape.
+        if isinstance(exc.__cause__, RecursionError):  # FastAPI parsing a request body model's JSON
+            return _error(400, TOO_DEEP)
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(InvalidFields)
+    def invalid_fields(_: Request, exc: InvalidFields) -> JSONResponse:
+        return _error(400, "Invalid request.", errors=exc.errors)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -103,6 +153,7 @@ def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
             errors.setdefault(field, []).append(err["msg"])
         return _error(400, "Invalid request.", errors=errors)
 
+    app.add_middleware(_BoundedStatements)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

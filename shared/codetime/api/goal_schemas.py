@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from codetime.api.schemas import Text
+from codetime.domain.errors import InvalidFields
+from codetime.domain.ranges import check_date
 
 Name = Annotated[Text, Field(min_length=1, max_length=255)]
 Names = Annotated[list[Name], Field(max_length=50)]
@@ -38,6 +40,17 @@ class GoalPatch(BaseModel):
         # pydantic would also take epoch numbers; the schema (and WakaTime) says an ISO 8601 string.
         if value is not None and not isinstance(value, str):
             raise ValueError("must be an ISO 8601 date-time string")
+        return value
+
+    @field_validator("snooze_until")
+    @classmethod
+    def _representable(cls, value: datetime | None) -> datetime | None:
+        # The same date range as every date parameter (a year-1 or year-9999 instant overflows when converted).
+        if value is not None:
+            try:
+                check_date(value.date(), "snooze_until", "UTC")
+            except InvalidFields as exc:
+                raise ValueError(exc.errors["snooze_until"][0]) from None
         return value
 
 

@@ -173,7 +173,7 @@ def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_se
         return None
     try:
         when = float(value) if not isinstance(value, bool) else math.nan
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond any float
         when = math.nan
     if not math.isfinite(when) or when <= 0:
         errors["time"] = ["A valid number of seconds since the epoch is required."]

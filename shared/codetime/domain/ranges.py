@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidFields, InvalidInput
+
+# The dates the service can represent: nothing was recorded before the epoch, and a date past a year from now is a
+# typo (9999-12-31 would overflow the day after it; 0001-01-01 east of UTC the day before it).
+EARLIEST_DATE = date(1970, 1, 1)
 
 
 class UnknownRange(InvalidInput):
@@ -14,6 +18,20 @@ class UnknownRange(InvalidInput):
 
 def today_in(tz: str, now: datetime | None = None) -> date:
     return (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).date()
+
+
+def latest_date(tz: str, now: datetime | None = None) -> date:
+    """Today in `tz` plus one year (28 February for 29 February): the last date a parameter may name."""
+    today = today_in(tz, now)
+    return today.replace(year=today.year + 1, day=28 if (today.month, today.day) == (2, 29) else today.day)
+
+
+def check_date(day: date, name: str, tz: str, now: datetime | None = None) -> date:
+    """`day`, if the service can represent it; else InvalidFields naming the parameter `name`."""
+    latest = latest_date(tz, now)
+    if not EARLIEST_DATE <= day <= latest:
+        raise InvalidFields({name: [f"Must be a date from {EARLIEST_DATE} to {latest}."]})
+    return day
 
 
 def resolve_range(name: str, tz: str, now: datetime | None = None, week_start: int = 0) -> tuple[date, date]:
@@ -53,9 +71,13 @@ def resolve_range(name: str, tz: str, now: datetime | None = None, week_start: i
     raise UnknownRange(f"Unknown range: {name!r}.")
 
 
-def parse_date(value: str, tz: str) -> date:
-    """A `YYYY-MM-DD` date, or an ISO datetime / epoch seconds taken in `tz` (clients send all three)."""
-    text = value.strip()
+def parse_date(value: str, tz: str, name: str = "date", now: datetime | None = None) -> date:
+    """A `YYYY-MM-DD` date, or an ISO datetime / epoch seconds taken in `tz` (clients send all three), within
+    EARLIEST_DATE .. latest_date; errors name the parameter `name`."""
+    return check_date(_parse_date(value.strip(), tz, name), name, tz, now)
+
+
+def _parse_date(text: str, tz: str, name: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -66,6 +88,6 @@ def parse_date(value: str, tz: str) -> date:
         pass
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput(f"Invalid date: {value!r}; use YYYY-MM-DD.") from exc
-    return parsed.astimezone(ZoneInfo(tz)).date() if parsed.tzinfo else parsed.date()
+        return parsed.astimezone(ZoneInfo(tz)).date() if parsed.tzinfo else parsed.date()
+    except (ValueError, OverflowError) as exc:  # OverflowError: a datetime at the edge of year 1 or 9999
+        raise InvalidFields({name: [f"Invalid date: {text[:64]!r}; use YYYY-MM-DD."]}) from exc

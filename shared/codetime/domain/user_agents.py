@@ -36,6 +36,8 @@ _AI_TOOLS = frozenset(
         "open-design", "quickdesk", "warp", "zcode", "zed", "zerostack",
     }
 )  # fmt: skip
+# Longer agents are parsed by their first this many characters (the heartbeat field allows as many): bounds the work.
+MAX_PARSED_LENGTH = 1024
 _RUNTIME_RE = re.compile(r"(?:python|go)(?:\d|$)")
 _PLUGIN_RE = re.compile(r"[^/\s]+-wakatime/\S*")
 
@@ -85,7 +87,7 @@ def parse_user_agent(user_agent: str | None) -> UserAgentInfo:
     anything that is neither a plugin nor a browser agent) every field is None. `plugin` is the last
     `<name>-wakatime/<version>` token, or None when the agent has none.
     """
-    ua = (user_agent or "").strip()
+    ua = (user_agent or "")[:MAX_PARSED_LENGTH].strip()
     if not ua:
         return _UNPARSED
     parts = ua.split()

@@ -12,6 +12,8 @@ from typing import Any
 
 import psycopg
 
+from codetime.logs import logger
+
 DATABASE = "codetime"
 # The system user pgserver runs PostgreSQL as when we are root (PostgreSQL refuses to run as root).
 _ROOT_RUN_AS = "pgserver"
@@ -44,6 +46,8 @@ class EmbeddedPostgres:
         self.data_dir = Path(data_dir).expanduser().resolve()
         self._server: Any = None
         self._dsn: str | None = None
+        self._watch_stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     def start(self) -> str:
         """Start the server (or join the one already running on this data dir); returns the `codetime` DSN."""
@@ -71,8 +75,51 @@ class EmbeddedPostgres:
         self._dsn = server.get_uri(DATABASE)
         return self._dsn
 
+    def supervise(self, interval: float = 0.5) -> None:
+        """Watch the postmaster and start PostgreSQL again whenever it exits (killed, crashed, OOM) until stop().
+        The DSN names the same socket afterwards, so the connection pool simply reconnects."""
+        if self._watcher is not None or self._server is None:
+            return
+        self._watch_stop.clear()
+        self._watcher = threading.Thread(
+            target=self._watch, args=(interval,), name="embedded-postgres-supervisor", daemon=True
+        )
+        self._watcher.start()
+
+    def _watch(self, interval: float) -> None:
+        while not self._watch_stop.wait(interval):
+            try:
+                self.restart_if_exited()
+            except Exception:  # e.g. orphaned backends still hold the old shared memory: try again next round
+                logger.exception("embedded PostgreSQL did not restart; retrying")
+
+    def restart_if_exited(self) -> bool:
+        """Start PostgreSQL again if its postmaster is gone; True if it had to."""
+        server = self._server
+        if server is None or self._postmaster_alive():
+            return False
+        lock = _pgserver().postgres_server.PostgresServer._lock
+        with lock:  # as start(): no other process of this checkout starts or stops it meanwhile
+            if self._postmaster_alive() or self._watch_stop.is_set():
+                return False
+            self._clear_stale_state()
+            server.ensure_postgres_running()
+        logger.warning("embedded PostgreSQL had exited; restarted it", extra={"data_dir": str(self.data_dir)})
+        return True
+
+    def _postmaster_alive(self) -> bool:
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return False
+        return self._is_our_postmaster(pid)
+
     def stop(self) -> None:
         """Stop PostgreSQL (fast shutdown, checkpointed) unless another user of this data dir still holds it."""
+        self._watch_stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=30)
+            self._watcher = None
         if self._server is None:
             return
         server, self._server, self._dsn = self._server, None, None

@@ -20,6 +20,7 @@ from ijson.common import ObjectBuilder
 from codetime.db import get_pool
 from codetime.domain.errors import InvalidInput
 from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat
+from codetime.domain.json_bodies import MAX_JSON_DEPTH, TOO_DEEP
 from codetime.repositories.users import User
 from codetime.services.writer import write_heartbeats
 
@@ -66,13 +67,12 @@ class _Prefixed:
 
 def iter_raw_heartbeats(stream: BinaryIO) -> Iterator[Any]:
     """Each heartbeat of a dump or array as parsed JSON, in file order; raises InvalidImport on bad JSON."""
-    head = b""
     while True:
-        chunk = stream.read(64)
+        # Chunk by chunk, keeping nothing of what is stripped: leading whitespace costs time linear in its length.
+        chunk = stream.read(64 * 1024)
         if not chunk:
             raise InvalidImport("The file is empty.")
-        head += chunk
-        stripped = head.lstrip(b" \t\r\n\xef\xbb\xbf")  # whitespace and a UTF-8 BOM
+        stripped = chunk.lstrip(b" \t\r\n\xef\xbb\xbf")  # whitespace and a UTF-8 BOM
         if stripped:
             break
     first = stripped[:1]
@@ -98,10 +98,14 @@ def _items(events: Iterator[tuple[str, str, Any]], prefixes: frozenset[str]) -> 
             continue
         builder = ObjectBuilder()
         builder.event(event, value)
-        depth = 1
+        depth, max_depth = 1, MAX_JSON_DEPTH - len(prefix.split("."))  # the containers around the heartbeat count
+        if depth > max_depth:
+            raise InvalidImport(TOO_DEEP)
         for _, inner_event, inner_value in events:
             if inner_event in _CONTAINERS:
                 depth += 1
+                if depth > max_depth:
+                    raise InvalidImport(TOO_DEEP)
             elif inner_event in ("end_map", "end_array"):
                 depth -= 1
             builder.event(inner_event, inner_value)

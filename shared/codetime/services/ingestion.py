@@ -4,7 +4,6 @@ The outcomes carry no HTTP: the router words them as WakaTime or Wakapi does, de
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -17,6 +16,7 @@ from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.domain.errors import InvalidInput
 from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat
+from codetime.domain.json_bodies import TooDeeplyNested, parse_json
 from codetime.logs import metrics
 from codetime.queue import get_queue
 from codetime.queue_messages import encode_messages
@@ -53,9 +53,11 @@ def parse_body(raw: bytes) -> tuple[list[Any], bool]:
 
     Accepts an array, one object, or a JSON string holding either (vscode.dev encodes its body twice)."""
     try:
-        data = json.loads(raw)
+        data = parse_json(raw)
         if isinstance(data, str):
-            data = json.loads(data)
+            data = parse_json(data)
+    except TooDeeplyNested:
+        raise
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnparseableBody("Request body is not valid JSON.") from exc
     if isinstance(data, dict):

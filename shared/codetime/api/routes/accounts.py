@@ -20,33 +20,17 @@ router = APIRouter(
     tags=["account data"], dependencies=[ReadLimit, *OWNER], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED}
 )
 USER = "/api/v1/users/{user}"
+IMPORT_PATH = f"{USER}/imports"  # its body limit is CODETIME_MAX_IMPORT_BYTES (api/limits.py)
 Confirm = Annotated[str | None, Query(description="Your username: confirms the deletion")]
 
 
-class ImportTooLarge(Exception):
-    pass
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    too_large = ImportTooLarge(f"Import bodies are limited to {limit} bytes; bigger files: `codetime import`.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
-
-
 @router.post(
-    f"{USER}/imports", response_model=ImportResponse, summary="Import a WakaTime data dump or a heartbeat array",
+    IMPORT_PATH, response_model=ImportResponse, summary="Import a WakaTime data dump or a heartbeat array",
     openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": ["object", "array"]}}}}},
     responses={413: {"model": ErrorResponse, "description": "Body over CODETIME_MAX_IMPORT_BYTES"}},
 )  # fmt: skip
 async def import_file(user: FullAccessUser, request: Request) -> ImportResponse:
-    body = await _read_limited(request, get_settings().max_import_bytes)
+    body = await request.body()
     result = await run_in_threadpool(imports.import_heartbeats, user, io.BytesIO(body))
     return ImportResponse(
         data=ImportOut(

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from codetime.api.deps import FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import ErrorResponse, Text
 from codetime.domain.errors import InvalidInput
+from codetime.domain.json_bodies import TooDeeplyNested, parse_json
 from codetime.domain.scrub import scrub
 from codetime.logs import logger
 
 router = APIRouter(tags=["diagnostics"], dependencies=[IngestLimit], responses=RATE_LIMITED)
 
-MAX_BODY_BYTES = 64 * 1024
+PATH = "/api/v1/plugins/errors"
+MAX_BODY_BYTES = 64 * 1024  # enforced for PATH by api/limits.py
 MAX_FIELD_CHARS = 16384
 
 
@@ -44,7 +44,7 @@ class PluginErrorAccepted(BaseModel):
 
 
 @router.post(
-    "/api/v1/plugins/errors", status_code=201, summary="Report a plugin error (diagnostics)",
+    PATH, status_code=201, summary="Report a plugin error (diagnostics)",
     operation_id="plugin_errors", response_model=PluginErrorAccepted,
     responses={
         400: {"model": ErrorResponse, "description": "Not a JSON object"},
@@ -57,14 +57,11 @@ class PluginErrorAccepted(BaseModel):
     },
 )  # fmt: skip
 async def plugin_errors(request: Request, user: FullAccessUser) -> Any:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return JSONResponse({"error": f"Body over {MAX_BODY_BYTES} bytes."}, status_code=413)
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return JSONResponse({"error": f"Body over {MAX_BODY_BYTES} bytes."}, status_code=413)
     try:
-        report = PluginError.model_validate(json.loads(body))
+        report = PluginError.model_validate(parse_json(body))
+    except TooDeeplyNested:
+        raise
     except (ValueError, ValidationError) as exc:
         raise InvalidInput("Body must be a JSON object of strings.") from exc
     entry = str(uuid.uuid4())

@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from codetime.api.deps import OWNER, FullAccessPrincipal, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
-from codetime.config import get_settings
 from codetime.domain.heartbeats import RequestContext, request_context
 from codetime.services.ingestion import ItemResult, Outcome, ingest, parse_body
 from codetime.services.keys import touch_key_usage
@@ -69,22 +68,6 @@ WAKAPI_INVALID = "invalid heartbeat object"
 WAKAPI_NONE_VALID = "no valid heartbeat object given"
 
 
-async def _read_body(request: Request) -> bytes:
-    limit = get_settings().max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge(limit)
-    body = await request.body()
-    if len(body) > limit:
-        raise _TooLarge(limit)
-    return body
-
-
-class _TooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"Request body over {limit} bytes.")
-
-
 def _context(request: Request, user_id: str) -> RequestContext:
     machine = request.headers.get("x-machine-name")  # wakatime-cli URL-encodes it
     return request_context(
@@ -113,13 +96,10 @@ def _describe(errors: dict[str, list[str]]) -> str:
 
 async def _accept(
     request: Request, user: FullAccessUser, principal: FullAccessPrincipal
-) -> tuple[list[ItemResult], bool] | JSONResponse:
-    """Read, validate and queue a post; the results and whether the body was one object, or a 413 answer."""
-    try:
-        body = await _read_body(request)
-    except _TooLarge as exc:
-        return JSONResponse({"error": str(exc)}, status_code=413)
-    items, single = parse_body(body)
+) -> tuple[list[ItemResult], bool]:
+    """Read, validate and queue a post; the results and whether the body was one object (the body's size is bounded
+    by api/limits.py before it is read)."""
+    items, single = parse_body(await request.body())
     context = _context(request, str(user.id))
     results = await run_in_threadpool(ingest, user, items, context, request.headers.get("timezone"))
     plugin = next((r.heartbeat.plugin for r in results if r.heartbeat), None)
@@ -131,10 +111,7 @@ async def _accept(
 async def _post_wakatime(
     request: Request, user: FullAccessUser, principal: FullAccessPrincipal, bulk: bool
 ) -> JSONResponse:
-    accepted = await _accept(request, user, principal)
-    if isinstance(accepted, JSONResponse):
-        return accepted
-    results, single = accepted
+    results, single = await _accept(request, user, principal)
     if single and not bulk:
         body, status = _wakatime_item(results[0])
         return JSONResponse(body if status == 400 else {"data": body}, status_code=status)
@@ -142,10 +119,7 @@ async def _post_wakatime(
 
 
 async def _post_wakapi(request: Request, user: FullAccessUser, principal: FullAccessPrincipal) -> JSONResponse:
-    accepted = await _accept(request, user, principal)
-    if isinstance(accepted, JSONResponse):
-        return accepted
-    results, single = accepted
+    results, single = await _accept(request, user, principal)
     if single and results[0].outcome is Outcome.INVALID:
         # Wakapi's 400 for nothing valid; its plain-text body becomes JSON naming the fields.
         return JSONResponse({"error": WAKAPI_NONE_VALID, "errors": results[0].errors}, status_code=400)

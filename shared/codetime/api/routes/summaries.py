@@ -77,7 +77,7 @@ for _prefix in PREFIXES:
         if range:
             first, last = resolve_range(range, tz, week_start=user.iso_week_start)
         elif start and end:
-            first, last = parse_date(start, tz), parse_date(end, tz)
+            first, last = parse_date(start, tz, "start"), parse_date(end, tz, "end")
         else:
             raise InvalidInput("Give start and end (YYYY-MM-DD), or range.")
         branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
@@ -126,8 +126,8 @@ def dashboard_summary(
 ) -> Response:
     tz = user.effective_timezone
     if from_ or to:
-        first: date = parse_date(from_, tz) if from_ else today_in(tz)
-        last: date = parse_date(to, tz) if to else today_in(tz)
+        first: date = parse_date(from_, tz, "from") if from_ else today_in(tz)
+        last: date = parse_date(to, tz, "to") if to else today_in(tz)
     else:
         first, last = resolve_range(interval or "today", tz, week_start=user.iso_week_start)
     filters = {
