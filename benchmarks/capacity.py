@@ -40,8 +40,8 @@ def main() -> int:
         os.environ.pop("SQS_QUEUE_URL", None)
         import psycopg
 
-        from codetime.clients import reset_clients
         from codetime.db.migrate import migrate
+        from codetime.lifecycle import reset_clients
         from codetime.logs import logger
         from codetime.queue_messages import encode_messages
         from codetime.services.keys import create_user

@@ -32,7 +32,7 @@ def _find_data_dir() -> Path:
 def _prepare_environment() -> Any:
     """Point the process at its database: DATABASE_URL if set, else the embedded PostgreSQL of this checkout
     (started if needed). Returns the embedded server to stop later, or None."""
-    from codetime.clients import reset_clients
+    from codetime.lifecycle import reset_clients
 
     data_dir = _find_data_dir()
     os.environ["CODETIME_DATA_DIR"] = str(data_dir)

@@ -13,7 +13,7 @@ from codetime.config import get_settings
 
 
 @lru_cache(maxsize=1)
-def _boto3_session() -> Any:
+def boto3_session() -> Any:
     import boto3
 
     return boto3.session.Session()
@@ -22,7 +22,7 @@ def _boto3_session() -> Any:
 @lru_cache(maxsize=8)
 def aws_client(service: str) -> Any:
     """A boto3 client per service; honours AWS_ENDPOINT_URL (moto server, LocalStack)."""
-    return _boto3_session().client(service)
+    return boto3_session().client(service)
 
 
 @lru_cache(maxsize=16)
@@ -83,18 +83,3 @@ def oidc_jwks_url(issuer: str) -> str:
 
     with urllib.request.urlopen(issuer.rstrip("/") + "/.well-known/openid-configuration", timeout=5) as response:
         return json.loads(response.read())["jwks_uri"]
-
-
-def reset_clients() -> None:
-    """Forget every cached client and setting (tests switch environments between cases)."""
-    from codetime import cache, db
-
-    get_settings.cache_clear()
-    _boto3_session.cache_clear()
-    aws_client.cache_clear()
-    secret_value.cache_clear()
-    key_pepper.cache_clear()
-    jwks_client.cache_clear()
-    oidc_jwks_url.cache_clear()
-    db.close_pool()
-    cache.reset_cache()

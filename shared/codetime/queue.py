@@ -6,11 +6,12 @@ from typing import Protocol
 
 from codetime.clients import aws_client
 from codetime.config import get_settings
+from codetime.domain.errors import Unavailable
 from codetime.logs import logger
 from codetime.queue_messages import batch_entries
 
 
-class QueueUnavailable(Exception):
+class QueueUnavailable(Unavailable):
     """The queue did not confirm every message: nothing may be reported to the client as accepted."""
 
 

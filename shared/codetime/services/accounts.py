@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from codetime.cache import get_cache
 from codetime.db import get_pool
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, NotFound
 from codetime.logs import logger
 from codetime.queue import get_queue
 from codetime.queue_messages import encode_purge
@@ -33,7 +33,7 @@ class ConfirmationRequired(InvalidInput):
     pass
 
 
-class AccountGone(Exception):
+class AccountGone(NotFound):
     """The user was deleted while the request ran."""
 
 

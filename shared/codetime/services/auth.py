@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 from codetime.cache import get_cache
 from codetime.clients import key_pepper
 from codetime.db import get_pool
+from codetime.domain.errors import NotAuthenticated
 from codetime.domain.keys import InvalidKeyFormat, hash_key
 from codetime.repositories.users import User, UserRepository
 from codetime.services import cache_keys
@@ -18,10 +19,6 @@ from codetime.services import cache_keys
 _KEY_CACHE_TTL = 300
 _USER_ADAPTER = TypeAdapter(User)
 _USER_CACHE_TTL = 300
-
-
-class NotAuthenticated(Exception):
-    """No usable credential; the message is safe to show (it never contains the key)."""
 
 
 @dataclass(frozen=True, slots=True)

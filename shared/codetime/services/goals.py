@@ -11,7 +11,7 @@ from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import wakatime_format as fmt
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, NotFound
 from codetime.domain.names import PLACEHOLDERS, stored_value
 from codetime.domain.ranges import today_in
 from codetime.repositories.goals import GOAL_FILTERS, Goal, GoalRepository
@@ -25,7 +25,7 @@ MAX_GOALS = 100
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
-class GoalNotFound(Exception):
+class GoalNotFound(NotFound):
     pass
 
 

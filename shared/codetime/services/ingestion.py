@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from codetime.config import get_settings
 from codetime.db import get_pool
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, TooLarge
 from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat
 from codetime.domain.json_bodies import TooDeeplyNested, parse_json
 from codetime.logs import metrics
@@ -29,7 +29,7 @@ class UnparseableBody(InvalidInput):
     pass
 
 
-class TooManyHeartbeats(InvalidInput):
+class TooManyHeartbeats(TooLarge):
     pass
 
 

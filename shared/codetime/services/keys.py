@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from codetime.clients import key_pepper
 from codetime.config import get_settings
 from codetime.db import get_pool
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import Conflict, InvalidInput, NotFound
 from codetime.domain.keys import canonical_key, generate_key, hash_key, key_hint
 from codetime.repositories.users import ApiKey, User, UserRepository
 from codetime.services import cache_keys
@@ -21,11 +21,11 @@ from codetime.services.auth import forget_key
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
-class KeyNotFound(Exception):
+class KeyNotFound(NotFound):
     pass
 
 
-class TooManyKeys(Exception):
+class TooManyKeys(Conflict):
     """The user holds CODETIME_MAX_KEYS_PER_USER active keys already."""
 
 

@@ -18,6 +18,7 @@ from codetime.cache import RedisCache, get_cache
 from codetime.clients import aws_client
 from codetime.config import get_settings
 from codetime.db import get_pool
+from codetime.domain.errors import Conflict
 from codetime.domain.ranges import today_in
 from codetime.logs import logger
 from codetime.queue_messages import PoisonMessage, decode_message
@@ -180,7 +181,7 @@ def list_dead_letters(limit: int = 50) -> list[DeadLetter]:
     return list(seen.values())
 
 
-class DlqNotConfigured(Exception):
+class DlqNotConfigured(Conflict):
     pass
 
 

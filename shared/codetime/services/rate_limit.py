@@ -9,7 +9,6 @@ refusing plugins while the cache is down would make them queue and retry harder.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -17,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from codetime.cache import RedisCache, get_cache
+from codetime.domain.errors import RateLimited
 from codetime.logs import logger
 from codetime.services import cache_keys
 
@@ -46,12 +46,6 @@ return {1, '0'}
 
 # public: reads without a key (a user's shared stats), per user read and per client address.
 DEFAULTS = {"ingest": "10/300", "read": "10/60", "public": "10/60"}
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(f"Rate limit exceeded; retry in {self.retry_after} s.")
 
 
 @dataclass(frozen=True, slots=True)

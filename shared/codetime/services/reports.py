@@ -28,7 +28,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from codetime.clients import aws_client
 from codetime.db import get_pool
 from codetime.domain import reports as model
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, NotFound
 from codetime.logs import logger, metrics
 from codetime.repositories.reports import Delivery, ReportRepository, ReportSettings, ScheduleRow, StoredReport
 from codetime.repositories.users import User, UserRepository
@@ -76,7 +76,7 @@ class ReportTickFailed(Exception):
     pass
 
 
-class ReportNotFound(Exception):
+class ReportNotFound(NotFound):
     pass
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import rules as domain_rules
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, NotFound
 from codetime.repositories.rules import Rule, RuleRepository, RuleTaken
 from codetime.repositories.users import User, UserRepository
 from codetime.services import aggregation, jobs
@@ -17,7 +17,7 @@ from codetime.services.keys import validate_timezone
 from codetime.services.sharing import SHARE_SETTINGS, share_columns, share_settings_of, sharing_of
 
 
-class RuleNotFound(Exception):
+class RuleNotFound(NotFound):
     pass
 
 
