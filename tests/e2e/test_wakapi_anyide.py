@@ -16,9 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_dev_command import _start, _stop
 
-from servers import free_port
+from servers import free_port, start_dev, stop_dev
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +51,7 @@ def test_wakapi_anyide_tracks_edits(tmp_path: Path) -> None:
         f'[meta]\nversion = 1\nwatchers = ["files"]\n\n[files]\ninclude = ["*"]\nexclude = []\nexclude_files = []\n'
         f'\n[project]\nname = "{PROJECT}"\n'
     )
-    proc, base, key = _start(tmp_path / "data", free_port())
+    proc, base, key = start_dev(tmp_path / "data", free_port())
     try:
         # As Wakapi tells its users to configure clients; one heartbeat batch a second instead of every two minutes.
         (home / ".wakatime.cfg").write_text(
@@ -81,7 +80,7 @@ def test_wakapi_anyide_tracks_edits(tmp_path: Path) -> None:
                 tracker.kill()
                 log, _ = tracker.communicate()
     finally:
-        _stop(proc)
+        stop_dev(proc)
     print(log[-5000:])
     assert arrived, f"no heartbeat arrived after {edits} edits:\n{log[-5000:]}"
     assert "Sending heartbeat (attempt 1)" in log

@@ -8,6 +8,7 @@ import pytest
 from codetime.api.routes.diagnostics import MAX_FIELD_CHARS
 from codetime.domain.heartbeats import (
     MAX_ENTITY_LENGTH,
+    MAX_KEY_BYTES,
     MAX_TEXT_LENGTH,
     MAX_USER_AGENT_LENGTH,
     HeartbeatErrors,
@@ -89,7 +90,9 @@ def test_heartbeat_validation_of_hostile_fields_is_linear() -> None:
             }  # fmt: skip
             with pytest.raises(HeartbeatErrors):  # the same heartbeat with an invalid type
                 normalize_heartbeat({**raw, "type": "nope"}, context, now=NOW, max_age_seconds=None)
-            normalize_heartbeat({**raw, "type": "file"}, context, now=NOW, max_age_seconds=None)
+            # The longest entity accepted with a full-length project: together they fit an index row.
+            fitting = {**raw, "entity": _fill(unit, MAX_KEY_BYTES - MAX_TEXT_LENGTH), "type": "file"}
+            normalize_heartbeat(fitting, context, now=NOW, max_age_seconds=None)
 
 
 @pytest.mark.parametrize("when", [10**400, -(10**400), "1" * 400, "1e999", 1e308])
