@@ -66,8 +66,7 @@ class StatsRepository:
     def user_agents(self, user_id: uuid.UUID) -> list[dict]:
         with self.conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(
-                "SELECT user_agent, min(time) AS first_at, max(time) AS last_at FROM heartbeats "
-                "WHERE user_id = %s AND user_agent IS NOT NULL GROUP BY user_agent ORDER BY last_at DESC",
+                "SELECT user_agent, first_at, last_at FROM user_agents WHERE user_id = %s ORDER BY last_at DESC",
                 (user_id,),
             ).fetchall()
 

@@ -116,6 +116,7 @@ def _finish(conn, purge: Purge) -> None:  # type: ignore[no-untyped-def]
         settings = UserRepository(conn).time_settings([purge.user_id], lock="no key update").get(purge.user_id)
         aggregation.lock_user(conn, purge.user_id)
         repo.delete_aggregates(purge.user_id)
+        repo.rebuild_user_agents(purge.user_id)
         if settings is not None:
             days = repo.active_days(purge.user_id, settings[0])
             if days:
