@@ -8,8 +8,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from codetime.cache import get_cache
 from codetime.clients import jwks_client, oidc_jwks_url
 from codetime.config import get_settings
@@ -42,6 +40,8 @@ def looks_like_jwt(credential: str | None) -> bool:
 
 def verify_token(token: str) -> Claims:
     """Validate signature (RS256, the issuer's JWKS), issuer, audience and lifetime; NotAuthenticated otherwise."""
+    import jwt  # only when a token arrives: PyJWT and cryptography cost a plugin-key Lambda's cold start
+
     settings = get_settings()
     if not settings.oidc_issuer or not settings.oidc_audience:
         raise NotAuthenticated("Sign-in with a token is not configured on this server.")

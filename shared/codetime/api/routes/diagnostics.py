@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from codetime.api.deps import FullAccessUser
+from codetime.api.limits import PLUGIN_ERRORS_MAX_BYTES as MAX_BODY_BYTES
+from codetime.api.paths import PLUGIN_ERRORS_PATH
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
 from codetime.api.schemas import ErrorResponse, Text
 from codetime.domain.errors import InvalidInput
@@ -18,8 +20,7 @@ from codetime.logs import logger
 
 router = APIRouter(tags=["diagnostics"], dependencies=[IngestLimit], responses=RATE_LIMITED)
 
-PATH = "/api/v1/plugins/errors"
-MAX_BODY_BYTES = 64 * 1024  # enforced for PATH by api/limits.py
+PATH = PLUGIN_ERRORS_PATH
 MAX_FIELD_CHARS = 16384
 
 
