@@ -166,4 +166,4 @@ def test_a_nul_in_any_query_parameter_is_400(data) -> None:  # type: ignore[no-u
     # The dashboard summary's filters had no pattern: a NUL reached PostgreSQL (500). Refused for every route now.
     for path in ("/api/v1/summary", "/api/v1/users/current/stats", "/api/compat/wakatime/v1/users/alice/stats"):
         response = _get(path, branch="\x00")
-        assert response.status == 400 and "NUL" in response.json["error"], (path, response)
+        assert response.status == 400 and "NUL" in response.json["errors"]["branch"][0], (path, response)
