@@ -338,7 +338,7 @@ def test_cli_import_reports_counts_and_a_rerun_after_interruption_imports_nothin
 
 
 def test_cli_progress_line_has_rate_and_eta() -> None:
-    from codetime.cli import _progress_line
+    from codetime.cli.data import _progress_line
 
     line = _progress_line(512 * 1024 * 1024, 2 * 1024**3, 10.0, "imported 5 duplicate 0 invalid 0")
     assert "25.0%" in line and "51.2 MB/s" in line and "ETA 0m30s" in line and "512.0 MB/2.0 GB" in line
