@@ -8,8 +8,8 @@ from fastapi import APIRouter, Response
 
 from codetime.api.deps import CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import USER_ROUTE_ERRORS, not_found
-from codetime.api.settings_schemas import (
+from codetime.api.schemas.common import USER_ROUTE_ERRORS, not_found
+from codetime.api.schemas.settings import (
     RuleIn,
     RuleList,
     RuleOut,

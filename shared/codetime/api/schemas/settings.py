@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from codetime.api.schemas import Text
+from codetime.api.schemas.common import Text
 from codetime.domain.sharing import MAX_SHARED_DAYS
 
 
