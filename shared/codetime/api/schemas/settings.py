@@ -60,10 +60,6 @@ class SettingsResponse(BaseModel):
     data: SettingsOut
 
 
-class UserResponse(BaseModel):
-    data: dict[str, Any] = Field(description="WakaTime's user object (the caller's own)")
-
-
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AllTimeRange(BaseModel):
@@ -53,28 +53,89 @@ class ProjectsResponse(BaseModel):
     data: list[Project]
 
 
-class UserObject(BaseModel):
-    id: str
+# WakaTime's user object (GET /users/current; services/stats.py `user_object` builds it), in small groups. Every key
+# it answers is declared: the model forbids any other, so a key the service adds cannot be dropped silently.
+class UserIdentity(BaseModel):
+    id: str = Field(description="The user's UUID (on Wakapi's paths: the username, as Wakapi answers)")
     username: str
-    display_name: str
+    display_name: str = Field(description="The display name, or the username when there is none")
     full_name: str | None
-    email: str | None
+    email: str | None = Field(description="Only the owner ever sees the user object")
+    public_email: str | None
+    is_email_public: bool
+    is_email_confirmed: bool
+    photo: str | None
+    is_photo_public: bool
+    profile_url: str | None
+    profile_url_escaped: str | None
+    website: str | None
+    human_readable_website: str | None
+    location: str | None
+    city: dict[str, Any] | None
+    bio: str | None
+    github_username: str | None
+    twitter_username: str | None
+    linkedin_username: str | None
+    wonderfuldev_username: str | None
+    is_hireable: bool
+    created_at: str | None
+    modified_at: str | None
+
+
+class UserPreferences(BaseModel):
     timezone: str
     timeout: int = Field(description="Keystroke timeout in minutes")
     writes_only: bool
-    created_at: str | None
-    last_heartbeat_at: str | None
-    last_plugin: str | None
-    last_plugin_name: str | None
-    last_project: str | None
-    last_branch: str | None
-    last_language: str | None
-    plan: str
+    weekday_start: int = Field(description="First day of the week: 0 Sunday ... 6 Saturday")
+    week_start: int = Field(description="CodeTime's name of weekday_start")
+    public_profile: bool
+    default_dashboard_range: str | None
+    durations_slice_by: str | None
+    date_format: str | None
+    time_format_24hr: bool | None
+    time_format_display: str | None
+    color_scheme: str | None
+    hide_ai_coding: bool
+    show_machine_name_ip: bool
+    suggest_dangling_branches: bool
+    is_onboarding_finished: bool
+
+
+class UserSharing(BaseModel):
     logged_time_public: bool = Field(description="Stats are public (share_data_max_days is not 0)")
     languages_used_public: bool
     editors_used_public: bool
     categories_used_public: bool
     os_used_public: bool
+    public_profile_time_range: str | None
+    share_all_time_badge: bool | None
+    share_last_year_days: bool | None
+
+
+class UserActivity(BaseModel):
+    last_heartbeat_at: str | None
+    last_plugin: str | None = Field(description="The latest heartbeat's User-Agent")
+    last_plugin_name: str | None = Field(description="Its editor")
+    last_project: str | None
+    last_branch: str | None
+    last_language: str | None
+    is_up_to_date: bool = Field(description="False while aggregates are recomputed after a change")
+
+
+class UserPlan(BaseModel):
+    plan: str
+    has_premium_features: bool
+    has_basic_features: bool
+    can_show_pro_status: bool
+    needs_payment_method: bool
+    invoice_id_format: str | None
+    invoice_counter: int
+
+
+class UserObject(UserPlan, UserActivity, UserSharing, UserPreferences, UserIdentity):
+    """The whole user object (pydantic lays out the fields of the last base first: identity ... plan)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class UserResponse(BaseModel):
