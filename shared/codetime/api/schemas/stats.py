@@ -132,8 +132,9 @@ class UserPlan(BaseModel):
     invoice_counter: int
 
 
+# Bases in reverse: pydantic lays out the last base's fields first (the answer reads identity ... plan).
 class UserObject(UserPlan, UserActivity, UserSharing, UserPreferences, UserIdentity):
-    """The whole user object (pydantic lays out the fields of the last base first: identity ... plan)."""
+    """WakaTime's user object, the same for GET /users/{user} and PATCH /users/current."""
 
     model_config = ConfigDict(extra="forbid")
 
