@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from codetime.api.limits import BodyLimitMiddleware
-from codetime.api.schemas import ErrorResponse
+from codetime.api.schemas.common import ErrorResponse
 from codetime.config import get_settings
 from codetime.db import statement_timeout
 from codetime.domain.errors import (
@@ -54,8 +54,8 @@ def _single_valued_query(request: Request) -> None:
 
 
 def _no_nul_parameters(request: Request) -> None:
-    # The rule JSON text fields follow (schemas.Text), for every query and path parameter of every route, declared
-    # or not (`api_key`): PostgreSQL text cannot hold a NUL, so it is a 400 naming the parameter, not a 500.
+    # The rule JSON text fields follow (schemas.common.Text), for every query and path parameter of every route,
+    # declared or not (`api_key`): PostgreSQL text cannot hold a NUL, so it is a 400 naming the parameter, not a 500.
     errors = {
         name: ["Must not contain NUL characters."]
         for items in (request.query_params.multi_items(), request.path_params.items())

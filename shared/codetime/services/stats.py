@@ -259,7 +259,10 @@ def _ago(now: datetime, then: datetime) -> str:
 
 
 def user_object(user: User) -> dict[str, Any]:
-    """GET /users/current: WakaTime's user object (fields CodeTime has no notion of are null/false)."""
+    """WakaTime's user object (GET /users/current), the caller's own: it holds their e-mail. The one answer of
+    GET /users/{user} and PATCH /users/current, declared key by key in api/schemas/stats.py (UserObject): every key
+    of WakaTime's live answer, those CodeTime has no notion of null/false, plus CodeTime's `week_start`,
+    `public_profile` and `is_up_to_date`."""
     last: dict | None = None
     with get_pool().connection() as conn:
         # The caller's record may come from the 5-minute auth cache; last_* fields move with every write.
@@ -268,6 +271,7 @@ def user_object(user: User) -> dict[str, Any]:
             last = StatsRepository(conn).last_heartbeat(user.id, user.last_heartbeat_at)
     sharing = sharing_of(user)
     return {
+        # Who the user is.
         "id": str(user.id),
         "username": user.username,
         "display_name": user.display_name or user.username,
@@ -278,35 +282,62 @@ def user_object(user: User) -> dict[str, Any]:
         "is_email_confirmed": False,
         "photo": None,
         "is_photo_public": False,
+        "profile_url": None,
+        "profile_url_escaped": None,
+        "website": None,
+        "human_readable_website": None,
+        "location": None,
+        "city": None,
+        "bio": None,
+        "github_username": None,
+        "twitter_username": None,
+        "linkedin_username": None,
+        "wonderfuldev_username": None,
+        "is_hireable": False,
+        "created_at": _iso(user.created_at),
+        "modified_at": _iso(user.modified_at),
+        # How time is counted and shown.
         "timezone": user.effective_timezone,
         "timeout": user.timeout_seconds // 60,
         "writes_only": False,
-        "weekday_start": 0,
-        "created_at": _iso(user.created_at),
-        "modified_at": None,
-        "last_heartbeat_at": _iso(user.last_heartbeat_at),
-        "last_plugin": user.last_plugin,
-        "last_plugin_name": (last or {}).get("editor"),
-        "last_project": user.last_project,
-        "last_branch": (last or {}).get("branch"),
-        "last_language": (last or {}).get("language"),
-        "plan": "free",
-        "has_premium_features": False,
-        "has_basic_features": False,
-        "is_hireable": False,
+        "weekday_start": user.week_start,
+        "week_start": user.week_start,
+        "public_profile": user.public_profile,
+        "default_dashboard_range": None,
+        "durations_slice_by": None,
+        "date_format": None,
+        "time_format_24hr": None,
+        "time_format_display": None,
+        "color_scheme": None,
+        "hide_ai_coding": False,
+        "show_machine_name_ip": False,
+        "suggest_dangling_branches": False,
+        "is_onboarding_finished": True,
         # What anyone may read without a key (the user's share settings), in WakaTime's words.
         "logged_time_public": sharing.coding_activity,
         "languages_used_public": sharing.shares("languages"),
         "editors_used_public": sharing.shares("editors"),
         "categories_used_public": sharing.shares("categories"),
         "os_used_public": sharing.shares("operating_systems"),
-        "profile_url": None,
-        "website": None,
-        "location": None,
-        "bio": None,
-        "github_username": None,
-        "twitter_username": None,
-        "linkedin_username": None,
+        "public_profile_time_range": None,
+        "share_all_time_badge": None,
+        "share_last_year_days": None,
+        # The latest heartbeat.
+        "last_heartbeat_at": _iso(user.last_heartbeat_at),
+        "last_plugin": user.last_plugin,
+        "last_plugin_name": (last or {}).get("editor"),
+        "last_project": user.last_project,
+        "last_branch": (last or {}).get("branch"),
+        "last_language": (last or {}).get("language"),
+        "is_up_to_date": aggregation.is_current(user),
+        # WakaTime's plans and billing: CodeTime has neither.
+        "plan": "free",
+        "has_premium_features": False,
+        "has_basic_features": False,
+        "can_show_pro_status": False,
+        "needs_payment_method": False,
+        "invoice_id_format": None,
+        "invoice_counter": 0,
     }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from codetime.db import get_pool
@@ -14,7 +13,7 @@ from codetime.repositories.users import User, UserRepository
 from codetime.services import aggregation, jobs
 from codetime.services.auth import forget_user
 from codetime.services.keys import validate_timezone
-from codetime.services.sharing import SHARE_SETTINGS, share_columns, share_settings_of, sharing_of
+from codetime.services.sharing import SHARE_SETTINGS, share_columns, share_settings_of
 
 
 class RuleNotFound(NotFound):
@@ -45,40 +44,6 @@ def settings_of(user: User) -> dict[str, Any]:
         "public_profile": user.public_profile,
         **share_settings_of(user),
         "is_up_to_date": aggregation.is_current(user),
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def user_object(user: User) -> dict[str, Any]:
-    """The caller's own user in WakaTime's shape (GET /users/current), with CodeTime's settings. Only the owner
-    ever sees it: it holds their e-mail."""
-    up_to_date = aggregation.is_current(user)
-    return {
-        "id": str(user.id),
-        "username": user.username,
-        "display_name": user.display_name or user.username,
-        "full_name": user.display_name,
-        "email": user.email,
-        "photo": None,
-        "timezone": user.effective_timezone,
-        "timeout": user.timeout_seconds // 60,
-        "writes_only": False,
-        "weekday_start": user.week_start,
-        "week_start": user.week_start,
-        "public_profile": user.public_profile,
-        "logged_time_public": sharing_of(user).coding_activity,
-        "is_email_public": False,
-        "created_at": _iso(user.created_at),
-        "modified_at": _iso(user.modified_at),
-        "last_heartbeat_at": _iso(user.last_heartbeat_at),
-        "last_plugin": user.last_plugin,
-        "last_project": user.last_project,
-        "plan": "free",
-        "has_premium_features": False,
-        "is_up_to_date": up_to_date,
     }
 
 

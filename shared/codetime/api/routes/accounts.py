@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from codetime.api.deps import OWNER, ConfirmedUser, CurrentUser, FullAccessUser
 from codetime.api.paths import IMPORT_PATH  # its body limit is CODETIME_MAX_IMPORT_BYTES (api/limits.py)
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import USER_ROUTE_ERRORS, ErrorResponse, not_found
-from codetime.api.schemas_accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
+from codetime.api.schemas.accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
+from codetime.api.schemas.common import USER_ROUTE_ERRORS, ErrorResponse, not_found
 from codetime.config import get_settings
 from codetime.services import accounts, exports, imports
 

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from codetime.api.deps import OWNER, FullAccessPrincipal, FullAccessUser
 from codetime.api.paths import HEARTBEAT_BULK_PATHS, HEARTBEAT_FLEXIBLE_PATHS, WAKAPI_HEARTBEAT_PATHS
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
-from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
+from codetime.api.schemas.common import ErrorResponse
+from codetime.api.schemas.ingestion import BulkResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
 from codetime.domain.heartbeats import RequestContext, request_context
 from codetime.services.ingestion import ItemResult, Outcome, ingest, parse_body
 from codetime.services.keys import touch_key_usage

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api import stats_schemas as schemas
 from codetime.api.deps import extract_api_key, get_principal
 from codetime.api.rate_limits import RATE_LIMITED
 from codetime.api.responses import json_payload
 from codetime.api.routes.stats import ERRORS, Filters, RangeName
 from codetime.api.routes.summaries import PREFIXES
-from codetime.api.schemas import error_response
+from codetime.api.schemas import public_stats as schemas
+from codetime.api.schemas.common import error_response
 from codetime.repositories.users import User
 from codetime.services import stats as service
 from codetime.services.rate_limit import check, check_public

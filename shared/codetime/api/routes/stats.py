@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api import stats_schemas as schemas
 from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.responses import json_payload
 from codetime.api.routes.summaries import PREFIXES, NamePattern
-from codetime.api.schemas import USER_ROUTE_ERRORS
+from codetime.api.schemas import stats as schemas
+from codetime.api.schemas.common import USER_ROUTE_ERRORS
 from codetime.api.wakapi import on_wakapi_path
 from codetime.domain.ranges import parse_date
 from codetime.services import stats as service

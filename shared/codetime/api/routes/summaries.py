@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from codetime.api import stats_schemas as schemas
 from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.responses import json_payload
-from codetime.api.schemas import NO_NUL, USER_ROUTE_ERRORS
+from codetime.api.schemas import summaries as schemas
+from codetime.api.schemas.common import NO_NUL, USER_ROUTE_ERRORS
 from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
