@@ -10,6 +10,10 @@ from mangum import Mangum
 
 from codetime.api.app import create_lambda_app
 from codetime.logs import logger, metrics, tracer
+from functions._snapstart import register_snapstart_hooks
+
+# SnapStart (CDK option snapStart): no connection in the snapshot, fresh clients and entropy after each restore.
+register_snapstart_hooks()
 
 
 def api_handler(function: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:

@@ -12,6 +12,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from codetime.logs import logger, metrics, tracer
 from codetime.services.writer import QueueMessage, process_messages
+from functions._snapstart import register_snapstart_hooks
+
+# The writer is deployed without SnapStart (README "SnapStart"), so these run only if it is turned on for it too.
+register_snapstart_hooks()
 
 
 def process_sqs_event(event: dict[str, Any]) -> dict[str, Any]:
