@@ -40,12 +40,12 @@ def main() -> int:
         os.environ.pop("SQS_QUEUE_URL", None)
         import psycopg
 
-        from codetime.clients import reset_clients
         from codetime.db.migrate import migrate
+        from codetime.lifecycle import reset_clients
         from codetime.logs import logger
         from codetime.queue_messages import encode_messages
         from codetime.services.keys import create_user
-        from codetime.services.writer import process_sqs_batch
+        from functions.writer import process_sqs_event
         from harness import sqs_event
 
         logger.setLevel("WARNING")
@@ -72,7 +72,7 @@ def main() -> int:
             events = [sqs_event(records[s : s + batch], arn) for s in range(0, len(records), batch)]
             started = time.perf_counter()
             for event in events:
-                assert process_sqs_batch(event) == {"batchItemFailures": []}
+                assert process_sqs_event(event) == {"batchItemFailures": []}
             elapsed = time.perf_counter() - started
             print(f"  writer, {label}: {total / elapsed:8,.0f} heartbeats/s, "
                   f"{1000 * elapsed / len(events):6.1f} ms per invocation ({len(events)} invocations)")  # fmt: skip

@@ -7,9 +7,11 @@ machine; the ratio against COPY is the number to compare across machines. Prints
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,6 +36,36 @@ AGENTS = [
     "wakatime/v1.102.1 (linux-6.1.0-18-amd64-x86_64) go1.23.1 vscode/1.95.3 vscode-wakatime/25.0.0",
     "wakatime/v1.102.1 (darwin-23.5.0-arm64) go1.23.1 IntelliJ/2024.3 intellij-wakatime/15.0.0",
 ]
+
+
+RESULTS = ROOT / "benchmarks" / "results.json"
+
+
+class Results:
+    """Every printed figure, also written to benchmarks/results.json: value, unit, its reference and the ratio."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, dict[str, object]] = {}
+
+    def add(self, key: str, value: float, unit: str, reference: str | None = None,
+            reference_value: float | None = None, target: str | None = None) -> None:  # fmt: skip
+        figure: dict[str, object] = {"value": round(value, 4), "unit": unit}
+        if reference is not None and reference_value:
+            figure.update(reference=reference, reference_value=round(reference_value, 4),
+                          ratio=round(value / reference_value, 4))  # fmt: skip
+        if target is not None:
+            figure["target"] = target
+        self.figures[key] = figure
+
+    def write(self, args: argparse.Namespace) -> None:
+        RESULTS.write_text(json.dumps({
+            "measured_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+            "machine": {"cores": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform},
+            "parameters": {"heartbeats": args.heartbeats, "days": args.days, "batch": args.batch,
+                           "rounds": args.rounds},
+            "figures": self.figures,
+        }, indent=2) + "\n")  # fmt: skip
+        print(f"\nfigures written to {RESULTS.relative_to(ROOT)}")
 
 
 def generate(user_id: str, count: int, days: int) -> list:
@@ -73,10 +105,110 @@ def generate(user_id: str, count: int, days: int) -> list:
     return out
 
 
-def percentiles(samples: list[float]) -> str:
+def p50_p95(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile, in milliseconds."""
     ms = sorted(s * 1000 for s in samples)
-    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
-    return f"p50 {statistics.median(ms):7.2f} ms   p95 {p95:7.2f} ms   (n={len(ms)})"
+    return statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+
+
+def percentiles(samples: list[float]) -> str:
+    p50, p95 = p50_p95(samples)
+    return f"p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   (n={len(samples)})"
+
+
+# The naive reference for reads: a year of summaries computed the straightforward way, one window query over raw
+# heartbeats (WakaTime's rule: each heartbeat owns the gap to the next of its local day, up to the timeout), grouped
+# per day and dimension. Written out here rather than imported, so it stays the same while the code under test moves.
+NAIVE_SUMMARY = """
+WITH hb AS (
+    SELECT (time AT TIME ZONE %(tz)s)::date AS day, coalesce(project, '') AS project,
+           coalesce(language, '') AS language, coalesce(editor, '') AS editor,
+           coalesce(operating_system, '') AS operating_system, coalesce(machine, '') AS machine,
+           coalesce(branch, '') AS branch, category,
+           extract(epoch FROM lead(time) OVER (PARTITION BY (time AT TIME ZONE %(tz)s)::date
+                                               ORDER BY time, seq) - time) AS gap
+    FROM heartbeats WHERE user_id = %(user_id)s AND time >= %(lo)s AND time < %(hi)s
+)
+SELECT day, project, language, editor, operating_system, machine, branch, category,
+       sum(CASE WHEN gap <= 900 THEN gap ELSE 0 END)
+FROM hb
+GROUP BY GROUPING SETS ((day), (day, project), (day, language), (day, editor), (day, operating_system),
+                        (day, machine), (day, branch), (day, category))
+"""
+
+
+def bench_naive_summary(dsn: str, user_id: str, rounds: int) -> list[float]:
+    """Latency of the naive 1-year summary (reference for every read figure)."""
+    import psycopg
+
+    from codetime.domain.ranges import today_in
+
+    today = today_in(TZ)
+    zone = ZoneInfo(TZ)
+    lo = datetime.combine(today - timedelta(days=364), datetime.min.time(), zone)
+    hi = datetime.combine(today + timedelta(days=1), datetime.min.time(), zone)
+    params = {"tz": TZ, "user_id": user_id, "lo": lo, "hi": hi}
+    samples = []
+    with psycopg.connect(dsn) as conn:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            conn.execute(NAIVE_SUMMARY, params).fetchall()
+            samples.append(time.perf_counter() - started)
+    return samples
+
+
+# Cold start: a fresh interpreter imports the Lambda's entry module (app build included) and serves its first
+# request, as Lambda's init + first invoke do. The reference is a bare interpreter in the same venv.
+COLD_START = """
+import json, sys, time
+started = time.perf_counter()
+import importlib
+module = importlib.import_module("functions." + sys.argv[1])
+imported = time.perf_counter()
+from harness import http_event, invoke, basic
+event = http_event(sys.argv[2], sys.argv[3], headers=basic(sys.argv[4]), body=json.loads(sys.argv[5]))
+response = invoke(module.handler, event)
+done = time.perf_counter()
+print(json.dumps({"import": imported - started, "first": done - imported, "status": response["statusCode"]}))
+"""
+COLD_REQUESTS = {
+    "ingestion": (
+        "POST",
+        "/api/v1/users/current/heartbeats.bulk",
+        [{"entity": "/tmp/cold.py", "type": "file", "time": 0, "project": "cold", "language": "Python"}],
+    ),
+    "summary": ("GET", "/api/v1/users/current/statusbar/today", None),
+    "keys": ("GET", "/api/v1/auth/keys", None),
+    "ops": ("GET", "/health", None),
+}
+
+
+def bench_cold_start(key: str, rounds: int) -> dict[str, tuple[list[float], list[float], int]]:
+    """Per API Lambda: (import + app build, first request) seconds over `rounds` fresh interpreters, last status."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    out: dict[str, tuple[list[float], list[float], int]] = {}
+    for name, (method, path, body) in COLD_REQUESTS.items():
+        if body:
+            body = [{**hb, "time": time.time() - 60} for hb in body]
+        imports, firsts, status = [], [], 0
+        for _ in range(rounds):
+            run = subprocess.run([sys.executable, "-c", COLD_START, name, method, path, key, json.dumps(body)],
+                                 env=env, capture_output=True, text=True, check=True)  # fmt: skip
+            figures = json.loads(run.stdout.strip().splitlines()[-1])
+            imports.append(figures["import"])
+            firsts.append(figures["first"])
+            status = figures["status"]
+        out[name] = (imports, firsts, status)
+    return out
+
+
+def bench_interpreter(rounds: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        samples.append(time.perf_counter() - started)
+    return samples
 
 
 def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, float]:
@@ -84,7 +216,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
 
     from codetime.queue_messages import encode_messages
     from codetime.repositories.heartbeats import _STAGING_DDL, STAGING_COLUMNS, copy_text
-    from codetime.services.writer import process_sqs_batch
+    from functions.writer import process_sqs_event
     from harness import sqs_event
 
     chunks = [heartbeats[i : i + batch] for i in range(0, len(heartbeats), batch)]
@@ -97,7 +229,7 @@ def bench_writer(dsn: str, heartbeats: list, batch: int) -> tuple[float, float, 
                                 "arn:aws:sqs:us-east-1:123456789012:bench"))  # fmt: skip
     started = time.perf_counter()
     for event in events:
-        assert process_sqs_batch(event) == {"batchItemFailures": []}
+        assert process_sqs_event(event) == {"batchItemFailures": []}
     writer = time.perf_counter() - started
 
     # Reference: the same rows, formatted the same way, COPYed into a bare table with one unique index.
@@ -153,6 +285,7 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
         "stats/last_year": ("/api/v1/users/current/stats/last_year", {}),
         "stats/all_time": ("/api/v1/users/current/stats/all_time", {}),
         "goal progress (2 hrs Python/weekday)": (f"/api/v1/users/current/goals/{goal_id}", {}),
+        "user_agents": ("/api/v1/users/current/user_agents", {}),
     }
     results = {}
     for name, (path, query) in reads.items():
@@ -173,8 +306,8 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
     return results
 
 
-def bench_accounts(user, tmp: Path) -> None:  # type: ignore[no-untyped-def]
-    """(c) export the user to a file, import it into a fresh user (CLI path), delete that user."""
+def bench_accounts(user, tmp: Path, results: Results) -> None:  # type: ignore[no-untyped-def]
+    """(d) export the user to a file, import it into a fresh user (CLI path), delete that user."""
     from codetime.services.accounts import delete_account
     from codetime.services.exports import export_chunks
     from codetime.services.imports import import_heartbeats
@@ -196,11 +329,14 @@ def bench_accounts(user, tmp: Path) -> None:  # type: ignore[no-untyped-def]
     status = delete_account(fresh.id, budget_seconds=None)
     deleted = time.perf_counter() - started
     n = result.imported
-    print(f"\n(c) account data, {n:,} heartbeats ({size / 1e6:,.1f} MB of JSON)")
+    print(f"\n(d) account data, {n:,} heartbeats ({size / 1e6:,.1f} MB of JSON)")
     print(f"    export (server-side cursor -> file): {n / exported:10,.0f} heartbeats/s  ({exported:6.2f} s)")
     print(f"    import (stream -> writer path):      {n / imported:10,.0f} heartbeats/s  ({imported:6.2f} s)")
     print(f"    delete account (windowed purge):     {n / deleted:10,.0f} heartbeats/s  ({deleted:6.2f} s,"
           f" complete={status.complete})")  # fmt: skip
+    results.add("accounts.export", n / exported, "heartbeats/s")
+    results.add("accounts.import", n / imported, "heartbeats/s")
+    results.add("accounts.delete", n / deleted, "heartbeats/s")
 
 
 def main() -> int:
@@ -209,7 +345,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--batch", type=int, default=1000, help="heartbeats per SQS batch (10 messages)")
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--cold-rounds", type=int, default=5, help="fresh interpreters per Lambda for cold starts")
     args = parser.parse_args()
+    results = Results()
 
     with PostgresServer() as pg, RedisServer() as redis_server:
         dsn = pg.create_database("codetime_bench", timescale=True)
@@ -220,8 +358,8 @@ def main() -> int:
         os.environ.pop("SQS_QUEUE_URL", None)
         import psycopg
 
-        from codetime.clients import reset_clients
         from codetime.db.migrate import migrate
+        from codetime.lifecycle import reset_clients
         from codetime.logs import logger
         from codetime.services.keys import create_user
 
@@ -237,18 +375,55 @@ def main() -> int:
         n = len(heartbeats)
         print("\n(a) batch writer -> TimescaleDB (decode, COPY to staging, dedup insert, per-day recompute, cache)")
         print(f"    writer:              {n / writer:10,.0f} heartbeats/s  ({writer:6.2f} s)")
+        results.add("writer.throughput", n / writer, "heartbeats/s", "raw COPY, same batches", n / batched_copy,
+                    target="ratio >= 0.5")  # fmt: skip
+        results.add("writer.throughput_vs_single_copy", n / writer, "heartbeats/s", "raw COPY, one stream",
+                    n / single_copy)  # fmt: skip
         print(f"    raw COPY, same batches: {n / batched_copy:7,.0f} rows/s        ({batched_copy:6.2f} s)"
               f"   writer/COPY = {batched_copy / writer:.2f}")  # fmt: skip
         print(f"    raw COPY, one stream:   {n / single_copy:7,.0f} rows/s        ({single_copy:6.2f} s)"
               f"   writer/COPY = {single_copy / writer:.2f}")  # fmt: skip
 
         print(f"\n(b) reads through the summary Lambda handler, user with {n:,} heartbeats (Redis cache)")
+        naive = bench_naive_summary(dsn, str(user.id), args.rounds)
+        naive_p50, naive_p95 = p50_p95(naive)
+        print(f"    {'naive reference: 1-year summary,':38s}")
+        print(f"    {'  one window query over raw':38s} uncached {percentiles(naive)}")
+        results.add("reads.naive_summary_1y.p95", naive_p95, "ms", target="reference")
+        targets = {
+            "statusbar/today": ("<= 5 ms", "<= 3 ms"),
+            "goal progress (2 hrs Python/weekday)": (None, None),
+            "user_agents": ("<= 20 ms", "<= 3 ms"),
+        }
         for name, (uncached, cached) in bench_reads(issued.plaintext, args.rounds).items():
-            print(f"    {name:38s} uncached {percentiles(uncached)}")
-            print(f"    {'':38s} cached   {percentiles(cached)}")
+            u50, u95 = p50_p95(uncached)
+            c50, c95 = p50_p95(cached)
+            print(f"    {name:38s} uncached {percentiles(uncached)}   p95/naive {u95 / naive_p95:.3f}")
+            print(f"    {'':38s} cached   {percentiles(cached)}   p95/naive {c95 / naive_p95:.3f}")
+            uncached_target, cached_target = targets.get(name, ("<= 25 ms", "<= 3 ms"))
+            key = "reads." + name.split(" (")[0].replace(", ", "_").replace(" ", "_").replace("/", "_")
+            results.add(f"{key}.uncached.p95", u95, "ms", "naive 1-year summary p95", naive_p95, uncached_target)
+            results.add(f"{key}.uncached.p50", u50, "ms", "naive 1-year summary p50", naive_p50)
+            results.add(f"{key}.cached.p95", c95, "ms", "naive 1-year summary p95", naive_p95, cached_target)
+
+        print("\n(c) cold start: fresh interpreter, import the Lambda's entry module (app build) + first request")
+        interpreter = bench_interpreter(args.cold_rounds)
+        i50, _ = p50_p95(interpreter)
+        print(f"    {'bare interpreter (reference)':38s} p50 {i50:7.1f} ms")
+        for name, (imports, firsts, status) in bench_cold_start(issued.plaintext, args.cold_rounds).items():
+            totals = [a + b for a, b in zip(imports, firsts, strict=True)]
+            t50, t95 = p50_p95(totals)
+            m50, _ = p50_p95(imports)
+            f50, _ = p50_p95(firsts)
+            print(f"    {name:12s} init+first p50 {t50:7.1f} ms  p95 {t95:7.1f} ms  (import {m50:6.1f} ms,"
+                  f" first request {f50:6.1f} ms, status {status})")  # fmt: skip
+            results.add(f"cold_start.{name}.p50", t50, "ms", "bare interpreter", i50, "<= 500 ms")
+            results.add(f"cold_start.{name}.import.p50", m50, "ms", "bare interpreter", i50)
+        print("    SnapStart (restore from a snapshot) cannot be measured outside AWS Lambda: not measured here.")
         with tempfile.TemporaryDirectory() as tmp:
-            bench_accounts(user, Path(tmp))
+            bench_accounts(user, Path(tmp), results)
         reset_clients()
+    results.write(args)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -70,6 +70,8 @@ class Functions(Construct):
         self._vpc, self._subnets, self._security_group = vpc, subnets, security_group
         self._log_retention = log_retention
         self.all: dict[str, lambda_.Function] = {}
+        # What invokers (API Gateway, event sources) call: the `live` alias with SnapStart, else the function.
+        self.entry_points: dict[str, lambda_.IFunction] = {}
 
     def add(
         self,
@@ -81,9 +83,15 @@ class Functions(Construct):
         memory_mb: int = 512,
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, secretsmanager.ISecret] | None = None,
+        snap_start: bool = False,
     ) -> lambda_.Function:
         """A function running `functions.<module>.handler`; each secret becomes an env var holding its ARN and a
-        read grant on exactly that secret (the value is fetched at run time, never put in the environment)."""
+        read grant on exactly that secret (the value is fetched at run time, never put in the environment).
+
+        With `snap_start`, SnapStart applies to published versions only: every change of code, layer or settings
+        publishes a new version (snapshotted at publish), the `live` alias moves to it, and `entry_points[name]`
+        is that alias. Replaced versions are deleted, so their snapshots stop being cached (and billed).
+        """
         secrets = dict(secrets or {})
         log_group = logs.LogGroup(self, f"{name}Logs", retention=self._log_retention)
         function = lambda_.Function(
@@ -102,6 +110,10 @@ class Functions(Construct):
             security_groups=[self._security_group],
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
+            current_version_options=(
+                lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY) if snap_start else None
+            ),
             environment={
                 **POWERTOOLS_ENV,
                 **(environment or {}),
@@ -125,5 +137,18 @@ class Functions(Construct):
                 "exactly this runtime (scripts/build-lambda.sh); the two are upgraded together, deliberately.",
             },
         )
+        if snap_start:
+            Annotations.of(function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "current_version publishes every change, and the live alias below is what API Gateway invokes.",
+            )
         self.all[name] = function
+        self.entry_points[name] = (
+            lambda_.Alias(
+                function, "Live", alias_name="live", version=function.current_version,
+                description="The published, snapshotted version that API Gateway invokes (SnapStart)",
+            )
+            if snap_start
+            else function
+        )  # fmt: skip
         return function

@@ -60,6 +60,8 @@ class Settings:
     report_sender: str | None = None
     report_sender_identity: str | None = None
     retention_months: int = 24
+    # Lambda SnapStart on the four API functions (README "SnapStart"): costs extra, so off unless asked for.
+    snap_start: bool = False
 
     @property
     def writer_max_concurrency(self) -> int:
@@ -116,6 +118,7 @@ class Settings:
             report_sender=ctx.text("reportSender"),
             report_sender_identity=ctx.text("reportSenderIdentity"),
             retention_months=ctx.integer("retentionMonths", 24, 0, 1200),
+            snap_start=ctx.flag("snapStart", False),
         )
         settings._check()
         return settings

@@ -70,15 +70,18 @@ class CodeTimeStack(Stack):
         # One request at a time per Lambda instance: a small pool bounds each instance's database connections.
         identity = Identity(self, "Identity", settings=settings)
         api_env = {**data, "CODETIME_DB_POOL_SIZE": "2", **identity.environment}
+        # SnapStart (off by default) only where a person waits for a cold start: the API functions. The writer,
+        # reports and maintenance are invoked by SQS and schedules, where restores would be paid for nothing.
+        snap_start = settings.snap_start
         ingestion = functions.add(
             "Ingestion", module="ingestion", description="CodeTime: validate, authenticate and queue heartbeats",
             timeout=Duration.seconds(15), environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url},
-            secrets=api_secrets,
+            secrets=api_secrets, snap_start=snap_start,
         )  # fmt: skip
         pipeline.queue.grant_send_messages(ingestion)
         summary = functions.add(
             "Summary", module="summary", description="CodeTime: statusbar, summaries, durations, dashboard",
-            timeout=Duration.seconds(20), environment=api_env, secrets=api_secrets,
+            timeout=Duration.seconds(20), environment=api_env, secrets=api_secrets, snap_start=snap_start,
         )  # fmt: skip
         # Settings and rule changes queue background recompute jobs on the heartbeat queue; the writer runs them and
         # queues a continuation when one needs more than an invocation (services/jobs.py). Imports and deletions
@@ -87,6 +90,7 @@ class CodeTimeStack(Stack):
         keys = functions.add(
             "Keys", module="keys", description="CodeTime: API keys, settings, rules, account import/export/delete",
             timeout=Duration.seconds(29), environment={**api_env, **queue_env}, secrets=api_secrets,
+            snap_start=snap_start,
         )  # fmt: skip
         pipeline.queue.grant_send_messages(keys)
         writer = functions.add(
@@ -128,7 +132,7 @@ class CodeTimeStack(Stack):
             timeout=Duration.seconds(30),
             environment={**api_env, "SQS_QUEUE_URL": pipeline.queue.queue_url,
                          "SQS_DLQ_URL": pipeline.dead_letters.queue_url},
-            secrets=api_secrets,
+            secrets=api_secrets, snap_start=snap_start,
         )  # fmt: skip
         # Replay: receive/delete from the DLQ, send to the queue; health: both queues' attributes.
         pipeline.dead_letters.grant_consume_messages(ops)
@@ -153,9 +157,12 @@ class CodeTimeStack(Stack):
             before=[ingestion, summary, keys, writer, reports, maintenance, ops],
         )  # fmt: skip
 
+        entry = functions.entry_points
         api = Api(
             self, "Api", settings=settings, groups=route_groups(),
-            functions={"ingestion": ingestion, "summary": summary, "keys": keys, "ops": ops},
+            # The `live` aliases with SnapStart (only published versions are snapshotted), else the functions.
+            functions={"ingestion": entry["Ingestion"], "summary": entry["Summary"], "keys": entry["Keys"],
+                       "ops": entry["Ops"]},
             authorizer=identity.authorizer,
         )  # fmt: skip
         schedules = Schedules(

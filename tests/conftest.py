@@ -99,7 +99,7 @@ def redis_url(redis_server: RedisServer) -> str:
 TEST_PEPPER = "test-pepper-not-a-secret"
 _TABLES = (
     "api_keys, users, heartbeats, daily_totals, daily_entity_totals, daily_dependency_totals, daily_activity, "
-    "daily_summaries, "
+    "daily_summaries, user_agents, "
     "local_queue, report_deliveries, reports, report_settings, ops_status, user_rules, jobs, goals, "
     "confirmation_codes"
 )
@@ -128,7 +128,7 @@ def migrated_plain(plain_pg_dsn: str) -> str:
 def _use_database(dsn: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     import psycopg
 
-    from codetime.clients import reset_clients
+    from codetime.lifecycle import reset_clients
 
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"TRUNCATE {_TABLES}")
@@ -161,7 +161,7 @@ def redis_env(db_env: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> I
     """db_env plus the session's real Redis (flushed)."""
     import redis
 
-    from codetime.clients import reset_clients
+    from codetime.lifecycle import reset_clients
 
     redis.Redis.from_url(redis_url).flushdb()
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -273,7 +273,7 @@ class AwsApis:
 @pytest.fixture
 def aws_apis(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsApis]:
     """AWS APIs for one test, from moto or LocalStack (`--aws`); codetime.clients' boto3 clients point at them."""
-    from codetime.clients import reset_clients
+    from codetime.lifecycle import reset_clients
 
     backend = request.config.getoption("--aws")
     for name, value in {
@@ -354,7 +354,7 @@ def sqs(db_env: str, aws_apis: AwsApis, monkeypatch: pytest.MonkeyPatch) -> Iter
     key pepper moved into Secrets Manager (DATABASE_SECRET_ARN, CODETIME_KEY_PEPPER_SECRET_ARN), as deployed."""
     import json
 
-    from codetime.clients import reset_clients
+    from codetime.lifecycle import reset_clients
 
     dlq_url, dlq_arn = aws_apis.create_queue("codetime-heartbeats-dlq")
     queue_url, queue_arn = aws_apis.create_queue(

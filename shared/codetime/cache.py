@@ -147,6 +147,11 @@ class RedisCache:
         registered = self._redis.register_script(lua)
         return lambda keys, args: self._call("script", lambda: registered(keys=keys, args=args))
 
+    def close(self) -> None:
+        """Close every connection of the client's pool (a later call would open new ones)."""
+        self._redis.close()
+        self._redis.connection_pool.disconnect()
+
 
 _cache: Cache | None = None
 _lock = threading.Lock()
@@ -174,6 +179,9 @@ def get_cache() -> Cache:
 
 
 def reset_cache() -> None:
+    """Forget the process's cache, closing its Redis connections (the next get_cache() makes a new one)."""
     global _cache
     with _lock:
+        if isinstance(_cache, RedisCache):
+            _cache.close()
         _cache = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -13,16 +14,32 @@ from codetime.config import get_settings
 
 
 @lru_cache(maxsize=1)
-def _boto3_session() -> Any:
+def boto3_session() -> Any:
     import boto3
 
     return boto3.session.Session()
 
 
+# Every boto3 client made by aws_client, so close_aws_clients() can close their connection pools.
+_made_clients: list[Any] = []
+
+
 @lru_cache(maxsize=8)
 def aws_client(service: str) -> Any:
     """A boto3 client per service; honours AWS_ENDPOINT_URL (moto server, LocalStack)."""
-    return _boto3_session().client(service)
+    client = boto3_session().client(service)
+    _made_clients.append(client)
+    return client
+
+
+def close_aws_clients() -> None:
+    """Close every boto3 client made here (their HTTPS connections) and forget them and the session (its
+    credentials): the next aws_client() builds a new session, resolving credentials afresh."""
+    aws_client.cache_clear()
+    boto3_session.cache_clear()
+    while _made_clients:
+        with contextlib.suppress(Exception):  # closing is best effort: a client may be half-built or closed
+            _made_clients.pop().close()
 
 
 @lru_cache(maxsize=16)
@@ -83,18 +100,3 @@ def oidc_jwks_url(issuer: str) -> str:
 
     with urllib.request.urlopen(issuer.rstrip("/") + "/.well-known/openid-configuration", timeout=5) as response:
         return json.loads(response.read())["jwks_uri"]
-
-
-def reset_clients() -> None:
-    """Forget every cached client and setting (tests switch environments between cases)."""
-    from codetime import cache, db
-
-    get_settings.cache_clear()
-    _boto3_session.cache_clear()
-    aws_client.cache_clear()
-    secret_value.cache_clear()
-    key_pepper.cache_clear()
-    jwks_client.cache_clear()
-    oidc_jwks_url.cache_clear()
-    db.close_pool()
-    cache.reset_cache()

@@ -6,11 +6,12 @@ from typing import Protocol
 
 from codetime.clients import aws_client
 from codetime.config import get_settings
+from codetime.domain.errors import Unavailable
 from codetime.logs import logger
 from codetime.queue_messages import batch_entries
 
 
-class QueueUnavailable(Exception):
+class QueueUnavailable(Unavailable):
     """The queue did not confirm every message: nothing may be reported to the client as accepted."""
 
 
@@ -52,10 +53,11 @@ class LocalQueue:
         import psycopg
 
         from codetime.db import get_pool
+        from codetime.repositories.local_queue import LocalQueueRepository
 
         try:
-            with get_pool().connection() as conn, conn.cursor() as cur:
-                cur.executemany("INSERT INTO local_queue (body) VALUES (%s)", [(b,) for b in bodies])
+            with get_pool().connection() as conn:
+                LocalQueueRepository(conn).send(bodies)
         except psycopg.Error as exc:
             raise QueueUnavailable("local queue unavailable") from exc
 

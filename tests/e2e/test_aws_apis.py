@@ -12,8 +12,9 @@ import time
 import psycopg
 import pytest
 
-from codetime.clients import database_url, key_pepper, reset_clients
+from codetime.clients import database_url, key_pepper
 from codetime.domain.keys import hash_key
+from codetime.lifecycle import reset_clients
 from codetime.services.keys import create_user
 from conftest import TEST_PEPPER
 from functions import ingestion, summary

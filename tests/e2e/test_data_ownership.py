@@ -276,7 +276,7 @@ def test_writer_drops_messages_queued_before_the_clear(people) -> None:  # type:
     from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
     from codetime.queue_messages import encode_messages
     from codetime.services.accounts import clear_data
-    from codetime.services.writer import process_sqs_batch
+    from functions.writer import process_sqs_event
     from harness import sqs_event
 
     alice, _ = people
@@ -286,9 +286,9 @@ def test_writer_drops_messages_queued_before_the_clear(people) -> None:  # type:
     clear_data(alice.id, budget_seconds=None)
     after = encode_messages([beat], queued_at=time.time() + 0.01)
     message = {"MessageId": "m1", "ReceiptHandle": "r", "Body": before[0]}
-    assert process_sqs_batch(sqs_event([message], "arn:aws:sqs:us-east-1:1:q")) == {"batchItemFailures": []}
+    assert process_sqs_event(sqs_event([message], "arn:aws:sqs:us-east-1:1:q")) == {"batchItemFailures": []}
     assert _count("SELECT count(*) FROM heartbeats") == 0
-    process_sqs_batch(sqs_event([{**message, "Body": after[0]}], "arn:aws:sqs:us-east-1:1:q"))
+    process_sqs_event(sqs_event([{**message, "Body": after[0]}], "arn:aws:sqs:us-east-1:1:q"))
     assert _count("SELECT count(*) FROM heartbeats") == 1
 
 
@@ -338,7 +338,7 @@ def test_cli_import_reports_counts_and_a_rerun_after_interruption_imports_nothin
 
 
 def test_cli_progress_line_has_rate_and_eta() -> None:
-    from codetime.cli import _progress_line
+    from codetime.cli.data import _progress_line
 
     line = _progress_line(512 * 1024 * 1024, 2 * 1024**3, 10.0, "imported 5 duplicate 0 invalid 0")
     assert "25.0%" in line and "51.2 MB/s" in line and "ETA 0m30s" in line and "512.0 MB/2.0 GB" in line

@@ -14,7 +14,7 @@ import httpx
 import psycopg
 import pytest
 
-from codetime.clients import reset_clients
+from codetime.lifecycle import reset_clients
 from codetime.services.keys import create_user
 from functions import ingestion, summary
 from harness import basic, call_api

@@ -205,16 +205,16 @@ def test_a_token_only_reaches_its_own_user(issuer: Issuer) -> None:
 
 def test_a_deleted_account_leaves_no_signed_in_session_behind(issuer: Issuer) -> None:
     from codetime.cache import get_cache
-    from codetime.services.identity import _subject_cache_key
+    from codetime.services.cache_keys import subject_entry
 
     token = issuer.token("frank@example.com")
     first = call_api(keys.handler, "POST", "/api/v1/auth/key", headers=bearer(token), body={"label": "x"})
     assert first.status == 201
     subject = dev_issuer.subject_for("frank@example.com")
-    assert get_cache().get(_subject_cache_key(subject)) is not None
+    assert get_cache().get(subject_entry(subject)) is not None
     gone = call_api(keys.handler, "DELETE", "/api/v1/users/current", headers=bearer(token), query={"confirm": "frank"})
     assert gone.status == 200, gone
-    assert get_cache().get(_subject_cache_key(subject)) is None
+    assert get_cache().get(subject_entry(subject)) is None
     # Signing in again is a first sign-in: a new, empty account, without the old keys.
     again = call_api(keys.handler, "GET", "/api/v1/auth/keys", headers=bearer(token))
     assert again.status == 200 and again.json["data"] == []

@@ -31,7 +31,8 @@ KEY_H = "waka_66666666-7777-4888-8999-aaaaaaaaaaaa"
 def env(db_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebhookReceiver]:
     from moto import mock_aws
 
-    from codetime.clients import aws_client, reset_clients
+    from codetime.clients import aws_client
+    from codetime.lifecycle import reset_clients
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",

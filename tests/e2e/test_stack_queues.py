@@ -48,7 +48,7 @@ def pipeline_template() -> dict:
 
 @pytest.fixture
 def stack_queues(db_env, aws_apis: AwsApis, pipeline_template: dict, monkeypatch) -> SqsHarness:  # type: ignore[no-untyped-def]
-    from codetime.clients import reset_clients
+    from codetime.lifecycle import reset_clients
     from conftest import TEST_PEPPER
 
     cloudformation = aws_apis.client("cloudformation")

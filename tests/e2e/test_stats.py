@@ -142,8 +142,8 @@ def test_other_users_data_is_forbidden(data) -> None:  # type: ignore[no-untyped
 
 def test_is_up_to_date_follows_timezone_changes(data) -> None:  # type: ignore[no-untyped-def]
     from codetime.db import get_pool
+    from codetime.services.aggregation import is_current
     from codetime.services.auth import forget_user
-    from codetime.services.stats import is_up_to_date
 
     with get_pool().connection() as conn:
         conn.execute("UPDATE users SET timezone = 'Europe/Berlin' WHERE username = 'alice'")
@@ -159,7 +159,7 @@ def test_is_up_to_date_follows_timezone_changes(data) -> None:  # type: ignore[n
     from codetime.repositories.users import UserRepository
 
     with get_pool().connection() as conn:
-        assert is_up_to_date(UserRepository(conn).get(user_id)) is False  # type: ignore[arg-type]
+        assert is_current(UserRepository(conn).get(user_id)) is False  # type: ignore[arg-type]
 
 
 def test_a_nul_in_any_query_parameter_is_400(data) -> None:  # type: ignore[no-untyped-def]

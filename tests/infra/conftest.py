@@ -144,6 +144,7 @@ TUNED: dict[str, Any] = {
     "reportSenderIdentity": "example.com",
     "admins": "ops@example.com,admin",
     "retentionMonths": "36",
+    "snapStart": "true",
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from codetime import cache
-from codetime.clients import reset_clients
+from codetime.lifecycle import reset_clients
 from conftest import AwsApis
 
 pytestmark = pytest.mark.infra

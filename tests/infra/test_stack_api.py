@@ -52,7 +52,13 @@ def _function_of(synth: Synthesized, route: dict) -> str:
     integration_id = route["Target"]["Fn::Join"][1][1]["Ref"]
     integration = synth.template["Resources"][integration_id]["Properties"]
     assert integration["PayloadFormatVersion"] == "2.0" and integration["IntegrationType"] == "AWS_PROXY"
-    target = integration["IntegrationUri"]["Fn::GetAtt"][0]
+    uri = integration["IntegrationUri"]
+    if "Ref" in uri:  # SnapStart: the function's `live` alias (tests/infra/test_snapstart.py)
+        alias = synth.template["Resources"][uri["Ref"]]
+        assert alias["Type"] == "AWS::Lambda::Alias"
+        target = alias["Properties"]["FunctionName"]["Ref"]
+    else:
+        target = uri["Fn::GetAtt"][0]
     return next(name for name in ROUTERS if target == synth.logical_id(f"/Functions/{name}/", "AWS::Lambda::Function"))
 
 

@@ -102,7 +102,7 @@ def test_embedded_postgres_starts_after_a_crashed_run(pg_dir: Path) -> None:
 @pytest.fixture
 def queue_db(plain_pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The package pointed at the session's plain PostgreSQL, migrated, with an empty local_queue."""
-    from codetime.clients import reset_clients
+    from codetime.lifecycle import reset_clients
 
     with psycopg.connect(plain_pg_dsn) as conn:
         migrate(conn, timescale=False)

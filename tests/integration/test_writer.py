@@ -16,7 +16,8 @@ from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
 from codetime.queue_messages import encode_messages
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.services.keys import create_user
-from codetime.services.writer import process_sqs_batch, write_heartbeats
+from codetime.services.writer import write_heartbeats
+from functions.writer import process_sqs_event
 from harness import FIXTURES, sqs_event
 
 pytestmark = pytest.mark.integration
@@ -55,7 +56,7 @@ def test_golden_day_aggregates_equal_wakatime(any_db_env: str) -> None:
     user = _user()
     heartbeats = _golden(str(user.id))
     bodies = encode_messages(heartbeats)
-    assert process_sqs_batch(_event(*bodies)) == {"batchItemFailures": []}
+    assert process_sqs_event(_event(*bodies)) == {"batchItemFailures": []}
     assert _day_total(user.id) == pytest.approx(21839.291, abs=1e-3)
     with get_pool().connection() as conn:
         rows = AggregateRepository(conn).totals(user.id, DAY, DAY)
@@ -82,9 +83,9 @@ def test_redelivery_and_out_of_order_batches_never_double_count(any_db_env: str)
     heartbeats = _golden(str(user.id))
     halves = [heartbeats[1::2], heartbeats[::2]]  # interleaved: every batch is "late" for the other
     for half in reversed(halves):
-        process_sqs_batch(_event(*encode_messages(half)))
-    process_sqs_batch(_event(*encode_messages(heartbeats)))  # full redelivery
-    process_sqs_batch(_event(*encode_messages(heartbeats[:10])))
+        process_sqs_event(_event(*encode_messages(half)))
+    process_sqs_event(_event(*encode_messages(heartbeats)))  # full redelivery
+    process_sqs_event(_event(*encode_messages(heartbeats[:10])))
     # The capture holds 4 exact repeats (same time and content), which are one heartbeat each here.
     distinct = len({(hb.time, hb.content_hash) for hb in heartbeats})
     assert distinct == 498
@@ -96,7 +97,7 @@ def test_poison_message_fails_alone(any_db_env: str) -> None:
     user = _user()
     good = encode_messages(_golden(str(user.id))[:50])
     event = _event(good[0], '{"v": 1, "heartbeats": [{"entity": 1}]}', "not json")
-    response = process_sqs_batch(event)
+    response = process_sqs_event(event)
     failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
     assert failed == {event["Records"][1]["messageId"], event["Records"][2]["messageId"]}
     assert _count("SELECT count(*) FROM heartbeats") == 50
@@ -109,7 +110,7 @@ def test_database_poison_is_isolated_by_retrying_per_message(any_db_env: str) ->
     bad = json.loads(encode_messages(heartbeats[:1])[0])
     bad["heartbeats"][0]["entity"] = "a\u0000b"
     event = _event(encode_messages(heartbeats[1:10])[0], json.dumps(bad), encode_messages(heartbeats[10:])[0])
-    response = process_sqs_batch(event)
+    response = process_sqs_event(event)
     assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [event["Records"][1]["messageId"]]
     assert _count("SELECT count(*) FROM heartbeats") == 19
 
@@ -132,7 +133,7 @@ def test_one_unwritable_heartbeat_never_costs_its_neighbours(any_db_env: str, fi
     message["heartbeats"][4][field] = value
     event = _event(json.dumps(message), encode_messages(heartbeats[10:])[0])
     for _ in range(2):  # the first delivery and SQS's redelivery of the failed message
-        response = process_sqs_batch(event)
+        response = process_sqs_event(event)
         assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [event["Records"][0]["messageId"]]
         assert _count("SELECT count(*) FROM heartbeats") == 19
 
@@ -146,14 +147,14 @@ def test_wrongly_typed_field_fails_only_its_message(any_db_env: str, field: str,
     bad = json.loads(encode_messages(heartbeats[:1])[0])
     bad["heartbeats"][0][field] = value
     event = _event(encode_messages(heartbeats[1:10])[0], json.dumps(bad), encode_messages(heartbeats[10:])[0])
-    response = process_sqs_batch(event)
+    response = process_sqs_event(event)
     assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [event["Records"][1]["messageId"]]
     assert _count("SELECT count(*) FROM heartbeats") == 19
 
 
 def test_heartbeats_of_deleted_users_are_dropped(any_db_env: str) -> None:
     ghost = str(uuid.uuid4())
-    response = process_sqs_batch(_event(*encode_messages(_golden(ghost)[:5])))
+    response = process_sqs_event(_event(*encode_messages(_golden(ghost)[:5])))
     assert response == {"batchItemFailures": []}
     assert _count("SELECT count(*) FROM heartbeats") == 0
 
@@ -165,7 +166,7 @@ def test_days_follow_the_users_timezone(any_db_env: str) -> None:
         ctx = RequestContext(user_id=str(user.id))
         beats = [normalize_heartbeat({"entity": "a", "time": t + i * 60}, ctx, now=t, max_age_seconds=10**9)
                  for i in range(3)]  # fmt: skip
-        process_sqs_batch(_event(*encode_messages(beats)))
+        process_sqs_event(_event(*encode_messages(beats)))
     assert _day_total(east.id, date(2026, 11, 22)) == 120
     assert _day_total(west.id, date(2026, 11, 21)) == 120
 
@@ -178,9 +179,9 @@ def test_late_heartbeat_recomputes_the_day(any_db_env: str) -> None:
     def beat(offset: float):  # type: ignore[no-untyped-def]
         return normalize_heartbeat({"entity": "a", "time": t + offset}, ctx, now=t, max_age_seconds=10**9)
 
-    process_sqs_batch(_event(*encode_messages([beat(0), beat(1200)])))  # gap over the timeout: 0 s
+    process_sqs_event(_event(*encode_messages([beat(0), beat(1200)])))  # gap over the timeout: 0 s
     assert _day_total(user.id, date(2026, 11, 22)) == 0
-    process_sqs_batch(_event(*encode_messages([beat(600)])))  # arrives late from an offline queue
+    process_sqs_event(_event(*encode_messages([beat(600)])))  # arrives late from an offline queue
     assert _day_total(user.id, date(2026, 11, 22)) == 1200
 
 

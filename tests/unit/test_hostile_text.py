@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetime.api.routes.diagnostics import MAX_FIELD_CHARS
+from codetime.api.schemas.diagnostics import MAX_FIELD_CHARS
 from codetime.domain.heartbeats import (
     MAX_ENTITY_LENGTH,
     MAX_KEY_BYTES,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 import psycopg
@@ -11,45 +12,37 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from codetime.api.deps import Forbidden
 from codetime.api.limits import BodyLimitMiddleware
-from codetime.api.schemas import ErrorResponse
+from codetime.api.schemas.common import ErrorResponse
 from codetime.config import get_settings
 from codetime.db import statement_timeout
-from codetime.domain.errors import InvalidFields, InvalidInput
+from codetime.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidFields,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+    TooLarge,
+)
 from codetime.domain.json_bodies import TOO_DEEP
-from codetime.domain.sharing import NotShared
 from codetime.logs import logger
 from codetime.queue import QueueUnavailable
-from codetime.services.accounts import AccountGone
-from codetime.services.auth import NotAuthenticated
-from codetime.services.goals import GoalNotFound
-from codetime.services.ingestion import TooManyHeartbeats
-from codetime.services.keys import KeyNotFound, TooManyKeys
-from codetime.services.ops import DlqNotConfigured
-from codetime.services.rate_limit import RateLimited
-from codetime.services.reports import ReportNotFound
-from codetime.services.user_settings import RuleNotFound
 
 
 def _error(status: int, message: str, **extra: object) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-# The only place where service exceptions become HTTP status codes (most specific class wins).
+# The only place where errors become HTTP status codes: by family (domain/errors.py; most specific class wins).
 _STATUS: dict[type[Exception], int] = {
+    InvalidInput: 400,
     NotAuthenticated: 401,
     Forbidden: 403,
-    NotShared: 403,
-    KeyNotFound: 404,
-    ReportNotFound: 404,
-    DlqNotConfigured: 409,
-    RuleNotFound: 404,
-    GoalNotFound: 404,
-    InvalidInput: 400,
-    TooManyHeartbeats: 413,
-    AccountGone: 404,
-    TooManyKeys: 409,
+    NotFound: 404,
+    Conflict: 409,
+    TooLarge: 413,
 }
 
 
@@ -61,8 +54,8 @@ def _single_valued_query(request: Request) -> None:
 
 
 def _no_nul_parameters(request: Request) -> None:
-    # The rule JSON text fields follow (schemas.Text), for every query and path parameter of every route, declared
-    # or not (`api_key`): PostgreSQL text cannot hold a NUL, so it is a 400 naming the parameter, not a 500.
+    # The rule JSON text fields follow (schemas.common.Text), for every query and path parameter of every route,
+    # declared or not (`api_key`): PostgreSQL text cannot hold a NUL, so it is a 400 naming the parameter, not a 500.
     errors = {
         name: ["Must not contain NUL characters."]
         for items in (request.query_params.multi_items(), request.path_params.items())
@@ -185,30 +178,33 @@ def _openapi(app: FastAPI) -> dict:
     return schema
 
 
-def lambda_routers() -> dict[str, tuple[APIRouter, ...]]:
-    """The routers each API Lambda serves, by its module in functions/: the one list the entry modules, the local
-    app and the CDK routes are built from."""
-    from codetime.api.routes import (
-        accounts,
-        diagnostics,
-        goals,
-        ingestion,
-        keys,
-        metrics,
-        ops,
-        public_stats,
-        reports,
-        settings,
-        stats,
-        summaries,
-    )  # fmt: skip
+# The routers each API Lambda serves (modules of codetime.api.routes), by its entry module in functions/: the one
+# list the entry modules, the local app and the CDK routes are built from. A Lambda imports only its own routers.
+LAMBDA_ROUTERS: dict[str, tuple[str, ...]] = {
+    "ingestion": ("ingestion", "diagnostics"),
+    "summary": ("summaries", "stats", "public_stats", "goals", "reports", "metrics"),
+    "keys": ("keys", "settings", "accounts"),
+    "ops": ("ops",),
+}
+LAMBDA_TITLES = {
+    "ingestion": "CodeTime ingestion", "summary": "CodeTime summaries", "keys": "CodeTime keys and account",
+    "ops": "CodeTime ops",
+}  # fmt: skip
 
-    return {
-        "ingestion": (ingestion.router, diagnostics.router),
-        "summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router),
-        "keys": (keys.router, settings.router, accounts.router),
-        "ops": (ops.router,),
-    }
+
+def routers_of(function: str) -> tuple[APIRouter, ...]:
+    """The routers of one API Lambda, imported on demand."""
+    return tuple(import_module(f"codetime.api.routes.{name}").router for name in LAMBDA_ROUTERS[function])
+
+
+def lambda_routers() -> dict[str, tuple[APIRouter, ...]]:
+    """Every API Lambda's routers, by its module in functions/ (the local app and the CDK routes)."""
+    return {function: routers_of(function) for function in LAMBDA_ROUTERS}
+
+
+def create_lambda_app(function: str) -> FastAPI:
+    """The app one API Lambda serves: its own routers only (a short cold start)."""
+    return create_app(*routers_of(function), title=LAMBDA_TITLES[function])
 
 
 def create_local_app() -> FastAPI:

@@ -9,16 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from starlette.concurrency import run_in_threadpool
 
+from codetime.domain.errors import Forbidden
 from codetime.repositories.users import User
 from codetime.services.auth import Principal, authenticate_key
 from codetime.services.identity import authenticate_token, is_admin, looks_like_jwt
 from codetime.services.keys import use_confirmation_code
 
 CONFIRMATION_HEADER = "X-CodeTime-Confirmation"
-
-
-class Forbidden(Exception):
-    pass
 
 
 def extract_api_key(request: Request) -> str | None:

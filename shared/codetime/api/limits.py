@@ -10,24 +10,26 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from codetime.api.routes import accounts, diagnostics, ingestion
+from codetime.api.paths import HEARTBEAT_PATHS, IMPORT_PATH, PLUGIN_ERRORS_PATH
 from codetime.config import get_settings
 
 # JSON bodies of settings, rules, goals, keys and report settings: usually a few hundred bytes; the largest valid one
 # (a goal naming 4 x 50 names of 255 characters, each \u-escaped) is about 600 KiB.
 DEFAULT_BODY_BYTES = 1024 * 1024
+# wakatime-cli's diagnostics body (a stack trace and logs).
+PLUGIN_ERRORS_MAX_BYTES = 64 * 1024
 
 
 def body_limit(path_template: str) -> tuple[int, str]:
     """(bytes, error message) for the route with this path template (settings are read at request time)."""
     settings = get_settings()
-    if path_template == accounts.IMPORT_PATH:
+    if path_template == IMPORT_PATH:
         limit = settings.max_import_bytes
         return limit, f"Import bodies are limited to {limit} bytes; bigger files: `codetime import`."
-    if path_template in ingestion.BULK_PATHS or path_template in ingestion.FLEXIBLE_PATHS:
+    if path_template in HEARTBEAT_PATHS:
         limit = settings.max_body_bytes
-    elif path_template == diagnostics.PATH:
-        limit = diagnostics.MAX_BODY_BYTES
+    elif path_template == PLUGIN_ERRORS_PATH:
+        limit = PLUGIN_ERRORS_MAX_BYTES
     else:
         limit = DEFAULT_BODY_BYTES
     return limit, f"Request body over {limit} bytes."

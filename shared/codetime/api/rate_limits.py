@@ -8,7 +8,7 @@ from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api.deps import CurrentPrincipal
-from codetime.api.schemas import error_response
+from codetime.api.schemas.common import error_response
 from codetime.services.rate_limit import check
 
 

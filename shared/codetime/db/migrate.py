@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from importlib import resources
 
 import psycopg
@@ -53,6 +54,15 @@ def _ensure_timescale(conn: psycopg.Connection, *, required: bool) -> None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
     elif required:
         raise RuntimeError("TimescaleDB was required but is not installed and preloaded on this server")
+
+
+def ensure_database(admin_uri: str, name: str) -> None:
+    """Create database `name` (a fixed identifier, never user input) on the server at `admin_uri` if it is missing."""
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            # Two processes starting together may both get here; the loser's error is harmless.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute(f"CREATE DATABASE {name}")
 
 
 def has_timescale(conn: psycopg.Connection) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import Forbidden, InvalidInput
 
 MAX_SHARED_DAYS = 3660  # ten years; -1 means any range
 # Stats lists a user can share, by setting name (share_<list>); anything else is never public.
@@ -24,7 +24,7 @@ _FILTER_LISTS = {
 _PRIVATE_LISTS = ("entities", "branches", "dependencies")
 
 
-class NotShared(Exception):
+class NotShared(Forbidden):
     """The data asked for is not shared publicly (or there is no such user: the answer does not tell)."""
 
 

@@ -9,18 +9,13 @@ from datetime import date
 from typing import Any
 
 from codetime.domain import wakatime_format as fmt
-from codetime.domain.names import display_name
+from codetime.domain.names import DIMENSIONS, PLURAL, display_name
 
-DIMENSIONS = ("project", "language", "editor", "operating_system", "machine", "branch", "category")
-# Dimension -> key in WakaTime's per-day summary, in WakaTime's key order.
+# Dimension -> key in WakaTime's per-day summary, in WakaTime's key order (branches only per project).
 SUMMARY_KEYS = {
-    "category": "categories",
-    "editor": "editors",
-    "language": "languages",
-    "machine": "machines",
-    "operating_system": "operating_systems",
-    "project": "projects",
+    dim: PLURAL[dim] for dim in ("category", "editor", "language", "machine", "operating_system", "project")
 }
+__all__ = ["DIMENSIONS", "SUMMARY_KEYS", "TotalsRow", "build_day", "day_seconds"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
+from codetime.db.migrate import ensure_database
 from codetime.logs import logger
 
 DATABASE = "codetime"
@@ -136,11 +135,7 @@ class EmbeddedPostgres:
 
     @staticmethod
     def _ensure_database(admin_uri: str) -> None:
-        with psycopg.connect(admin_uri, autocommit=True) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
-                # Two processes starting together may both get here; the loser's error is harmless.
-                with contextlib.suppress(psycopg.errors.DuplicateDatabase):
-                    conn.execute(f"CREATE DATABASE {DATABASE}")
+        ensure_database(admin_uri, DATABASE)
 
     def _clear_stale_state(self) -> None:
         """Undo what a crashed run (SIGKILL, power loss) leaves behind: dead holders in pgserver's handle list

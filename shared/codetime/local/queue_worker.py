@@ -11,19 +11,11 @@ from typing import Any
 from codetime.db import get_pool
 from codetime.local.lambda_context import ACCOUNT, REGION, LocalLambdaContext
 from codetime.logs import logger
+from codetime.repositories.local_queue import LocalQueueRepository
 
 QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:codetime-heartbeats"
 FUNCTION_NAME = "codetime-writer"
 _MAX_ERROR_WAIT = 5.0
-
-# One statement, so two workers (or a worker and a restarted one) never claim the same row.
-_CLAIM = """
-UPDATE local_queue SET receive_count = receive_count + 1, visible_at = now() + make_interval(secs => %s)
-WHERE id IN (
-    SELECT id FROM local_queue WHERE NOT dead AND visible_at <= now() ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
-)
-RETURNING id, body, receive_count, (extract(epoch FROM sent_at) * 1000)::bigint
-"""
 
 
 class LocalQueueWorker:
@@ -75,10 +67,9 @@ class LocalQueueWorker:
     def run_once(self) -> int:
         """Claim one batch and deliver it to the handler; returns how many messages were delivered."""
         with get_pool().connection() as conn:
-            claimed = conn.execute(_CLAIM, (self.visibility_timeout, self.batch_size)).fetchall()
+            claimed = LocalQueueRepository(conn).claim(self.visibility_timeout, self.batch_size)
         if not claimed:
             return 0
-        claimed.sort()  # RETURNING does not keep the subquery's order; SQS batches keep send order (roughly)
         now_ms = int(time.time() * 1000)
         event = {"Records": [_record(*row, now_ms) for row in claimed]}
         ids = {str(row[0]) for row in claimed}
@@ -96,17 +87,15 @@ class LocalQueueWorker:
         retry = [(row[0], row[2]) for row in claimed if str(row[0]) in failed]
         dead = [message_id for message_id, receives in retry if receives >= self.max_receives]
         with get_pool().connection() as conn, conn.transaction():
+            queue = LocalQueueRepository(conn)
             if done:
-                conn.execute("DELETE FROM local_queue WHERE id = ANY(%s)", (done,))
+                queue.delete(done)
             if dead:
-                conn.execute("UPDATE local_queue SET dead = true WHERE id = ANY(%s)", (dead,))
+                queue.mark_dead(dead)
             for message_id, receives in retry:
                 if receives < self.max_receives:
                     # Quick local retries (2, 4, 8 ... s) instead of waiting out the whole visibility timeout.
-                    conn.execute(
-                        "UPDATE local_queue SET visible_at = now() + make_interval(secs => %s) WHERE id = %s",
-                        (min(self.visibility_timeout, 2.0**receives), message_id),
-                    )
+                    queue.retry_in(message_id, min(self.visibility_timeout, 2.0**receives))
         for message_id in dead:  # ids only: bodies hold user data
             logger.error(
                 "message moved to the local dead-letter queue",

@@ -12,6 +12,8 @@ from typing import Any
 from codetime.local.lambda_context import ACCOUNT, REGION, LocalLambdaContext
 from codetime.logs import logger
 
+Handler = Callable[[dict[str, Any], Any], Any]
+
 
 @dataclass(frozen=True, slots=True)
 class LocalJob:
@@ -20,11 +22,9 @@ class LocalJob:
     handler: Callable[[dict[str, Any], Any], Any]
 
 
-def default_jobs() -> list[LocalJob]:
-    """The same schedules the stack creates: the report tick on the hour, maintenance daily at 03:30 UTC."""
-    from functions.maintenance import handler as maintenance
-    from functions.reports import handler as reports
-
+def default_jobs(reports: Handler, maintenance: Handler) -> list[LocalJob]:
+    """The same schedules the stack creates, for these Lambda handlers: the report tick on the hour, maintenance
+    daily at 03:30 UTC."""
     return [
         LocalJob("ReportTick", lambda m: m.minute == 0, reports),
         LocalJob("Maintenance", lambda m: (m.hour, m.minute) == (3, 30), maintenance),

@@ -13,6 +13,7 @@ from psycopg import sql
 # Tables derived from heartbeats: emptied by a clear (settings, keys and rules stay).
 AGGREGATE_TABLES = (
     "daily_totals", "daily_entity_totals", "daily_dependency_totals", "daily_summaries", "daily_activity",
+    "user_agents",
 )  # fmt: skip
 # A window of heartbeats deleted per statement: TimescaleDB chunks are 7 days, so a window touches few chunks and
 # one statement stays short even for a heavy user.
@@ -123,6 +124,15 @@ class AccountRepository:
     def delete_aggregates(self, user_id: uuid.UUID) -> None:
         for table in AGGREGATE_TABLES:
             self.conn.execute(sql.SQL("DELETE FROM {} WHERE user_id = %s").format(sql.Identifier(table)), (user_id,))
+
+    def rebuild_user_agents(self, user_id: uuid.UUID) -> None:
+        """The user's User-Agents from the heartbeats left (after a clear: those sent since)."""
+        self.conn.execute(
+            "INSERT INTO user_agents (user_id, user_agent, first_at, last_at) "
+            "SELECT user_id, user_agent, min(time), max(time) FROM heartbeats "
+            "WHERE user_id = %s AND user_agent IS NOT NULL GROUP BY 1, 2",
+            (user_id,),
+        )
 
     def active_days(self, user_id: uuid.UUID, tz: str) -> list[date]:
         """Local days that still have heartbeats (after a clear: those sent since)."""

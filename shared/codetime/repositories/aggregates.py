@@ -85,6 +85,10 @@ _READ_FROM_RAW = {
 }
 
 
+# (day, summary JSON, seconds, other-language seconds, totals keys, totals names, totals seconds)
+StoredDay = tuple[date, str, float, float, list[str], list[str], list[float]]
+
+
 def local_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
     """UTC instants of [start 00:00, end+1 00:00) in `tz` (DST-safe)."""
     zone = ZoneInfo(tz)
@@ -112,6 +116,20 @@ class AggregateRepository:
         self.conn.execute(_DELETE_DAYS, params)
         self.conn.execute(_INSERT_DAYS[self.has_rules(user_id)], params)
 
+    def recompute_bounds(self, user_id: uuid.UUID, tz: str) -> tuple[date, date] | None:
+        """First and last local day (in `tz`) that has heartbeats or still has aggregates (e.g. from an old
+        timezone): what a full recompute of the user covers."""
+        row = self.conn.execute(
+            "SELECT min(d), max(d) FROM ("
+            " SELECT (min(time) AT TIME ZONE %(tz)s)::date AS d FROM heartbeats WHERE user_id = %(u)s"
+            " UNION ALL SELECT (max(time) AT TIME ZONE %(tz)s)::date FROM heartbeats WHERE user_id = %(u)s"
+            " UNION ALL SELECT min(day) FROM daily_activity WHERE user_id = %(u)s"
+            " UNION ALL SELECT max(day) FROM daily_activity WHERE user_id = %(u)s"
+            ") b",
+            {"tz": tz, "u": user_id},
+        ).fetchone()
+        return (row[0], row[1]) if row and row[0] is not None else None
+
     def has_activity(self, user_id: uuid.UUID) -> bool:
         found = self.conn.execute("SELECT 1 FROM daily_activity WHERE user_id = %s LIMIT 1", (user_id,)).fetchone()
         return found is not None
@@ -121,12 +139,12 @@ class AggregateRepository:
             self.conn.execute("SELECT 1 FROM user_rules WHERE user_id = %s LIMIT 1", (user_id,)).fetchone() is not None
         )
 
-    def store_summaries(self, user_id: uuid.UUID, days: Sequence[tuple[date, str, float, float]]) -> None:
-        """Save (day, summary JSON, seconds, other-language seconds) rows; their days were cleared by recompute."""
+    def store_summaries(self, user_id: uuid.UUID, days: Sequence[StoredDay]) -> None:
+        """Save each day's summary JSON and compact totals; their days were cleared by recompute."""
         with self.conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO daily_summaries (user_id, day, body, seconds, other_language_seconds) "
-                "VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO daily_summaries (user_id, day, body, seconds, other_language_seconds, totals_keys, "
+                "totals_names, totals_seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                 [(user_id, *row) for row in days],
             )
 
@@ -137,25 +155,73 @@ class AggregateRepository:
             (user_id, start, end),
         ).fetchall()
 
-    def dimension_totals(
+    def stored_day_seconds(self, user_id: uuid.UUID, start: date, end: date) -> list[tuple[date, float, float]]:
+        """(day, seconds, seconds in no known language) of each active day."""
+        return self.conn.execute(
+            "SELECT day, seconds, other_language_seconds FROM daily_summaries "
+            "WHERE user_id = %s AND day BETWEEN %s AND %s ORDER BY day",
+            (user_id, start, end),
+        ).fetchall()
+
+    def stored_value_totals(self, user_id: uuid.UUID, start: date, end: date) -> list[tuple[str, str, float]]:
+        """(dimension or 'dependency', stored value, seconds) over the range, summed from the compact per-day
+        totals: no filters, one indexed read of at most one row per day."""
+        return self.conn.execute(
+            "SELECT k, n, sum(s) FROM daily_summaries, "
+            "unnest(totals_keys, totals_names, totals_seconds) AS t(k, n, s) "
+            "WHERE user_id = %s AND day BETWEEN %s AND %s GROUP BY k, n",
+            (user_id, start, end),
+        ).fetchall()
+
+    def range_totals(
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
-    ) -> list[tuple[str, str, float]]:
-        """(dimension, value, seconds) over a whole range, one GROUPING SETS query."""
-        where, params = _filter_sql(filters)
+    ) -> list[tuple[str, str, date | None, float]]:
+        """One scan of daily_totals: (dimension, value, None, seconds) over the range for every dimension, and
+        ('day', language, day, seconds) per active day and language (the day's total and its 'Other' time)."""
+        where, params = filter_sql(filters)
         sets = ", ".join(f"({d})" for d in DIMENSIONS)
-        cases = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in DIMENSIONS)
+        kinds = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in DIMENSIONS)
         values = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in DIMENSIONS)
         return self.conn.execute(
-            f"SELECT CASE {cases} END, CASE {values} END, sum(seconds) FROM daily_totals "
-            f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} GROUP BY GROUPING SETS ({sets})",
+            f"SELECT CASE WHEN grouping(day) = 0 THEN 'day' {kinds} END, "
+            f"CASE WHEN grouping(day) = 0 THEN language {values} END, "
+            "CASE WHEN grouping(day) = 0 THEN day END, sum(seconds) FROM daily_totals "
+            f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} GROUP BY GROUPING SETS ({sets}, (day, language))",
             (user_id, start, end, *params),
         ).fetchall()
+
+    def seconds_by_day(
+        self, user_id: uuid.UUID, start: date, end: date, any_of: dict[str, set[str]]
+    ) -> dict[date, float]:
+        """Seconds per active day whose values are among `any_of` (each list an OR, lists ANDed)."""
+        unknown = set(any_of) - set(DIMENSIONS)
+        if unknown:
+            raise ValueError(f"unknown dimensions: {sorted(unknown)}")
+        # Column names come from the DIMENSIONS whitelist; values are bound parameters.
+        where = "".join(f" AND {dim} = ANY(%s)" for dim in any_of)
+        rows = self.conn.execute(
+            f"SELECT day, sum(seconds) FROM daily_totals WHERE user_id = %s AND day BETWEEN %s AND %s{where} "
+            "GROUP BY day",
+            (user_id, start, end, *(sorted(names) for names in any_of.values())),
+        ).fetchall()
+        return {day: seconds for day, seconds in rows}
+
+    def is_current(self, user_id: uuid.UUID, tz: str, timeout_seconds: int) -> bool:
+        """Whether the aggregates hold the user's current settings and rules: no recompute job open, and no day
+        computed with another timezone or timeout."""
+        row = self.conn.execute(
+            "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE user_id = %(u)s AND status IN ('pending', 'running')) "
+            "AND NOT EXISTS (SELECT 1 FROM daily_activity WHERE user_id = %(u)s "
+            "AND (timezone <> %(tz)s OR timeout_seconds <> %(t)s))",
+            {"u": user_id, "tz": tz, "t": timeout_seconds},
+        ).fetchone()
+        return bool(row and row[0])
 
     def totals(
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
     ) -> list[TotalsRow]:
         """Pre-aggregated rows for start..end (inclusive); `filters` match dimension columns exactly."""
-        where, params = _filter_sql(filters)
+        where, params = filter_sql(filters)
         rows = self.conn.execute(
             f"SELECT day, {_DIMS}, seconds FROM daily_totals "
             f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} ORDER BY day",
@@ -228,7 +294,7 @@ def _range_params(user_id: uuid.UUID, start: date, end: date, tz: str, timeout_s
     return _params(user_id, tz, timeout_seconds, days, *local_bounds(start, end, tz))
 
 
-def _filter_sql(filters: dict[str, str] | None) -> tuple[str, list[str]]:
+def filter_sql(filters: dict[str, str] | None) -> tuple[str, list[str]]:
     if not filters:
         return "", []
     unknown = set(filters) - set(DIMENSIONS)

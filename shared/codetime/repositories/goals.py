@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
 
 # A goal's filters: request/API name -> daily_totals column.
+# A goal's lists (WakaTime's names) -> the dimension each filters.
 GOAL_FILTERS = {"languages": "language", "projects": "project", "editors": "editor", "categories": "category"}
 
 
@@ -82,18 +83,3 @@ class GoalRepository:
 
     def delete(self, user_id: uuid.UUID, goal_id: uuid.UUID) -> bool:
         return self.conn.execute("DELETE FROM goals WHERE id = %s AND user_id = %s", (goal_id, user_id)).rowcount == 1
-
-    def seconds_by_day(self, user_id: uuid.UUID, start: date, end: date, goal: Goal) -> dict[date, float]:
-        """Seconds per active day matching the goal's filters (each non-empty list is an OR, lists are ANDed)."""
-        where, params = "", []
-        for attribute, column in GOAL_FILTERS.items():
-            values = getattr(goal, attribute)
-            if values:
-                where += f" AND {column} = ANY(%s)"
-                params.append(values)
-        rows = self.conn.execute(
-            f"SELECT day, sum(seconds) FROM daily_totals WHERE user_id = %s AND day BETWEEN %s AND %s{where} "
-            "GROUP BY day",
-            (user_id, start, end, *params),
-        ).fetchall()
-        return {day: seconds for day, seconds in rows}

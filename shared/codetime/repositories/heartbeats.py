@@ -42,7 +42,14 @@ WITH inserted AS (
         AND (s.queued_at IS NULL OR u.data_cleared_at IS NULL OR to_timestamp(s.queued_at) > u.data_cleared_at)
     ORDER BY s.ord  -- seq follows the order clients sent heartbeats in
     ON CONFLICT ON CONSTRAINT heartbeats_dedup DO NOTHING
-    RETURNING user_id, time
+    RETURNING user_id, time, user_agent
+), agents AS (
+    -- First and last time per User-Agent: least/greatest, so any order of batches gives the same rows.
+    INSERT INTO user_agents (user_id, user_agent, first_at, last_at)
+    SELECT user_id, user_agent, min(time), max(time) FROM inserted WHERE user_agent IS NOT NULL GROUP BY 1, 2
+    ON CONFLICT (user_id, user_agent) DO UPDATE
+    SET first_at = least(user_agents.first_at, excluded.first_at),
+        last_at = greatest(user_agents.last_at, excluded.last_at)
 )
 SELECT i.user_id, (i.time AT TIME ZONE coalesce(u.timezone, 'UTC'))::date AS day, count(*)
 FROM inserted i JOIN users u ON u.id = i.user_id

@@ -8,53 +8,14 @@ from datetime import date, datetime
 import psycopg
 from psycopg.rows import dict_row
 
-from codetime.domain.summaries import DIMENSIONS
-from codetime.repositories.aggregates import _filter_sql
-
 
 class StatsRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def range_totals(
-        self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
-    ) -> list[tuple[str, str, date | None, float]]:
-        """One scan of daily_totals: (dimension, value, None, seconds) over the range for every dimension, and
-        ('day', language, day, seconds) per active day and language (the day's total and its 'Other' time)."""
-        where, params = _filter_sql(filters)
-        sets = ", ".join(f"({d})" for d in DIMENSIONS)
-        kinds = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in DIMENSIONS)
-        values = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in DIMENSIONS)
-        return self.conn.execute(
-            f"SELECT CASE WHEN grouping(day) = 0 THEN 'day' {kinds} END, "
-            f"CASE WHEN grouping(day) = 0 THEN language {values} END, "
-            "CASE WHEN grouping(day) = 0 THEN day END, sum(seconds) FROM daily_totals "
-            f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} GROUP BY GROUPING SETS ({sets}, (day, language))",
-            (user_id, start, end, *params),
-        ).fetchall()
-
-    def day_seconds(
-        self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None
-    ) -> list[tuple[date, float, float]]:
-        """(day, seconds, seconds in no known language) of each active day, filters applied."""
-        where, params = _filter_sql(filters)
-        return self.conn.execute(
-            "SELECT day, sum(seconds), coalesce(sum(seconds) FILTER (WHERE language = ''), 0) FROM daily_totals "
-            f"WHERE user_id = %s AND day BETWEEN %s AND %s{where} GROUP BY day ORDER BY day",
-            (user_id, start, end, *params),
-        ).fetchall()
-
     def first_day(self, user_id: uuid.UUID) -> date | None:
         row = self.conn.execute("SELECT min(day) FROM daily_activity WHERE user_id = %s", (user_id,)).fetchone()
         return row[0] if row else None
-
-    def stale_days(self, user_id: uuid.UUID, timezone: str, timeout_seconds: int) -> int:
-        """Active days whose aggregates were computed with another timezone or timeout."""
-        row = self.conn.execute(
-            "SELECT count(*) FROM daily_activity WHERE user_id = %s AND (timezone <> %s OR timeout_seconds <> %s)",
-            (user_id, timezone, timeout_seconds),
-        ).fetchone()
-        return int(row[0]) if row else 0
 
     def projects(self, user_id: uuid.UUID, query: str | None, tz: str) -> list[dict]:
         """Each project's first/last heartbeat time, newest first; `query` matches names case-insensitively.
@@ -105,8 +66,7 @@ class StatsRepository:
     def user_agents(self, user_id: uuid.UUID) -> list[dict]:
         with self.conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(
-                "SELECT user_agent, min(time) AS first_at, max(time) AS last_at FROM heartbeats "
-                "WHERE user_id = %s AND user_agent IS NOT NULL GROUP BY user_agent ORDER BY last_at DESC",
+                "SELECT user_agent, first_at, last_at FROM user_agents WHERE user_id = %s ORDER BY last_at DESC",
                 (user_id,),
             ).fetchall()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -138,6 +139,22 @@ class UserRepository:
                 f"UPDATE users SET {assignments}, modified_at = now() WHERE id = %s RETURNING {_USER_COLUMNS}",
                 (*changes.values(), user_id),
             ).fetchone()
+
+    def time_settings(
+        self, user_ids: Sequence[uuid.UUID], *, lock: str | None = None
+    ) -> dict[uuid.UUID, tuple[str, int]]:
+        """Each user's (timezone, keystroke timeout seconds), the two settings time is computed with; UTC when the
+        user has no timezone yet. `lock` = "update" or "no key update" locks the rows until the transaction ends."""
+        clause = {None: "", "update": " FOR UPDATE", "no key update": " FOR NO KEY UPDATE"}[lock]
+        rows = self.conn.execute(
+            f"SELECT id, coalesce(timezone, 'UTC'), timeout_seconds FROM users WHERE id = ANY(%s){clause}",
+            (list(user_ids),),
+        ).fetchall()
+        return {user_id: (tz, timeout) for user_id, tz, timeout in rows}
+
+    def lock(self, user_id: uuid.UUID) -> None:
+        """Lock the user's row until the transaction ends (serializes count checks and settings changes)."""
+        self.conn.execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user_id,))
 
     def set_timezone_if_unset(self, user_id: uuid.UUID, timezone: str) -> bool:
         cur = self.conn.execute(

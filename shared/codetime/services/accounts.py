@@ -18,14 +18,13 @@ from dataclasses import dataclass
 
 from codetime.cache import get_cache
 from codetime.db import get_pool
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, NotFound
 from codetime.logs import logger
 from codetime.queue import get_queue
 from codetime.queue_messages import encode_purge
 from codetime.repositories.accounts import AccountRepository, Purge
-from codetime.repositories.aggregates import AggregateRepository
-from codetime.repositories.users import User
-from codetime.services import rate_limit
+from codetime.repositories.users import User, UserRepository
+from codetime.services import aggregation, cache_keys, rate_limit
 from codetime.services.auth import forget_key, forget_user
 from codetime.services.identity import forget_subject
 
@@ -34,7 +33,7 @@ class ConfirmationRequired(InvalidInput):
     pass
 
 
-class AccountGone(Exception):
+class AccountGone(NotFound):
     """The user was deleted while the request ran."""
 
 
@@ -58,7 +57,7 @@ def delete_account(user_id: uuid.UUID, *, budget_seconds: float | None) -> Purge
     cache = get_cache()
     for key_hash in deleted.key_hashes:
         forget_key(key_hash)
-    cache.delete(*(f"ct:keyused:{key_id}" for key_id in deleted.key_ids))
+    cache.delete(*(cache_keys.api_key_used(key_id) for key_id in deleted.key_ids))
     rate_limit.forget(user_id, deleted.key_ids)
     if deleted.oidc_subject:
         forget_subject(deleted.oidc_subject)
@@ -80,9 +79,7 @@ def clear_data(user_id: uuid.UUID, *, budget_seconds: float | None) -> PurgeStat
 
 def _forget_cached(user_id: uuid.UUID) -> None:
     forget_user(user_id)
-    cache = get_cache()
-    cache.delete_prefix(f"ct:r:{user_id}:")
-    cache.delete(f"ct:gen:{user_id}")  # the next read makes a new generation: nothing cached before is served
+    cache_keys.drop_user_results(user_id)
 
 
 def _purge_or_queue(user_id: uuid.UUID, budget_seconds: float | None) -> PurgeStatus:
@@ -111,24 +108,19 @@ def purge_step(user_id: uuid.UUID, deadline: float | None) -> bool:
 
 
 def _finish(conn, purge: Purge) -> None:  # type: ignore[no-untyped-def]
-    from codetime.services.writer import refresh_days
-
     repo = AccountRepository(conn)
     if purge.account_deleted:
         repo.delete_everywhere(purge.user_id)
     else:
         # Under the writer's locks: heartbeats sent since the clear get their days recomputed from what is left.
-        row = conn.execute(
-            "SELECT coalesce(timezone, 'UTC'), timeout_seconds FROM users WHERE id = %s FOR NO KEY UPDATE",
-            (purge.user_id,),
-        ).fetchone()
-        aggregates = AggregateRepository(conn)
-        aggregates.lock_user(purge.user_id)
+        settings = UserRepository(conn).time_settings([purge.user_id], lock="no key update").get(purge.user_id)
+        aggregation.lock_user(conn, purge.user_id)
         repo.delete_aggregates(purge.user_id)
-        if row is not None:
-            days = repo.active_days(purge.user_id, row[0])
+        repo.rebuild_user_agents(purge.user_id)
+        if settings is not None:
+            days = repo.active_days(purge.user_id, settings[0])
             if days:
-                refresh_days(aggregates, purge.user_id, row[0], row[1], days)
+                aggregation.recompute(conn, {purge.user_id: days})
         else:  # deleted meanwhile
             repo.delete_everywhere(purge.user_id)
     repo.finish(purge.user_id)

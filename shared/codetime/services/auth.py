@@ -11,16 +11,14 @@ from pydantic import TypeAdapter
 from codetime.cache import get_cache
 from codetime.clients import key_pepper
 from codetime.db import get_pool
+from codetime.domain.errors import NotAuthenticated
 from codetime.domain.keys import InvalidKeyFormat, hash_key
 from codetime.repositories.users import User, UserRepository
+from codetime.services import cache_keys
 
 _KEY_CACHE_TTL = 300
 _USER_ADAPTER = TypeAdapter(User)
 _USER_CACHE_TTL = 300
-
-
-class NotAuthenticated(Exception):
-    """No usable credential; the message is safe to show (it never contains the key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,18 +35,6 @@ class Principal:
         return self.claims is not None
 
 
-def _key_cache_key(key_hash: bytes) -> str:
-    return f"ct:key:{key_hash.hex()}"
-
-
-def _revoked_marker(key_hash: bytes) -> str:
-    return f"ct:keyrevoked:{key_hash.hex()}"
-
-
-def _user_cache_key(user_id: uuid.UUID | str) -> str:
-    return f"ct:user:{user_id}"
-
-
 def authenticate_key(api_key: str | None) -> Principal:
     """The user owning this active key; raises NotAuthenticated otherwise."""
     if not api_key:
@@ -58,7 +44,7 @@ def authenticate_key(api_key: str | None) -> Principal:
     except InvalidKeyFormat as exc:
         raise NotAuthenticated("Invalid API key.") from exc
     cache = get_cache()
-    cached = cache.get(_key_cache_key(key_hash))
+    cached = cache.get(cache_keys.api_key_entry(key_hash))
     parts = cached.decode().split(":") if cached is not None else []
     if len(parts) == 3:  # entries of an older format are looked up again
         user = load_user(uuid.UUID(parts[0]))
@@ -72,14 +58,16 @@ def authenticate_key(api_key: str | None) -> Principal:
     # A revocation between the lookup above and this write left a marker: the entry is then not written, so a
     # revoked key is never cached again by a login that was in flight.
     entry = f"{user.id}:{key_id}:{'r' if read_only else 'w'}".encode()
-    cache.set_unless(_key_cache_key(key_hash), entry, _KEY_CACHE_TTL, blocker=_revoked_marker(key_hash))
+    cache.set_unless(
+        cache_keys.api_key_entry(key_hash), entry, _KEY_CACHE_TTL, blocker=cache_keys.api_key_revoked(key_hash)
+    )
     cache_user(user)
     return Principal(user=user, key_id=key_id, read_only=read_only)
 
 
 def load_user(user_id: uuid.UUID) -> User | None:
     """A user by id, through the cache."""
-    cached = get_cache().get(_user_cache_key(user_id))
+    cached = get_cache().get(cache_keys.user_entry(user_id))
     if cached is not None:
         return _USER_ADAPTER.validate_json(cached)
     with get_pool().connection() as conn:
@@ -90,17 +78,17 @@ def load_user(user_id: uuid.UUID) -> User | None:
 
 
 def cache_user(user: User) -> None:
-    get_cache().set(_user_cache_key(user.id), _USER_ADAPTER.dump_json(user), _USER_CACHE_TTL)
+    get_cache().set(cache_keys.user_entry(user.id), _USER_ADAPTER.dump_json(user), _USER_CACHE_TTL)
 
 
 def forget_key(key_hash: bytes) -> None:
     """Drop a revoked key from the cache so it stops working at once; the marker (set first, kept as long as an
     entry could live) stops logins that looked the key up before the revocation from caching it again."""
     cache = get_cache()
-    cache.set(_revoked_marker(key_hash), b"1", _KEY_CACHE_TTL)
-    cache.delete(_key_cache_key(key_hash))
+    cache.set(cache_keys.api_key_revoked(key_hash), b"1", _KEY_CACHE_TTL)
+    cache.delete(cache_keys.api_key_entry(key_hash))
 
 
 def forget_user(user_id: uuid.UUID) -> None:
     """Drop a changed user from the cache."""
-    get_cache().delete(_user_cache_key(user_id))
+    get_cache().delete(cache_keys.user_entry(user_id))

@@ -11,12 +11,13 @@ from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import wakatime_format as fmt
-from codetime.domain.errors import InvalidInput
-from codetime.domain.names import PLACEHOLDERS
+from codetime.domain.errors import InvalidInput, NotFound
+from codetime.domain.names import PLACEHOLDERS, stored_value
 from codetime.domain.ranges import today_in
 from codetime.repositories.goals import GOAL_FILTERS, Goal, GoalRepository
 from codetime.repositories.users import User
-from codetime.services.summaries import JsonPayload, _cached, _dumps
+from codetime.services import aggregation
+from codetime.services.cache_keys import JsonPayload, cached, dumps
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHART_PERIODS = 7  # days for a daily goal, weeks for a weekly one, ending with the current one
@@ -24,7 +25,7 @@ MAX_GOALS = 100
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
-class GoalNotFound(Exception):
+class GoalNotFound(NotFound):
     pass
 
 
@@ -41,8 +42,7 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in values.items() if v is not None or k in _NULLABLE}
     for attribute, column in GOAL_FILTERS.items():
         if out.get(attribute) is not None:
-            names = ["" if v == PLACEHOLDERS.get(column) else v for v in out[attribute]]
-            out[attribute] = sorted({v.lower() if column == "category" else v for v in names})
+            out[attribute] = sorted({stored_value(column, v) for v in out[attribute]})
     if out.get("ignore_days") is not None:
         days = {d.lower() for d in out["ignore_days"]}
         if not days <= set(WEEKDAYS):
@@ -88,9 +88,9 @@ def get(user: User, goal_id: uuid.UUID) -> JsonPayload:
     params = {"g": goal.id, "v": version, "d": today, "tz": user.effective_timezone}
 
     def build() -> bytes:
-        return _dumps({"cached_at": datetime.now(UTC).strftime(_ISO), "data": _goal_json(user, goal)})
+        return dumps({"cached_at": datetime.now(UTC).strftime(_ISO), "data": _goal_json(user, goal)})
 
-    return _cached(user, "goal", params, build)
+    return cached(user.id, "goal", params, build)
 
 
 def update(user: User, goal_id: uuid.UUID, values: dict[str, Any]) -> dict[str, Any]:
@@ -158,8 +158,8 @@ def _chart(user: User, goal: Goal, start: date, end: date) -> list[dict[str, Any
     tz = user.effective_timezone
     today = today_in(tz)
     periods = _periods(goal, start, end)
-    with get_pool().connection() as conn:
-        by_day = GoalRepository(conn).seconds_by_day(user.id, periods[0][0], periods[-1][1], goal)
+    any_of = {column: getattr(goal, attribute) for attribute, column in GOAL_FILTERS.items()}
+    by_day = aggregation.seconds_by_day(user, periods[0][0], periods[-1][1], any_of)
     chart = []
     for first, last in periods:
         actual = sum(seconds for day, seconds in by_day.items() if first <= day <= last)

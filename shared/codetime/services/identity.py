@@ -8,14 +8,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from codetime.cache import get_cache
 from codetime.clients import jwks_client, oidc_jwks_url
 from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.logs import logger
 from codetime.repositories.users import User, UsernameTaken, UserRepository
+from codetime.services import cache_keys
 from codetime.services.auth import NotAuthenticated, Principal, cache_user, load_user
 
 # Three base64url segments; API keys (a UUID, maybe `waka_`-prefixed) never contain a dot.
@@ -41,6 +40,8 @@ def looks_like_jwt(credential: str | None) -> bool:
 
 def verify_token(token: str) -> Claims:
     """Validate signature (RS256, the issuer's JWKS), issuer, audience and lifetime; NotAuthenticated otherwise."""
+    import jwt  # only when a token arrives: PyJWT and cryptography cost a plugin-key Lambda's cold start
+
     settings = get_settings()
     if not settings.oidc_issuer or not settings.oidc_audience:
         raise NotAuthenticated("Sign-in with a token is not configured on this server.")
@@ -88,26 +89,22 @@ def authenticate_token(token: str) -> Principal:
     return Principal(user=sign_in(claims), claims=claims)
 
 
-def _subject_cache_key(subject: str) -> str:
-    return "ct:sub:" + hashlib.sha256(subject.encode()).hexdigest()[:32]
-
-
 def forget_subject(subject: str) -> None:
     """Drop the cached subject -> user entry (the account was deleted)."""
-    get_cache().delete(_subject_cache_key(subject))
+    get_cache().delete(cache_keys.subject_entry(subject))
 
 
 def sign_in(claims: Claims) -> User:
     """The user of this OIDC subject: found, linked by verified e-mail to a user made by the CLI, or created."""
     cache = get_cache()
-    cached = cache.get(_subject_cache_key(claims.subject))
+    cached = cache.get(cache_keys.subject_entry(claims.subject))
     if cached is not None:
         user = load_user(uuid.UUID(cached.decode()))
         if user is not None:
             return user
     with get_pool().connection() as conn, conn.transaction():
         user = _find_or_create(UserRepository(conn), claims)
-    cache.set(_subject_cache_key(claims.subject), str(user.id).encode(), _SUBJECT_CACHE_TTL)
+    cache.set(cache_keys.subject_entry(claims.subject), str(user.id).encode(), _SUBJECT_CACHE_TTL)
     cache_user(user)
     return user
 

@@ -14,12 +14,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from codetime.config import get_settings
 from codetime.db import get_pool
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, TooLarge
 from codetime.domain.heartbeats import Heartbeat, HeartbeatErrors, RequestContext, normalize_heartbeat
 from codetime.domain.json_bodies import TooDeeplyNested, parse_json
 from codetime.logs import metrics
 from codetime.queue import get_queue
 from codetime.queue_messages import encode_messages
+from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.users import User, UserRepository
 from codetime.services.auth import forget_user
 
@@ -28,7 +29,7 @@ class UnparseableBody(InvalidInput):
     pass
 
 
-class TooManyHeartbeats(InvalidInput):
+class TooManyHeartbeats(TooLarge):
     pass
 
 
@@ -115,10 +116,7 @@ def _adopt_timezone(user: User, timezone: str) -> None:
         if not UserRepository(conn).set_timezone_if_unset(user.id, timezone):
             return
         # Days already aggregated were in UTC: recompute them in the adopted timezone (background job).
-        if (
-            timezone != "UTC"
-            and conn.execute("SELECT 1 FROM daily_activity WHERE user_id = %s LIMIT 1", (user.id,)).fetchone()
-        ):
+        if timezone != "UTC" and AggregateRepository(conn).has_activity(user.id):
             job_id = jobs.create_recompute(conn, user.id, "timezone")
     forget_user(user.id)
     user.timezone = timezone

@@ -3,7 +3,7 @@
 A change writes a `jobs` row in the same transaction as the change and sends a job message on the heartbeat queue;
 the writer (or `run_pending`, for jobs whose message was lost or whose worker died) recomputes the user's days from
 raw heartbeats in slices of days, saving a resume point after each, so an interrupted job continues where it stopped
-and recomputing a day twice changes nothing. Until a user's jobs are done `is_up_to_date` is False and reads
+and recomputing a day twice changes nothing. Until a user's jobs are done `aggregation.is_current` is False and reads
 compute from raw heartbeats with the current settings and rules (services/summaries.py), so answers stay correct.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import psycopg
 
@@ -22,8 +22,8 @@ from codetime.queue import QueueUnavailable, get_queue
 from codetime.queue_messages import encode_job_message
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.jobs import JobRepository
-from codetime.repositories.users import User
-from codetime.services.cache_keys import invalidate_user_summaries
+from codetime.repositories.users import UserRepository
+from codetime.services import aggregation
 
 RECOMPUTE = "recompute"
 
@@ -41,49 +41,29 @@ def notify(job_id: uuid.UUID) -> None:
         logger.warning("job message not queued; left for run_pending", extra={"job_id": str(job_id)})
 
 
-def is_up_to_date(user: User | uuid.UUID) -> bool:
-    """False while a recompute of the user's aggregates is pending or running."""
-    user_id = user.id if isinstance(user, User) else user
+def has_open(user_id: uuid.UUID) -> bool:
+    """Whether a recompute job of the user is pending or running."""
     with get_pool().connection() as conn:
-        return not JobRepository(conn).has_open(user_id)
-
-
-def _bounds(conn: psycopg.Connection, user_id: uuid.UUID, tz: str) -> tuple[date, date] | None:
-    """Every local day that has heartbeats in `tz` or still has aggregates (from the old timezone)."""
-    row = conn.execute(
-        "SELECT min(d), max(d) FROM ("
-        " SELECT (min(time) AT TIME ZONE %(tz)s)::date AS d FROM heartbeats WHERE user_id = %(u)s"
-        " UNION ALL SELECT (max(time) AT TIME ZONE %(tz)s)::date FROM heartbeats WHERE user_id = %(u)s"
-        " UNION ALL SELECT min(day) FROM daily_activity WHERE user_id = %(u)s"
-        " UNION ALL SELECT max(day) FROM daily_activity WHERE user_id = %(u)s"
-        ") b",
-        {"tz": tz, "u": user_id},
-    ).fetchone()
-    return (row[0], row[1]) if row and row[0] is not None else None
+        return JobRepository(conn).has_open(user_id)
 
 
 def run_slice(job_id: uuid.UUID) -> bool | None:
     """Recompute the job's next slice of days in one transaction. True when the job is finished, False when more
     remains, None when another worker holds it or it is no longer open."""
-    from codetime.services.writer import refresh_days
-
     slice_days = get_settings().job_slice_days
     with get_pool().connection() as conn, conn.transaction():
         jobs = JobRepository(conn)
         job = jobs.claim(job_id)
         if job is None:
             return None
-        aggregates = AggregateRepository(conn)
-        aggregates.lock_user(job.user_id)  # the writer's lock: no heartbeat batch of this user interleaves
-        found = conn.execute(
-            "SELECT coalesce(timezone, 'UTC'), timeout_seconds FROM users WHERE id = %s", (job.user_id,)
-        ).fetchone()
+        aggregation.lock_user(conn, job.user_id)  # the writer's lock: no heartbeat batch of this user interleaves
+        found = UserRepository(conn).time_settings([job.user_id]).get(job.user_id)
         if found is None:
             return None  # the user was deleted (the job row goes with it)
-        tz, timeout = found  # always the current settings: a later change supersedes this job anyway
+        tz, _ = found  # always the current settings: a later change supersedes this job anyway
         first, last, next_day = job.first_day, job.last_day, job.next_day
         if first is None:
-            bounds = _bounds(conn, job.user_id, tz)
+            bounds = AggregateRepository(conn).recompute_bounds(job.user_id, tz)
             if bounds is None:
                 jobs.save(job_id, status="done", first_day=None, last_day=None, next_day=None)
                 return True
@@ -91,18 +71,14 @@ def run_slice(job_id: uuid.UUID) -> bool | None:
             next_day = first
         assert last is not None and next_day is not None
         end = min(next_day + timedelta(days=slice_days - 1), last)
-        refresh_days(
-            aggregates,
-            job.user_id,
-            tz,
-            timeout,
-            [next_day + timedelta(days=i) for i in range((end - next_day).days + 1)],
+        aggregation.recompute(
+            conn, {job.user_id: [next_day + timedelta(days=i) for i in range((end - next_day).days + 1)]}
         )
         done = end >= last
         jobs.save(job_id, status="done" if done else "running", first_day=first, last_day=last,
                   next_day=None if done else end + timedelta(days=1))  # fmt: skip
         user_id = job.user_id
-    invalidate_user_summaries(user_id)
+    aggregation.changed([user_id])
     return done
 
 

@@ -12,19 +12,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from codetime.clients import key_pepper
 from codetime.config import get_settings
 from codetime.db import get_pool
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import Conflict, InvalidInput, NotFound
 from codetime.domain.keys import canonical_key, generate_key, hash_key, key_hint
 from codetime.repositories.users import ApiKey, User, UserRepository
+from codetime.services import cache_keys
 from codetime.services.auth import forget_key
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
-class KeyNotFound(Exception):
+class KeyNotFound(NotFound):
     pass
 
 
-class TooManyKeys(Exception):
+class TooManyKeys(Conflict):
     """The user holds CODETIME_MAX_KEYS_PER_USER active keys already."""
 
 
@@ -132,7 +133,7 @@ def touch_key_usage(key_id: uuid.UUID, plugin: str | None) -> None:
     from codetime.cache import get_cache
 
     cache = get_cache()
-    marker = f"ct:keyused:{key_id}"
+    marker = cache_keys.api_key_used(key_id)
     if cache.get(marker) is not None:
         return
     cache.set(marker, b"1", 60)

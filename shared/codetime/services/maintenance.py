@@ -16,8 +16,8 @@ from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.logs import logger, metrics
 from codetime.repositories.aggregates import AggregateRepository
-from codetime.services.cache_keys import invalidate_user_summaries
-from codetime.services.writer import refresh_days
+from codetime.repositories.maintenance import MaintenanceRepository
+from codetime.services import aggregation
 
 # Background work normally runs from queue messages; this budget finishes what a lost message or a dead worker left.
 _PENDING_BUDGET_SECONDS = 300
@@ -91,25 +91,6 @@ def retention_cutoff(now: datetime) -> datetime | None:
     return min(cutoff, floor)
 
 
-def _is_hypertable(conn: psycopg.Connection) -> bool:
-    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").fetchone() is None:
-        return False
-    return (
-        conn.execute(
-            "SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'heartbeats'"
-        ).fetchone()
-        is not None
-    )
-
-
-# Keyed on the unique index, so it is correct on a hypertable too (ctids repeat across chunks).
-_DELETE_BATCH = """
-DELETE FROM heartbeats h
-USING (SELECT user_id, time, content_hash FROM heartbeats WHERE time < %s LIMIT %s) old
-WHERE h.user_id = old.user_id AND h.time = old.time AND h.content_hash = old.content_hash
-"""
-
-
 def apply_retention(now: datetime, result: MaintenanceResult) -> None:
     """Drop whole chunks older than the cutoff (TimescaleDB), then delete what is left before it in batches (the
     boundary chunk, or everything on plain PostgreSQL). Aggregates are kept."""
@@ -119,11 +100,11 @@ def apply_retention(now: datetime, result: MaintenanceResult) -> None:
         return
     batch = _env_int("CODETIME_RETENTION_BATCH", 10_000)
     with get_pool().connection() as conn:
-        if _is_hypertable(conn):
-            dropped = conn.execute("SELECT drop_chunks('heartbeats', older_than => %s)", (cutoff,)).fetchall()
-            result.chunks_dropped += len(dropped)
+        repo = MaintenanceRepository(conn)
+        if repo.heartbeats_is_hypertable():
+            result.chunks_dropped += repo.drop_heartbeat_chunks(cutoff)
         while True:  # one short transaction per batch (autocommit): no long locks, no huge WAL bursts
-            deleted = conn.execute(_DELETE_BATCH, (cutoff, batch)).rowcount
+            deleted = repo.delete_heartbeats_before(cutoff, batch)
             result.heartbeats_deleted += deleted
             if deleted < batch:
                 break
@@ -134,9 +115,7 @@ def apply_retention(now: datetime, result: MaintenanceResult) -> None:
 
 def timescale_license(conn: psycopg.Connection) -> str | None:
     """`timescale` (community license: compression available), `apache`, or None without TimescaleDB."""
-    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").fetchone() is None:
-        return None
-    return conn.execute("SELECT current_setting('timescaledb.license', true)").fetchone()[0]
+    return MaintenanceRepository(conn).timescale_license()
 
 
 def compress_chunks(now: datetime, result: MaintenanceResult) -> None:
@@ -144,7 +123,7 @@ def compress_chunks(now: datetime, result: MaintenanceResult) -> None:
     TimescaleDB license allows it. Late heartbeats still land in compressed chunks (TimescaleDB 2.11+)."""
     with get_pool().connection() as conn:
         license_ = timescale_license(conn)
-        if license_ != "timescale" or not _is_hypertable(conn):
+        if license_ != "timescale" or not MaintenanceRepository(conn).heartbeats_is_hypertable():
             result.compression = f"skipped (timescaledb.license={license_ or 'none'})"
             return
         result.chunks_compressed += compress_old_chunks(
@@ -155,32 +134,16 @@ def compress_chunks(now: datetime, result: MaintenanceResult) -> None:
 
 def compress_old_chunks(conn: psycopg.Connection, older_than: datetime) -> int:
     """Enable compression on `heartbeats` once, then compress every chunk entirely before `older_than`."""
-    enabled = conn.execute(
-        "SELECT compression_enabled FROM timescaledb_information.hypertables WHERE hypertable_name = 'heartbeats'"
-    ).fetchone()
-    if not (enabled and enabled[0]):
-        # The unique index (user_id, time, content_hash) must be covered by segmentby + orderby.
-        conn.execute(
-            "ALTER TABLE heartbeats SET (timescaledb.compress, timescaledb.compress_segmentby = 'user_id', "
-            "timescaledb.compress_orderby = 'time, content_hash')"
-        )
-    chunks = conn.execute("SELECT c::text FROM show_chunks('heartbeats', older_than => %s) c", (older_than,)).fetchall()
-    for (chunk,) in chunks:
-        conn.execute("SELECT compress_chunk(%s::regclass, if_not_compressed => true)", (chunk,))
+    repo = MaintenanceRepository(conn)
+    if not repo.compression_enabled():
+        repo.enable_compression()
+    chunks = repo.heartbeat_chunks_before(older_than)
+    for chunk in chunks:
+        repo.compress_chunk(chunk)
     return len(chunks)
 
 
 # ------------------------------------------------------------------------------------------------ audit
-
-# Days whose aggregates were computed with the user's current timezone and timeout; the others are stale by
-# design until the recompute job handles them.
-_SAMPLE = """
-SELECT a.user_id, a.day, a.timezone, a.timeout_seconds
-FROM daily_activity a JOIN users u ON u.id = a.user_id
-WHERE a.day >= %s AND a.timezone = coalesce(u.timezone, 'UTC') AND a.timeout_seconds = u.timeout_seconds
-ORDER BY random()
-LIMIT %s
-"""
 
 
 def _key(row: object) -> tuple:
@@ -200,7 +163,7 @@ def audit_aggregates(result: MaintenanceResult, *, sample: int | None = None, da
     days = days if days is not None else _env_int("CODETIME_AUDIT_DAYS", 7)
     since = datetime.now(UTC).date() - timedelta(days=days)
     with get_pool().connection() as conn:
-        picked = conn.execute(_SAMPLE, (since, sample)).fetchall()
+        picked = MaintenanceRepository(conn).audit_sample(since, sample)
     for user_id, day, tz, timeout in picked:
         if _audit_day(user_id, day, tz, timeout):
             result.days_repaired += 1
@@ -214,19 +177,17 @@ def _audit_day(user_id: uuid.UUID, day: date, tz: str, timeout: int) -> bool:
         repo.lock_user(user_id)  # no writer recomputes this user meanwhile
         fresh = repo.totals_from_raw(user_id, day, day, tz, timeout)
         stored = repo.totals(user_id, day, day)
-        summary = conn.execute(
-            "SELECT seconds FROM daily_summaries WHERE user_id = %s AND day = %s", (user_id, day)
-        ).fetchone()
+        summary = MaintenanceRepository(conn).stored_day_seconds(user_id, day)
         fresh_total = sum(r.seconds for r in fresh)
         broken = (
             _differs(stored, fresh)
             or (summary is None) != (not fresh)
-            or (summary is not None and abs(summary[0] - fresh_total) > 1e-6)
+            or (summary is not None and abs(summary - fresh_total) > 1e-6)
         )
         if broken:
-            refresh_days(repo, user_id, tz, timeout, [day])
+            aggregation.refresh_days(repo, user_id, tz, timeout, [day])
     if broken:
-        invalidate_user_summaries(user_id)
+        aggregation.changed([user_id])
     return broken
 
 

@@ -18,13 +18,14 @@ from codetime.cache import RedisCache, get_cache
 from codetime.clients import aws_client
 from codetime.config import get_settings
 from codetime.db import get_pool
-from codetime.domain.names import display_name
+from codetime.domain.errors import Conflict
 from codetime.domain.ranges import today_in
 from codetime.logs import logger
 from codetime.queue_messages import PoisonMessage, decode_message
-from codetime.repositories.aggregates import AggregateRepository
+from codetime.repositories.local_queue import LocalQueueRepository
 from codetime.repositories.ops import OpsRepository
 from codetime.repositories.users import User
+from codetime.services import aggregation
 
 
 def dlq_url() -> str | None:
@@ -82,7 +83,7 @@ def _queue() -> dict[str, Any]:
     url = get_settings().sqs_queue_url
     if not url:
         with get_pool().connection() as conn:
-            return {"kind": "local", **OpsRepository(conn).local_queue_stats()}
+            return {"kind": "local", **LocalQueueRepository(conn).stats()}
     found: dict[str, Any] = {"kind": "sqs", **_sqs_stats(url)}
     try:
         found["oldest_age_seconds"] = _oldest_age(url)
@@ -148,7 +149,7 @@ def list_dead_letters(limit: int = 50) -> list[DeadLetter]:
     url = dlq_url()
     if get_settings().sqs_queue_url is None:
         with get_pool().connection() as conn:
-            rows = OpsRepository(conn).local_dead_letters(limit)
+            rows = LocalQueueRepository(conn).dead_letters(limit)
         return [_summarise(str(i), body, sent.isoformat(), count) for i, sent, count, body in rows]
     if url is None:
         raise DlqNotConfigured("SQS_DLQ_URL is not set.")
@@ -180,7 +181,7 @@ def list_dead_letters(limit: int = 50) -> list[DeadLetter]:
     return list(seen.values())
 
 
-class DlqNotConfigured(Exception):
+class DlqNotConfigured(Conflict):
     pass
 
 
@@ -189,7 +190,7 @@ def replay_dead_letters(limit: int = 1000) -> dict[str, int]:
     queue = get_settings().sqs_queue_url
     if queue is None:
         with get_pool().connection() as conn:
-            moved = OpsRepository(conn).replay_local_dead_letters(limit)
+            moved = LocalQueueRepository(conn).replay_dead_letters(limit)
         logger.info("local dead letters replayed", extra={"replayed": moved})
         return {"replayed": moved, "failed": 0}
     url = dlq_url()
@@ -242,13 +243,10 @@ def prometheus_metrics(user: User) -> str:
     work unchanged): today's total and per-dimension seconds, and the all-time total."""
     tz = user.effective_timezone
     today = today_in(tz)
+    totals = aggregation.range_totals(user, today, today)
     with get_pool().connection() as conn:
-        rows = AggregateRepository(conn).dimension_totals(user.id, today, today)
         all_time = OpsRepository(conn).all_time_seconds(user.id)
-    per: dict[str, dict[str, float]] = {dim: Counter() for dim, _, _ in _DIMENSIONS}
-    for dim, value, seconds in rows:
-        if dim in per:
-            per[dim][display_name(dim, value)] += seconds
+    per: dict[str, dict[str, float]] = {dim: Counter(totals.shown(dim)) for dim, _, _ in _DIMENSIONS}
     today_total = sum(per["project"].values())
     lines = [
         "# HELP wakatime_cumulative_seconds_total Total seconds (all time).",

@@ -9,7 +9,6 @@ refusing plugins while the cache is down would make them queue and retry harder.
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -17,7 +16,9 @@ import uuid
 from dataclasses import dataclass
 
 from codetime.cache import RedisCache, get_cache
+from codetime.domain.errors import RateLimited
 from codetime.logs import logger
+from codetime.services import cache_keys
 
 # KEYS: bucket keys. ARGV: rate (tokens/s), capacity. Every bucket must hold a token, else none is taken.
 # Returns {allowed (0/1), seconds to wait (string: Lua numbers become integers in replies)}.
@@ -45,12 +46,6 @@ return {1, '0'}
 
 # public: reads without a key (a user's shared stats), per user read and per client address.
 DEFAULTS = {"ingest": "10/300", "read": "10/60", "public": "10/60"}
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = max(1, math.ceil(retry_after))
-        super().__init__(f"Rate limit exceeded; retry in {self.retry_after} s.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,26 +103,24 @@ class _LocalBuckets:
 _local = _LocalBuckets()
 
 
-def _bucket_keys(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> list[str]:
-    return [f"ct:rl:{kind}:u:{user_id}"] + ([f"ct:rl:{kind}:k:{key_id}"] if key_id else [])
-
-
 def forget(user_id: uuid.UUID, key_ids: list[uuid.UUID]) -> None:
     """Drop a deleted account's buckets (its user's and its keys')."""
-    names = [k for kind in DEFAULTS for key_id in (None, *key_ids) for k in _bucket_keys(kind, user_id, key_id)]
+    names = [
+        k for kind in DEFAULTS for key_id in (None, *key_ids) for k in cache_keys.rate_buckets(kind, user_id, key_id)
+    ]
     get_cache().delete(*names)
     _local.drop(names)
 
 
 def check(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> None:
     """Take one request from the user's and the key's `kind` bucket; raises RateLimited when either is empty."""
-    _take(kind, _bucket_keys(kind, user_id, key_id))
+    _take(kind, cache_keys.rate_buckets(kind, user_id, key_id))
 
 
 def check_public(user_id: uuid.UUID, client: str) -> None:
     """A read without a key of `user_id`'s shared data: one token from the user's public bucket (apart from their
     own reads, which strangers must not be able to use up) and one from the client address's."""
-    _take("public", [f"ct:rl:public:u:{user_id}", f"ct:rl:public:c:{client}"])
+    _take("public", cache_keys.public_rate_buckets(user_id, client))
 
 
 def _take(kind: str, keys: list[str]) -> None:

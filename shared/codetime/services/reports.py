@@ -28,11 +28,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from codetime.clients import aws_client
 from codetime.db import get_pool
 from codetime.domain import reports as model
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, NotFound
 from codetime.logs import logger, metrics
-from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.reports import Delivery, ReportRepository, ReportSettings, ScheduleRow, StoredReport
 from codetime.repositories.users import User, UserRepository
+from codetime.services import aggregation
 from codetime.services import goals as goals_service
 from codetime.services.summaries import dashboard_summary
 
@@ -76,7 +76,7 @@ class ReportTickFailed(Exception):
     pass
 
 
-class ReportNotFound(Exception):
+class ReportNotFound(NotFound):
     pass
 
 
@@ -94,8 +94,7 @@ def build_report(user: User, cadence: model.Cadence, start: date, end: date) -> 
     previous = json.loads(
         dashboard_summary(user, start - timedelta(days=length), start - timedelta(days=1), {}).json_bytes()
     )
-    with get_pool().connection() as conn:
-        per_day = {row[0]: row[2] for row in AggregateRepository(conn).stored_summaries(user.id, start, end)}
+    per_day = {day: seconds for day, seconds, _ in aggregation.range_totals(user, start, end).days}
     total = current["total_seconds"]
     goals = goal_progress(user, start, end)
     return model.Report(

@@ -7,27 +7,25 @@ heartbeats table.
 
 from __future__ import annotations
 
-import json
 import math
 import uuid
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import wakatime_format as fmt
 from codetime.domain.errors import InvalidInput
-from codetime.domain.names import PLACEHOLDERS, display_name
+from codetime.domain.names import PLURAL, display_name, stored_value
 from codetime.domain.ranges import resolve_range, today_in
 from codetime.domain.sharing import Sharing, check_public_filters, check_public_range, public_stats
-from codetime.domain.summaries import DIMENSIONS
+from codetime.domain.summaries import DIMENSIONS, SUMMARY_KEYS
 from codetime.domain.user_agents import parse_user_agent
-from codetime.repositories.aggregates import AggregateRepository, local_bounds
+from codetime.repositories.aggregates import local_bounds
 from codetime.repositories.stats import StatsRepository
 from codetime.repositories.users import User, UserRepository
-from codetime.services import jobs
+from codetime.services import aggregation
+from codetime.services.cache_keys import JsonPayload, cached, dumps
 from codetime.services.sharing import sharing_of
-from codetime.services.summaries import JsonPayload, _cached, _dumps
 
 # Canonical WakaTime range -> its human-readable name; Wakapi's spellings are aliases.
 STATS_RANGES = {
@@ -49,12 +47,7 @@ RANGE_ALIASES = {
     "last_12_months": "last_year", "any": "all_time", "this_week": "week", "this_month": "month",
     "this_year": "year",
 }  # fmt: skip
-STATS_KEYS = {
-    "category": "categories", "editor": "editors", "language": "languages", "machine": "machines",
-    "operating_system": "operating_systems", "project": "projects",
-}  # fmt: skip
 HEARTBEATS_PAGE_SIZE = 1000
-DaySeconds = tuple[date, float, float]  # (day, seconds, seconds in no known language)
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -77,19 +70,8 @@ def stored_filters(filters: dict[str, str | None]) -> dict[str, str]:
             continue
         if dim not in DIMENSIONS:
             raise InvalidInput(f"Unknown filter {dim!r}.")
-        if value == PLACEHOLDERS.get(dim):
-            value = ""
-        stored[dim] = value.lower() if dim == "category" else value
+        stored[dim] = stored_value(dim, value)
     return stored
-
-
-def is_up_to_date(user: User) -> bool:
-    """Whether the aggregates hold the user's current timezone, timeout and rules: no recompute job open and every
-    active day computed with the current settings. Until then stats are computed from raw heartbeats."""
-    if not jobs.is_up_to_date(user):
-        return False
-    with get_pool().connection() as conn:
-        return StatsRepository(conn).stale_days(user.id, user.effective_timezone, user.timeout_seconds) == 0
 
 
 def range_dates(user: User, range_key: str) -> tuple[date, date]:
@@ -113,7 +95,7 @@ def stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPa
     start, end = range_dates(user, range_key)
     tz, timeout = user.effective_timezone, user.timeout_seconds
     params = {"r": range_key, "s": start, "e": end, "f": stored, "tz": tz, "t": timeout}
-    return _cached(user, "stats", params, lambda: _dumps({"data": _build_stats(user, range_key, start, end, stored)}))
+    return cached(user.id, "stats", params, lambda: dumps({"data": _build_stats(user, range_key, start, end, stored)}))
 
 
 def shared_stats(user: User, range_name: str, filters: dict[str, str | None]) -> JsonPayload:
@@ -131,90 +113,15 @@ def shared_stats(user: User, range_name: str, filters: dict[str, str | None]) ->
 
     def build() -> bytes:
         data = _build_stats(user, range_key, start, end, stored)
-        return _dumps({"data": public_stats(data, sharing)})
+        return dumps({"data": public_stats(data, sharing)})
 
-    return _cached(user, "public_stats", params, build)
-
-
-def _stored_totals(user: User, start: date, end: date) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
-    """Totals per dimension (display names) and per day from the per-day summaries the writer stored: one indexed
-    read of at most one row per day, where a GROUPING SETS pass over daily_totals costs a sort per dimension."""
-    with get_pool().connection() as conn:
-        stored = AggregateRepository(conn).stored_summaries(user.id, start, end)
-    dims: dict[str, dict[str, float]] = {key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies")}
-    for _, body, _, _ in stored:
-        day = json.loads(body)
-        for key, totals in dims.items():
-            for item in day[key]:
-                totals[item["name"]] += item["total_seconds"]
-    return dims, [(day, seconds, other) for day, _, seconds, other in stored]
-
-
-def _computed_totals(
-    user: User, start: date, end: date, filters: dict[str, str]
-) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
-    """The same totals from daily_totals, any filters (branches and entities with a project filter)."""
-    with get_pool().connection() as conn:
-        aggregates = AggregateRepository(conn)
-        rows = StatsRepository(conn).range_totals(user.id, start, end, filters)
-        project = filters.get("project")
-        # Dependencies and entities are kept per (day, project) only: they can follow a project filter, not others.
-        only_project = set(filters) <= {"project"}
-        dependencies = aggregates.dependency_totals(user.id, start, end, project) if only_project else []
-        entities = (
-            aggregates.entity_totals(user.id, start, end, project) if only_project and project is not None else []
-        )
-    dims: dict[str, dict[str, float]] = {
-        key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies", "branches", "entities")
-    }
-    per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])  # day -> [seconds, no-language seconds]
-    for dim, value, day, seconds in rows:
-        if dim == "day":
-            per_day[day][0] += seconds
-            per_day[day][1] += seconds if value == "" else 0.0
-        elif dim == "branch":
-            dims["branches"][display_name(dim, value)] += seconds
-        else:
-            dims[STATS_KEYS[dim]][display_name(dim, value)] += seconds
-    for _, name, seconds in dependencies:
-        dims["dependencies"][name] += seconds
-    for _, name, seconds in entities:
-        dims["entities"][name] += seconds
-    return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
-
-
-def _raw_totals(
-    user: User, start: date, end: date, filters: dict[str, str]
-) -> tuple[dict[str, dict[str, float]], list[DaySeconds]]:
-    """The same totals computed from raw heartbeats with the current settings and rules (while a recompute runs;
-    dependencies and entities come back with the aggregates)."""
-    with get_pool().connection() as conn:
-        rows = AggregateRepository(conn).totals_from_raw(
-            user.id, start, end, user.effective_timezone, user.timeout_seconds, filters
-        )
-    dims: dict[str, dict[str, float]] = {
-        key: defaultdict(float) for key in (*STATS_KEYS.values(), "dependencies", "branches", "entities")
-    }
-    per_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for row in rows:
-        per_day[row.day][0] += row.seconds
-        per_day[row.day][1] += row.seconds if row.language == "" else 0.0
-        for dim, key in STATS_KEYS.items():
-            dims[key][display_name(dim, getattr(row, dim))] += row.seconds
-        if row.branch:
-            dims["branches"][display_name("branch", row.branch)] += row.seconds
-    return dims, [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
+    return cached(user.id, "public_stats", params, build)
 
 
 def _build_stats(user: User, range_key: str, start: date, end: date, filters: dict[str, str]) -> dict[str, Any]:
     tz = user.effective_timezone
-    up_to_date = is_up_to_date(user)
-    if not up_to_date:
-        dims, days = _raw_totals(user, start, end, filters)
-    elif filters:
-        dims, days = _computed_totals(user, start, end, filters)
-    else:
-        dims, days = _stored_totals(user, start, end)
+    totals = aggregation.range_totals(user, start, end, filters)
+    up_to_date, days = totals.current, totals.days
     total = sum(seconds for _, seconds, _ in days)
     other = sum(other_seconds for _, _, other_seconds in days)
     active = sum(1 for _, seconds, _ in days if seconds > 0)
@@ -232,11 +139,12 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
         "human_readable_daily_average": average["text"],
         "human_readable_daily_average_including_other_language": average["text_including_other_language"],
     }
-    for key in (*STATS_KEYS.values(), "dependencies"):
-        data[key] = fmt.summary_items(dims[key])
+    for dim in SUMMARY_KEYS:
+        data[PLURAL[dim]] = fmt.summary_items(totals.shown(dim))
+    data["dependencies"] = fmt.summary_items(totals.dependencies)
     if "project" in filters:
-        data["branches"] = fmt.summary_items(dims["branches"])
-        data["entities"] = fmt.summary_items(dims["entities"])
+        data["branches"] = fmt.summary_items(totals.shown("branch"))
+        data["entities"] = fmt.summary_items(totals.entities)
     data["best_day"] = (
         {"date": best[0].isoformat(), "text": fmt.human_text(best[1]), "total_seconds": round(best[1], 6)}
         if best and best[1] > 0
@@ -276,9 +184,8 @@ def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:
     params = {"s": start, "e": end, "f": stored, "tz": tz, "t": user.timeout_seconds}
 
     def build() -> bytes:
-        with get_pool().connection() as conn:
-            days = StatsRepository(conn).day_seconds(user.id, start, end, stored)
-        up_to_date = is_up_to_date(user)
+        totals = aggregation.range_totals(user, start, end, stored)
+        days, up_to_date = totals.days, totals.current
         total = sum(seconds for _, seconds, _ in days)
         active = sum(1 for _, seconds, _ in days if seconds > 0)
         parts = fmt.duration_parts(total)
@@ -296,9 +203,9 @@ def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:
             "digital": f"{parts['hours']}:{parts['minutes']:02d}",
             "daily_average": float(round(total / active)) if active else 0.0,
         }  # fmt: skip
-        return _dumps({"data": data})
+        return dumps({"data": data})
 
-    return _cached(user, "all_time", params, build)
+    return cached(user.id, "all_time", params, build)
 
 
 def _project_id(user: User, name: str) -> str:
@@ -331,9 +238,9 @@ def projects(user: User, query: str | None = None) -> JsonPayload:
                 "human_readable_last_heartbeat_at": _ago(now, row["last_at"]),
                 "created_at": _iso(row["first_at"]),
             })  # fmt: skip
-        return _dumps({"data": data})
+        return dumps({"data": data})
 
-    return _cached(user, "projects", {"q": query, "tz": user.effective_timezone}, build)
+    return cached(user.id, "projects", {"q": query, "tz": user.effective_timezone}, build)
 
 
 def _quote(name: str) -> str:
@@ -352,7 +259,10 @@ def _ago(now: datetime, then: datetime) -> str:
 
 
 def user_object(user: User) -> dict[str, Any]:
-    """GET /users/current: WakaTime's user object (fields CodeTime has no notion of are null/false)."""
+    """WakaTime's user object (GET /users/current), the caller's own: it holds their e-mail. The one answer of
+    GET /users/{user} and PATCH /users/current, declared key by key in api/schemas/stats.py (UserObject): every key
+    of WakaTime's live answer, those CodeTime has no notion of null/false, plus CodeTime's `week_start`,
+    `public_profile` and `is_up_to_date`."""
     last: dict | None = None
     with get_pool().connection() as conn:
         # The caller's record may come from the 5-minute auth cache; last_* fields move with every write.
@@ -361,6 +271,7 @@ def user_object(user: User) -> dict[str, Any]:
             last = StatsRepository(conn).last_heartbeat(user.id, user.last_heartbeat_at)
     sharing = sharing_of(user)
     return {
+        # Who the user is.
         "id": str(user.id),
         "username": user.username,
         "display_name": user.display_name or user.username,
@@ -371,35 +282,62 @@ def user_object(user: User) -> dict[str, Any]:
         "is_email_confirmed": False,
         "photo": None,
         "is_photo_public": False,
+        "profile_url": None,
+        "profile_url_escaped": None,
+        "website": None,
+        "human_readable_website": None,
+        "location": None,
+        "city": None,
+        "bio": None,
+        "github_username": None,
+        "twitter_username": None,
+        "linkedin_username": None,
+        "wonderfuldev_username": None,
+        "is_hireable": False,
+        "created_at": _iso(user.created_at),
+        "modified_at": _iso(user.modified_at),
+        # How time is counted and shown.
         "timezone": user.effective_timezone,
         "timeout": user.timeout_seconds // 60,
         "writes_only": False,
-        "weekday_start": 0,
-        "created_at": _iso(user.created_at),
-        "modified_at": None,
-        "last_heartbeat_at": _iso(user.last_heartbeat_at),
-        "last_plugin": user.last_plugin,
-        "last_plugin_name": (last or {}).get("editor"),
-        "last_project": user.last_project,
-        "last_branch": (last or {}).get("branch"),
-        "last_language": (last or {}).get("language"),
-        "plan": "free",
-        "has_premium_features": False,
-        "has_basic_features": False,
-        "is_hireable": False,
+        "weekday_start": user.week_start,
+        "week_start": user.week_start,
+        "public_profile": user.public_profile,
+        "default_dashboard_range": None,
+        "durations_slice_by": None,
+        "date_format": None,
+        "time_format_24hr": None,
+        "time_format_display": None,
+        "color_scheme": None,
+        "hide_ai_coding": False,
+        "show_machine_name_ip": False,
+        "suggest_dangling_branches": False,
+        "is_onboarding_finished": True,
         # What anyone may read without a key (the user's share settings), in WakaTime's words.
         "logged_time_public": sharing.coding_activity,
         "languages_used_public": sharing.shares("languages"),
         "editors_used_public": sharing.shares("editors"),
         "categories_used_public": sharing.shares("categories"),
         "os_used_public": sharing.shares("operating_systems"),
-        "profile_url": None,
-        "website": None,
-        "location": None,
-        "bio": None,
-        "github_username": None,
-        "twitter_username": None,
-        "linkedin_username": None,
+        "public_profile_time_range": None,
+        "share_all_time_badge": None,
+        "share_last_year_days": None,
+        # The latest heartbeat.
+        "last_heartbeat_at": _iso(user.last_heartbeat_at),
+        "last_plugin": user.last_plugin,
+        "last_plugin_name": (last or {}).get("editor"),
+        "last_project": user.last_project,
+        "last_branch": (last or {}).get("branch"),
+        "last_language": (last or {}).get("language"),
+        "is_up_to_date": aggregation.is_current(user),
+        # WakaTime's plans and billing: CodeTime has neither.
+        "plan": "free",
+        "has_premium_features": False,
+        "has_basic_features": False,
+        "can_show_pro_status": False,
+        "needs_payment_method": False,
+        "invoice_id_format": None,
+        "invoice_counter": 0,
     }
 
 
@@ -459,6 +397,6 @@ def user_agents(user: User) -> JsonPayload:
                 "last_seen_at": _iso(row["last_at"]),
                 "created_at": _iso(row["first_at"]),
             })  # fmt: skip
-        return _dumps({"data": data, "total_pages": 1})
+        return dumps({"data": data, "total_pages": 1})
 
-    return _cached(user, "user_agents", {}, build)
+    return cached(user.id, "user_agents", {}, build)

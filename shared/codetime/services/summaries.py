@@ -8,40 +8,27 @@ writer stored.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
-from codetime.cache import get_cache
-from codetime.config import get_settings
 from codetime.db import get_pool
 from codetime.domain import wakatime_format as fmt
 from codetime.domain.durations import compute_durations
 from codetime.domain.errors import InvalidInput
-from codetime.domain.names import display_name
+from codetime.domain.names import PLURAL, display_name, stored_value
 from codetime.domain.ranges import today_in
 from codetime.domain.rules import RuleSet
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
-from codetime.logs import metrics
 from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.repositories.rules import RuleRepository
 from codetime.repositories.users import User
-from codetime.services.cache_keys import user_generation
-from codetime.services.jobs import is_up_to_date
+from codetime.services import aggregation
+from codetime.services.cache_keys import JsonPayload, cached, dumps
 
 MAX_RANGE_DAYS = 3660
-DASHBOARD_KEYS = {
-    "project": "projects", "language": "languages", "editor": "editors", "operating_system": "operating_systems",
-    "machine": "machines", "branch": "branches", "category": "categories",
-}  # fmt: skip
 DURATION_SLICES = {
     "project": "project", "entity": "entity", "language": "language", "dependencies": "dependencies",
     "os": "operating_system", "operating_system": "operating_system", "editor": "editor",
@@ -53,35 +40,6 @@ class RangeTooLong(InvalidInput):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class JsonPayload:
-    """A JSON answer, kept gzipped."""
-
-    gzipped: bytes
-
-    def json_bytes(self) -> bytes:
-        return gzip.decompress(self.gzipped)
-
-
-def _dumps(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode()
-
-
-def _cached(user: User, name: str, params: dict[str, Any], compute: Callable[[], bytes]) -> JsonPayload:
-    cache = get_cache()
-    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
-    key = f"ct:r:{user.id}:{user_generation(user.id)}:{name}:{digest}"
-    hit = cache.get(key)
-    # Hits and misses as two counts: the hit ratio is CacheHit / (CacheHit + CacheMiss) in CloudWatch.
-    metrics.add_metric(name="CacheHit" if hit is not None else "CacheMiss", unit=MetricUnit.Count, value=1)
-    if hit is not None:
-        return JsonPayload(hit)
-    # Level 1: ten times smaller at a tenth of level 6's cost; mtime=0 keeps equal answers byte-identical.
-    result = gzip.compress(compute(), compresslevel=1, mtime=0)
-    cache.set(key, result, get_settings().cache_ttl_seconds)
-    return JsonPayload(result)
-
-
 def _check_range(start: date, end: date) -> None:
     if end < start:
         raise InvalidInput("end must not be before start.")
@@ -90,7 +48,7 @@ def _check_range(start: date, end: date) -> None:
 
 
 def _stored_project(name: str | None) -> str | None:
-    return "" if name == "Unknown Project" else name
+    return None if name is None else stored_value("project", name)
 
 
 def summaries(
@@ -104,12 +62,12 @@ def summaries(
     if project is None and not branches and tz == user.effective_timezone:
 
         def stored_or_computed() -> bytes:
-            if is_up_to_date(user):
+            if aggregation.is_current(user):
                 return _stored_summaries(user, start, end, tz)
             return _computed_summaries(user, start, end, tz, None, None)
 
-        return _cached(user, "summaries", params, stored_or_computed)
-    return _cached(user, "summaries", params, lambda: _computed_summaries(user, start, end, tz, project, branches))
+        return cached(user.id, "summaries", params, stored_or_computed)
+    return cached(user.id, "summaries", params, lambda: _computed_summaries(user, start, end, tz, project, branches))
 
 
 def _envelope(days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float) -> bytes:
@@ -144,9 +102,7 @@ def _stored_summaries(user: User, start: date, end: date, tz: str) -> bytes:
 
 
 def _from_raw(user: User, tz: str) -> bool:
-    # Aggregates are kept in the user's timezone with the current settings and rules once recomputes are done;
-    # another timezone, or a recompute still running, is computed from raw heartbeats (the same SQL).
-    return tz != user.effective_timezone or not is_up_to_date(user)
+    return aggregation.reads_raw(user, tz)
 
 
 def _totals(user: User, start: date, end: date, tz: str, filters: dict[str, str], raw: bool) -> list[TotalsRow]:
@@ -205,16 +161,16 @@ def statusbar_today(user: User) -> JsonPayload:
     today = today_in(tz)
 
     def build() -> bytes:
-        if is_up_to_date(user):
+        if aggregation.is_current(user):
             with get_pool().connection() as conn:
                 stored = AggregateRepository(conn).stored_summaries(user.id, today, today)
             data = json.loads(stored[0][1]) if stored else build_day(today, tz, (), {})
         else:
             data = json.loads(_computed_summaries(user, today, today, tz, None, None))["data"][0]
         data["range"]["text"] = "Today"
-        return _dumps({"cached_at": datetime.now(UTC).isoformat(), "data": data, "has_team_features": False})
+        return dumps({"cached_at": datetime.now(UTC).isoformat(), "data": data, "has_team_features": False})
 
-    return _cached(user, "statusbar", {"d": today}, build)
+    return cached(user.id, "statusbar", {"d": today}, build)
 
 
 def durations(
@@ -226,7 +182,7 @@ def durations(
         raise InvalidInput(f"slice_by must be one of: {', '.join(sorted(DURATION_SLICES))}.")
     tz = tz or user.effective_timezone
     params = {"d": day, "s": field, "p": project, "tz": tz}
-    return _cached(user, "durations", params, lambda: _build_durations(user, day, field, project, tz))
+    return cached(user.id, "durations", params, lambda: _build_durations(user, day, field, project, tz))
 
 
 def _build_durations(user: User, day: date, field: str, project: str | None, tz: str) -> bytes:
@@ -259,7 +215,7 @@ def _build_durations(user: User, day: date, field: str, project: str | None, tz:
             item[field] = list(value) if field == "dependencies" else value
         result.append(item)
     start, end = fmt.day_bounds_utc(day, tz)
-    return _dumps({
+    return dumps({
         "data": result,
         "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "end": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -273,19 +229,9 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
     tz = user.effective_timezone
 
     def build() -> bytes:
-        stored = {k: ("" if v in ("Unknown Project", "Other", "Unknown") else v) for k, v in filters.items()}
-        if is_up_to_date(user):
-            with get_pool().connection() as conn:
-                rows = AggregateRepository(conn).dimension_totals(user.id, start, end, stored)
-        else:
-            rows = [
-                (dim, getattr(row, dim), row.seconds)
-                for row in _totals(user, start, end, tz, stored, raw=True)
-                for dim in DIMENSIONS
-            ]
-        dims: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in DIMENSIONS}
-        for dim, value, seconds in rows:
-            dims[dim][display_name(dim, value)] += seconds
+        stored = {dim: stored_value(dim, value) for dim, value in filters.items()}
+        totals = aggregation.range_totals(user, start, end, stored)
+        dims = {dim: totals.shown(dim) for dim in DIMENSIONS}
         lo, hi = local_bounds(start, end, tz)
         result: dict[str, Any] = {
             "user_id": str(user.id), "from": lo.isoformat(), "to": hi.isoformat(), "timezone": tz,
@@ -293,7 +239,7 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
         }  # fmt: skip
         for dim in DIMENSIONS:
             items = sorted(dims[dim].items(), key=lambda kv: (-kv[1], kv[0]))
-            result[DASHBOARD_KEYS[dim]] = [{"key": name, "total": round(seconds, 6)} for name, seconds in items]
-        return _dumps(result)
+            result[PLURAL[dim]] = [{"key": name, "total": round(seconds, 6)} for name, seconds in items]
+        return dumps(result)
 
-    return _cached(user, "dashboard", {"s": start, "e": end, "f": filters}, build)
+    return cached(user.id, "dashboard", {"s": start, "e": end, "f": filters}, build)

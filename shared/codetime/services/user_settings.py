@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import rules as domain_rules
-from codetime.domain.errors import InvalidInput
+from codetime.domain.errors import InvalidInput, NotFound
 from codetime.repositories.rules import Rule, RuleRepository, RuleTaken
 from codetime.repositories.users import User, UserRepository
-from codetime.services import jobs
+from codetime.services import aggregation, jobs
 from codetime.services.auth import forget_user
-from codetime.services.cache_keys import invalidate_user_summaries
 from codetime.services.keys import validate_timezone
-from codetime.services.sharing import SHARE_SETTINGS, share_columns, share_settings_of, sharing_of
+from codetime.services.sharing import SHARE_SETTINGS, share_columns, share_settings_of
 
 
-class RuleNotFound(Exception):
+class RuleNotFound(NotFound):
     pass
 
 
@@ -45,41 +43,7 @@ def settings_of(user: User) -> dict[str, Any]:
         "week_start": user.week_start,
         "public_profile": user.public_profile,
         **share_settings_of(user),
-        "is_up_to_date": jobs.is_up_to_date(user),
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
-
-
-def user_object(user: User) -> dict[str, Any]:
-    """The caller's own user in WakaTime's shape (GET /users/current), with CodeTime's settings. Only the owner
-    ever sees it: it holds their e-mail."""
-    up_to_date = jobs.is_up_to_date(user)
-    return {
-        "id": str(user.id),
-        "username": user.username,
-        "display_name": user.display_name or user.username,
-        "full_name": user.display_name,
-        "email": user.email,
-        "photo": None,
-        "timezone": user.effective_timezone,
-        "timeout": user.timeout_seconds // 60,
-        "writes_only": False,
-        "weekday_start": user.week_start,
-        "week_start": user.week_start,
-        "public_profile": user.public_profile,
-        "logged_time_public": sharing_of(user).coding_activity,
-        "is_email_public": False,
-        "created_at": _iso(user.created_at),
-        "modified_at": _iso(user.modified_at),
-        "last_heartbeat_at": _iso(user.last_heartbeat_at),
-        "last_plugin": user.last_plugin,
-        "last_project": user.last_project,
-        "plan": "free",
-        "has_premium_features": False,
-        "is_up_to_date": up_to_date,
+        "is_up_to_date": aggregation.is_current(user),
     }
 
 
@@ -113,17 +77,15 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
     job_id = None
     with get_pool().connection() as conn, conn.transaction():
         repo = UserRepository(conn)
-        before = conn.execute(
-            "SELECT coalesce(timezone, 'UTC'), timeout_seconds FROM users WHERE id = %s FOR UPDATE", (user.id,)
-        ).fetchone()
+        before = repo.time_settings([user.id], lock="update").get(user.id)
         updated = repo.update_settings(user.id, columns) if columns else repo.get(user.id)
         assert before is not None and updated is not None
-        if (updated.effective_timezone, updated.timeout_seconds) != tuple(before):
+        if (updated.effective_timezone, updated.timeout_seconds) != before:
             reason = "timezone" if updated.effective_timezone != before[0] else "timeout"
             job_id = jobs.create_recompute(conn, user.id, reason)
     forget_user(user.id)
     if job_id is not None:
-        invalidate_user_summaries(user.id)
+        aggregation.changed([user.id])
         jobs.notify(job_id)
     return updated
 
@@ -141,7 +103,7 @@ def _changed(user_id: uuid.UUID, conn: Any, reason: str) -> uuid.UUID:
 
 
 def _after_change(user: User, job_id: uuid.UUID) -> None:
-    invalidate_user_summaries(user.id)
+    aggregation.changed([user.id])
     jobs.notify(job_id)
 
 
@@ -149,7 +111,7 @@ def add_rule(user: User, kind: str, pattern: str, replacement: str) -> Rule:
     kind, pattern, replacement = domain_rules.normalize(kind, pattern, replacement)
     with get_pool().connection() as conn, conn.transaction():
         repo = RuleRepository(conn)
-        conn.execute("SELECT 1 FROM users WHERE id = %s FOR UPDATE", (user.id,))  # serializes the count check
+        UserRepository(conn).lock(user.id)  # serializes the count check
         if repo.count(user.id) >= domain_rules.MAX_RULES:
             raise domain_rules.InvalidRule(f"At most {domain_rules.MAX_RULES} rules.")
         try:

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api.deps import OWNER, ConfirmedUser, CurrentUser, FullAccessUser
+from codetime.api.paths import IMPORT_PATH  # its body limit is CODETIME_MAX_IMPORT_BYTES (api/limits.py)
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import USER_ROUTE_ERRORS, ErrorResponse, not_found
-from codetime.api.schemas_accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
+from codetime.api.schemas.accounts import DeletionOut, DeletionResponse, ImportOut, ImportResponse
+from codetime.api.schemas.common import USER_ROUTE_ERRORS, ErrorResponse, not_found
 from codetime.config import get_settings
 from codetime.services import accounts, exports, imports
 
@@ -20,7 +21,6 @@ router = APIRouter(
     tags=["account data"], dependencies=[ReadLimit, *OWNER], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED}
 )
 USER = "/api/v1/users/{user}"
-IMPORT_PATH = f"{USER}/imports"  # its body limit is CODETIME_MAX_IMPORT_BYTES (api/limits.py)
 Confirm = Annotated[str | None, Query(description="Your username: confirms the deletion")]
 
 

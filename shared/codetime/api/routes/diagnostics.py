@@ -6,11 +6,14 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import ValidationError
 
 from codetime.api.deps import FullAccessUser
+from codetime.api.limits import PLUGIN_ERRORS_MAX_BYTES as MAX_BODY_BYTES
+from codetime.api.paths import PLUGIN_ERRORS_PATH
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
-from codetime.api.schemas import ErrorResponse, Text
+from codetime.api.schemas.common import ErrorResponse
+from codetime.api.schemas.diagnostics import PluginError, PluginErrorAccepted
 from codetime.domain.errors import InvalidInput
 from codetime.domain.json_bodies import TooDeeplyNested, parse_json
 from codetime.domain.scrub import scrub
@@ -18,29 +21,7 @@ from codetime.logs import logger
 
 router = APIRouter(tags=["diagnostics"], dependencies=[IngestLimit], responses=RATE_LIMITED)
 
-PATH = "/api/v1/plugins/errors"
-MAX_BODY_BYTES = 64 * 1024  # enforced for PATH by api/limits.py
-MAX_FIELD_CHARS = 16384
-
-
-class PluginError(BaseModel):
-    """wakatime-cli's diagnostics body (pkg/api/diagnostics.go); unknown fields are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    architecture: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-    cli_version: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-    editor: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-    error_message: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-    is_panic: StrictBool | None = None
-    logs: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-    platform: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-    plugin: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-    stacktrace: Text | None = Field(None, max_length=MAX_FIELD_CHARS)
-
-
-class PluginErrorAccepted(BaseModel):
-    data: dict[str, str] = Field(description='{"id": ...}: the id of the log entry')
+PATH = PLUGIN_ERRORS_PATH
 
 
 @router.post(

@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api import goal_schemas as schemas
 from codetime.api.deps import OWNER, CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
+from codetime.api.responses import json_payload
 from codetime.api.routes.stats import ERRORS
-from codetime.api.routes.summaries import PREFIXES, _json
-from codetime.api.schemas import ErrorResponse
+from codetime.api.routes.summaries import PREFIXES
+from codetime.api.schemas import goals as schemas
+from codetime.api.schemas.common import ErrorResponse
 from codetime.services import goals as service
 
 router = APIRouter(tags=["goals"], dependencies=[ReadLimit], responses=RATE_LIMITED)
@@ -55,7 +56,7 @@ for _prefix in PREFIXES:
         responses={200: {"model": schemas.CachedGoalResponse, "description": "OK"}, **ERRORS, **_NOT_FOUND},
     )
     def get_goal(user: CurrentUser, request: Request, goal_id: uuid.UUID) -> Response:
-        return _json(service.get(user, goal_id), request)
+        return json_payload(service.get(user, goal_id), request)
 
     @router.patch(
         f"{_prefix}/goals/{{goal_id}}",

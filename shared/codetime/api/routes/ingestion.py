@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from codetime.api.deps import OWNER, FullAccessPrincipal, FullAccessUser
+from codetime.api.paths import HEARTBEAT_BULK_PATHS, HEARTBEAT_FLEXIBLE_PATHS, WAKAPI_HEARTBEAT_PATHS
 from codetime.api.rate_limits import RATE_LIMITED, IngestLimit
-from codetime.api.schemas import BulkResponse, ErrorResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
+from codetime.api.schemas.common import ErrorResponse
+from codetime.api.schemas.ingestion import BulkResponse, HeartbeatBadRequest, HeartbeatIn, SingleResponse
 from codetime.domain.heartbeats import RequestContext, request_context
 from codetime.services.ingestion import ItemResult, Outcome, ingest, parse_body
 from codetime.services.keys import touch_key_usage
@@ -42,24 +44,9 @@ _BODY = {
 }
 
 # WakaTime's paths answer as WakaTime does: 202 {"responses": [[body, 201|202|400], ...]} for a bulk post.
-BULK_PATHS = (
-    "/api/v1/users/{user}/heartbeats.bulk",
-    "/api/v1/heartbeats",
-    # The legacy Python CLI posts to its api_url verbatim, so the printed `api_url = .../api/v1` lands here.
-    "/api/v1",
-)
-FLEXIBLE_PATHS = ("/api/v1/users/{user}/heartbeats",)
-# Wakapi's paths answer as Wakapi does (routes/api/heartbeat.go): 201 {"responses": [...]} for one object or an
-# array, items [{"data": null, "error": null}, 201] or [{"data": null, "error": "..."}, 400]. Wakapi's clients
-# (wakapi-anyide) take nothing but 201 as success.
-WAKAPI_PATHS = (
-    "/api/heartbeat",
-    "/api/heartbeats",
-    "/api/users/{user}/heartbeats",
-    "/api/users/{user}/heartbeats.bulk",
-    "/api/compat/wakatime/v1/users/{user}/heartbeats",
-    "/api/compat/wakatime/v1/users/{user}/heartbeats.bulk",
-)
+BULK_PATHS = HEARTBEAT_BULK_PATHS
+FLEXIBLE_PATHS = HEARTBEAT_FLEXIBLE_PATHS
+WAKAPI_PATHS = WAKAPI_HEARTBEAT_PATHS
 
 # WakaTime's own answer for a heartbeat repeated within one request.
 DUPLICATE_RESPONSE = {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}

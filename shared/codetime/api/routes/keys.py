@@ -9,7 +9,8 @@ from fastapi import APIRouter, Response
 
 from codetime.api.deps import ConfirmedUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import ErrorResponse, IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
+from codetime.api.schemas.common import ErrorResponse
+from codetime.api.schemas.keys import IssuedKeyOut, IssuedKeyResponse, KeyCreate, KeyList, KeyOut
 from codetime.services import keys as service
 
 router = APIRouter(tags=["keys"], dependencies=[ReadLimit], responses={**RATE_LIMITED,

@@ -7,7 +7,7 @@ from fastapi.responses import PlainTextResponse
 
 from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import USER_ROUTE_ERRORS
+from codetime.api.schemas.common import USER_ROUTE_ERRORS
 from codetime.services.ops import prometheus_metrics
 
 router = APIRouter(tags=["metrics"], dependencies=[ReadLimit, *OWNER], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED})

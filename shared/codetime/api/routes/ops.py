@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from codetime.api.deps import AdminUser
-from codetime.api.ops_schemas import DeadLetterList, HealthResponse, ReplayResult
-from codetime.api.schemas import ErrorResponse
+from codetime.api.schemas.common import ErrorResponse
+from codetime.api.schemas.ops import DeadLetterList, HealthResponse, ReplayResult
 from codetime.services import ops as service
 
 router = APIRouter(tags=["ops"])

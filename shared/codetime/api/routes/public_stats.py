@@ -12,12 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api import stats_schemas as schemas
 from codetime.api.deps import extract_api_key, get_principal
 from codetime.api.rate_limits import RATE_LIMITED
+from codetime.api.responses import json_payload
 from codetime.api.routes.stats import ERRORS, Filters, RangeName
-from codetime.api.routes.summaries import PREFIXES, _json
-from codetime.api.schemas import error_response
+from codetime.api.routes.summaries import PREFIXES
+from codetime.api.schemas import public_stats as schemas
+from codetime.api.schemas.common import error_response
 from codetime.repositories.users import User
 from codetime.services import stats as service
 from codetime.services.rate_limit import check, check_public
@@ -72,9 +73,9 @@ for _prefix in PREFIXES:
     @router.get(f"{_prefix}/stats", operation_id=f"{_id}stats", summary="Stats of the last 7 days",
                 responses=_RESPONSES)  # fmt: skip
     def stats_default(reader: Reader, request: Request, filters: Filters) -> Response:
-        return _json(_stats(reader, "last_7_days", filters), request)
+        return json_payload(_stats(reader, "last_7_days", filters), request)
 
     @router.get(f"{_prefix}/stats/{{range}}", operation_id=f"{_id}stats_range", summary="Stats over a named range",
                 responses=_RESPONSES)  # fmt: skip
     def stats_range(reader: Reader, request: Request, range: RangeName, filters: Filters) -> Response:
-        return _json(_stats(reader, range, filters), request)
+        return json_payload(_stats(reader, range, filters), request)

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from codetime.api.deps import OWNER, ConfirmedUser, CurrentPrincipal, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.report_schemas import (
+from codetime.api.schemas.common import USER_ROUTE_ERRORS, not_found
+from codetime.api.schemas.reports import (
     DeliveryOut,
     ReportList,
     ReportOut,
@@ -21,7 +22,6 @@ from codetime.api.report_schemas import (
     ReportSettingsResponse,
     ReportSummaryOut,
 )
-from codetime.api.schemas import USER_ROUTE_ERRORS, not_found
 from codetime.domain import reports as model
 from codetime.repositories.reports import ReportSettings
 from codetime.services import reports as service

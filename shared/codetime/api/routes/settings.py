@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response
 
 from codetime.api.deps import CurrentUser, FullAccessUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import USER_ROUTE_ERRORS, not_found
-from codetime.api.settings_schemas import (
+from codetime.api.schemas.common import USER_ROUTE_ERRORS, not_found
+from codetime.api.schemas.settings import (
     RuleIn,
     RuleList,
     RuleOut,
@@ -18,20 +19,22 @@ from codetime.api.settings_schemas import (
     SettingsOut,
     SettingsPatch,
     SettingsResponse,
-    UserResponse,
 )
+from codetime.api.schemas.stats import UserResponse
 from codetime.services import user_settings as service
-from codetime.services.jobs import is_up_to_date
+from codetime.services.aggregation import is_current as is_up_to_date
+from codetime.services.stats import user_object
 
 router = APIRouter(tags=["account"], dependencies=[ReadLimit], responses={**USER_ROUTE_ERRORS, **RATE_LIMITED})
 _SETTINGS = "/api/v1/users/current/settings"
 _RULES = "/api/v1/users/current/rules"
 
 
-# GET /api/v1/users/{user} (WakaTime's user object) is served by the reads router; only the change lives here.
+# GET /api/v1/users/{user} (WakaTime's user object) is served by the reads router; only the change lives here. Both
+# answer the same object: services/stats.py `user_object`, declared by api/schemas/stats.py `UserResponse`.
 @router.patch("/api/v1/users/current", response_model=UserResponse, summary="Change settings; answers the user")
-def patch_user(user: FullAccessUser, body: SettingsPatch) -> UserResponse:
-    return UserResponse(data=service.user_object(service.update_settings(user, body.changes())))
+def patch_user(user: FullAccessUser, body: SettingsPatch) -> dict[str, Any]:
+    return {"data": user_object(service.update_settings(user, body.changes()))}
 
 
 @router.get(_SETTINGS, response_model=SettingsResponse, summary="Settings")

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from codetime.api import stats_schemas as schemas
 from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.routes.summaries import PREFIXES, NamePattern, _json
-from codetime.api.schemas import USER_ROUTE_ERRORS
+from codetime.api.responses import json_payload
+from codetime.api.routes.summaries import PREFIXES, NamePattern
+from codetime.api.schemas import stats as schemas
+from codetime.api.schemas.common import USER_ROUTE_ERRORS
 from codetime.api.wakapi import on_wakapi_path
 from codetime.domain.ranges import parse_date
 from codetime.services import stats as service
@@ -63,7 +64,7 @@ for _prefix in PREFIXES:
         responses=_ok(schemas.AllTimeResponse),
     )
     def all_time_since_today(user: CurrentUser, request: Request, project: Name = None) -> Response:
-        return _json(service.all_time_since_today(user, project), request)
+        return json_payload(service.all_time_since_today(user, project), request)
 
     @router.get(
         f"{_prefix}/projects",
@@ -73,7 +74,7 @@ for _prefix in PREFIXES:
         responses=_ok(schemas.ProjectsResponse),
     )
     def projects(user: CurrentUser, request: Request, q: Search = None) -> Response:
-        return _json(service.projects(user, q or None), request)
+        return json_payload(service.projects(user, q or None), request)
 
     @router.get(
         f"{_prefix}/heartbeats",
@@ -99,7 +100,7 @@ for _prefix in PREFIXES:
         responses=_ok(schemas.UserAgentsResponse),
     )
     def user_agents(user: CurrentUser, request: Request) -> Response:
-        return _json(service.user_agents(user), request)
+        return json_payload(service.user_agents(user), request)
 
     @router.get(
         _prefix,

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from codetime.api import stats_schemas as schemas
 from codetime.api.deps import OWNER, CurrentUser
 from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
-from codetime.api.schemas import NO_NUL, USER_ROUTE_ERRORS
-from codetime.api.wakapi import in_wakapi_words
+from codetime.api.responses import json_payload
+from codetime.api.schemas import summaries as schemas
+from codetime.api.schemas.common import NO_NUL, USER_ROUTE_ERRORS
 from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
@@ -25,14 +25,6 @@ PREFIXES = ("/api/v1/users/{user}", "/api/compat/wakatime/v1/users/{user}")
 
 # Filter values: no NUL (PostgreSQL text cannot hold it).
 NamePattern = NO_NUL
-
-
-def _json(payload: service.JsonPayload, request: Request) -> Response:
-    payload = in_wakapi_words(payload, request)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-        return Response(content=payload.gzipped, media_type="application/json", headers=headers)
-    return Response(content=payload.json_bytes(), media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
 def _ok(model: type) -> dict[int | str, dict[str, Any]]:
@@ -54,7 +46,7 @@ for _prefix in PREFIXES:
         responses=_ok(schemas.StatusbarResponse),
     )
     def statusbar_today(user: CurrentUser, request: Request) -> Response:
-        return _json(service.statusbar_today(user), request)
+        return json_payload(service.statusbar_today(user), request)
 
     @router.get(
         f"{_prefix}/summaries",
@@ -81,7 +73,7 @@ for _prefix in PREFIXES:
         else:
             raise InvalidInput("Give start and end (YYYY-MM-DD), or range.")
         branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
-        return _json(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list), request)
+        return json_payload(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list), request)
 
     @router.get(
         f"{_prefix}/durations",
@@ -102,7 +94,7 @@ for _prefix in PREFIXES:
     ) -> Response:
         tz = _timezone(timezone) or user.effective_timezone
         day = parse_date(date, tz) if date else today_in(tz)
-        return _json(service.durations(user, day, slice_by=slice_by, project=project, tz=tz), request)
+        return json_payload(service.durations(user, day, slice_by=slice_by, project=project, tz=tz), request)
 
 
 @router.get(
@@ -138,4 +130,4 @@ def dashboard_summary(
         }.items()
         if value is not None
     }  # fmt: skip
-    return _json(service.dashboard_summary(user, first, last, filters), request)
+    return json_payload(service.dashboard_summary(user, first, last, filters), request)

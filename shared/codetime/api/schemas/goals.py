@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from codetime.api.schemas import Text
+from codetime.api.schemas.common import Text
 from codetime.domain.errors import InvalidFields
 from codetime.domain.ranges import check_date
 

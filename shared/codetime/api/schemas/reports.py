@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from codetime.api.schemas import Text
+from codetime.api.schemas.common import Text
 
 
 class WebhookIn(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from codetime.api.schemas import Text
+from codetime.api.schemas.common import Text
 from codetime.domain.sharing import MAX_SHARED_DAYS
 
 
@@ -58,10 +58,6 @@ class SettingsOut(BaseModel):
 
 class SettingsResponse(BaseModel):
     data: SettingsOut
-
-
-class UserResponse(BaseModel):
-    data: dict[str, Any] = Field(description="WakaTime's user object (the caller's own)")
 
 
 class RuleIn(BaseModel):

@@ -1,0 +1,5 @@
+import sys
+
+from codetime.cli import main
+
+sys.exit(main())
