@@ -9,7 +9,7 @@ import pytest
 
 from codetime.services.keys import create_user
 from functions import ingestion, keys, summary
-from harness import basic, call_api
+from harness import basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 ALICE = "waka_aaaaaaaa-1111-4222-8333-444444444444"
@@ -37,7 +37,8 @@ def _share(**settings: object):  # type: ignore[no-untyped-def]
 def alice(sqs, redis_env):  # type: ignore[no-untyped-def]
     user, _ = create_user(email="alice@example.com", username="alice", timezone="UTC", api_key=ALICE)
     create_user(email="bob@example.com", username="bob", timezone="UTC", api_key=BOB)
-    now = time.time()
+    # After today's local midnight (waiting one out that is under two minutes away): "today" holds them all.
+    now = max(time.time(), start_of_today() + 600)
     beats = [
         {"entity": "secret.py", "type": "file", "time": now - 400 + i * 60, "project": "alpha", "language": "Python",
          "branch": "main", "machine_name_id": "box"} for i in range(4)
