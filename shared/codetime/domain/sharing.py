@@ -11,15 +11,13 @@ from datetime import date
 from typing import Any
 
 from codetime.domain.errors import Forbidden, InvalidInput
+from codetime.domain.names import DIMENSIONS, PLURAL
 
 MAX_SHARED_DAYS = 3660  # ten years; -1 means any range
 # Stats lists a user can share, by setting name (share_<list>); anything else is never public.
-SHAREABLE = ("projects", "languages", "editors", "operating_systems", "machines", "categories")
+SHAREABLE = tuple(PLURAL[dim] for dim in ("project", "language", "editor", "operating_system", "machine", "category"))
 # A filter narrows to one value of a dimension: allowed to a public reader only on a dimension shared.
-_FILTER_LISTS = {
-    "project": "projects", "language": "languages", "editor": "editors", "operating_system": "operating_systems",
-    "machine": "machines", "category": "categories",
-}  # fmt: skip
+_FILTER_LISTS = {dim: PLURAL[dim] for dim in DIMENSIONS if dim != "branch"}
 # Lists of a stats answer that are never public: file paths, branch names, dependencies.
 _PRIVATE_LISTS = ("entities", "branches", "dependencies")
 

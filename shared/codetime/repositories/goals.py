@@ -10,9 +10,11 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
+from codetime.domain.names import PLURAL
+
 # A goal's filters: request/API name -> daily_totals column.
 # A goal's lists (WakaTime's names) -> the dimension each filters.
-GOAL_FILTERS = {"languages": "language", "projects": "project", "editors": "editor", "categories": "category"}
+GOAL_FILTERS = {PLURAL[dim]: dim for dim in ("language", "project", "editor", "category")}
 
 
 @dataclass(slots=True)
