@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +15,7 @@ from codetime.domain.ranges import today_in
 from codetime.repositories.goals import GOAL_FILTERS, Goal, GoalRepository
 from codetime.repositories.users import User
 from codetime.services import aggregation
-from codetime.services.cache_keys import JsonPayload, cached, dumps
+from codetime.services.cache_keys import JsonPayload, cached, dumps, invalidate_user_summaries
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CHART_PERIODS = 7  # days for a daily goal, weeks for a weekly one, ending with the current one
@@ -81,13 +79,13 @@ def _load(user: User, goal_id: uuid.UUID) -> Goal:
 
 
 def get(user: User, goal_id: uuid.UUID) -> JsonPayload:
-    """GET /users/current/goals/{id} (wakatime-cli --today-goal reads the last chart_data item)."""
-    goal = _load(user, goal_id)
-    today = today_in(user.effective_timezone)
-    version = hashlib.sha1(json.dumps(asdict(goal), default=str).encode()).hexdigest()[:16]
-    params = {"g": goal.id, "v": version, "d": today, "tz": user.effective_timezone}
+    """GET /users/current/goals/{id} (wakatime-cli --today-goal reads the last chart_data item). A cache hit reads
+    no database: changing or deleting a goal invalidates the user's cached reads."""
+    tz = user.effective_timezone
+    params = {"g": str(goal_id), "d": today_in(tz), "tz": tz, "t": user.timeout_seconds}
 
     def build() -> bytes:
+        goal = _load(user, goal_id)
         return dumps({"cached_at": datetime.now(UTC).strftime(_ISO), "data": _goal_json(user, goal)})
 
     return cached(user.id, "goal", params, build)
@@ -101,6 +99,7 @@ def update(user: User, goal_id: uuid.UUID, values: dict[str, Any]) -> dict[str, 
         goal = GoalRepository(conn).update(user.id, goal_id, _stored(values))
     if goal is None:
         raise GoalNotFound("No such goal.")
+    invalidate_user_summaries(user.id)
     return _goal_json(user, goal)
 
 
@@ -108,6 +107,7 @@ def delete(user: User, goal_id: uuid.UUID) -> None:
     with get_pool().connection() as conn:
         if not GoalRepository(conn).delete(user.id, goal_id):
             raise GoalNotFound("No such goal.")
+    invalidate_user_summaries(user.id)
 
 
 def _periods(goal: Goal, start: date, end: date) -> list[tuple[date, date]]:
