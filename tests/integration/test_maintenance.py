@@ -127,7 +127,8 @@ def test_audit_repairs_a_corrupted_day_and_counts_it(any_db_env: str) -> None:
 
 def test_audit_also_repairs_a_lost_summary_row(db_env: str) -> None:
     user, _ = create_user(email="audit2@example.com", timezone="UTC")
-    seed(user, datetime.now(UTC) - timedelta(days=1, hours=3), 30)
+    # Yesterday at noon: "27 hours ago" crossed midnight in the small hours (two days to repair, not one).
+    seed(user, local("UTC", datetime.now(UTC).date() - timedelta(days=1), 12), 30)
     with get_pool().connection() as conn:
         conn.execute("DELETE FROM daily_summaries")
     result = maintenance.MaintenanceResult()
