@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from codetime.cache import get_cache
 from codetime.config import get_settings
 from codetime.logs import metrics
@@ -100,8 +102,6 @@ def user_generation(user_id: uuid.UUID | str) -> str:
 
 def cached(user_id: uuid.UUID, name: str, params: dict[str, Any], compute: Callable[[], bytes]) -> JsonPayload:
     """The cached result `name` for these parameters, computed (and cached, gzipped) on a miss."""
-    from aws_lambda_powertools.metrics import MetricUnit
-
     cache = get_cache()
     digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
     key = result_key(user_id, user_generation(user_id), name, digest)

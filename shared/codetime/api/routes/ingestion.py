@@ -44,10 +44,6 @@ _BODY = {
 }
 
 # WakaTime's paths answer as WakaTime does: 202 {"responses": [[body, 201|202|400], ...]} for a bulk post.
-BULK_PATHS = HEARTBEAT_BULK_PATHS
-FLEXIBLE_PATHS = HEARTBEAT_FLEXIBLE_PATHS
-WAKAPI_PATHS = WAKAPI_HEARTBEAT_PATHS
-
 # WakaTime's own answer for a heartbeat repeated within one request.
 DUPLICATE_RESPONSE = {"id": "00000000-0000-4000-a000-000000000000", "skip": "Too many duplicate heartbeats."}
 WAKAPI_SUCCESS: dict[str, Any] = {"data": None, "error": None}
@@ -115,7 +111,7 @@ async def _post_wakapi(request: Request, user: FullAccessUser, principal: FullAc
     return JSONResponse({"responses": [_wakapi_item(r) for r in results]}, status_code=201)
 
 
-for _path in BULK_PATHS:
+for _path in HEARTBEAT_BULK_PATHS:
 
     @router.post(
         _path, status_code=202, response_model=BulkResponse, responses=_ERRORS, openapi_extra=_BODY,
@@ -126,7 +122,7 @@ for _path in BULK_PATHS:
         return await _post_wakatime(request, user, principal, bulk=True)
 
 
-for _path in FLEXIBLE_PATHS:
+for _path in HEARTBEAT_FLEXIBLE_PATHS:
 
     @router.post(
         _path, status_code=201, response_model=SingleResponse,
@@ -138,7 +134,7 @@ for _path in FLEXIBLE_PATHS:
         return await _post_wakatime(request, user, principal, bulk=False)
 
 
-for _path in WAKAPI_PATHS:
+for _path in WAKAPI_HEARTBEAT_PATHS:
 
     @router.post(
         _path, status_code=201, response_model=BulkResponse,
