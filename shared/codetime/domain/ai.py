@@ -1,0 +1,258 @@
+"""WakaTime's AI coding figures: which model a heartbeat came from, and how a set of heartbeats (a day, a range, a
+duration, one project or editor) becomes `ai_additions`, tokens, sessions, prompt averages and medians.
+
+Every rule here was fitted against the live capture in tests/fixtures/wakatime-live (heartbeats-day.json, its 62
+durations in durations-day.json and the day's summary); the README's "AI coding" section lists them.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import Any
+
+# Model families wakatime-cli puts in the User-Agent as `<family>/<version>` (its aiModelUserAgentToken turns
+# "claude-opus-4.1" + effort "medium" into "opus/4.1-medium", "gpt-5.2" into "gpt/5.2"). Only known families count:
+# an editor token such as "vscode/1.90.0" has the same shape.
+MODEL_FAMILIES = frozenset({
+    "opus", "sonnet", "haiku", "claude", "gpt", "o1", "o3", "o4", "codex", "gemini", "gemma", "qwen", "grok",
+    "deepseek", "kimi", "glm", "mistral", "devstral", "codestral", "llama", "composer", "minimax", "swe",
+})  # fmt: skip
+# Display names where capitalising the family is wrong.
+_FAMILY_NAMES = {"gpt": "GPT", "glm": "GLM", "swe": "SWE", "o1": "o1", "o3": "o3", "o4": "o4", "deepseek": "DeepSeek",
+                 "minimax": "MiniMax"}  # fmt: skip
+_MODEL_TOKEN = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,20})/([0-9][A-Za-z0-9._\-]{0,60})$")
+
+# USD per million (input, cached input, output) tokens, by model family. Only what WakaTime's own figures pin down:
+# its Sonnet costs in durations-day.json are exactly 2.00 / 0.20 / 10.00 per million tokens (four durations, six
+# digits). Its Opus costs fit no single price (the captured day mixes Opus versions), and prices are not in the
+# heartbeats, so other families get no cost rather than a guessed one.
+MODEL_PRICES: dict[str, tuple[float, float, float]] = {"sonnet": (2.0, 0.2, 10.0)}
+
+AI_CATEGORY = "ai coding"
+
+
+def model_from_user_agent(user_agent: str | None) -> str | None:
+    """The `<family>/<version>` model token wakatime-cli adds to an AI heartbeat's User-Agent, if any."""
+    if not user_agent:
+        return None
+    for token in user_agent.split()[:32]:  # bounded: a User-Agent is at most 1,024 characters anyway
+        match = _MODEL_TOKEN.match(token)
+        if match and match.group(1).lower() in MODEL_FAMILIES:
+            return f"{match.group(1).lower()}/{match.group(2)}"
+    return None
+
+
+def model_family(model: str) -> str:
+    """'opus/4.1-medium' -> 'opus'; a free-form model name ('gpt-5.2') -> its leading word."""
+    return re.split(r"[/\-_ .]", model.strip().lower(), maxsplit=1)[0] if model else ""
+
+
+def model_name(model: str) -> str:
+    """WakaTime's per-model key: the family, capitalised ('Opus', 'Sonnet', 'GPT')."""
+    family = model_family(model)
+    return _FAMILY_NAMES.get(family, family.capitalize())
+
+
+@dataclass(slots=True)
+class AiRow:
+    """AI sums of heartbeats sharing (day, project, editor, session, model); '' means none."""
+
+    day: date | None
+    project: str
+    editor: str
+    session: str
+    model: str
+    ai_additions: int = 0
+    ai_deletions: int = 0
+    human_additions: int = 0
+    human_deletions: int = 0
+    ai_input_tokens: int = 0
+    ai_cached_input_tokens: int = 0
+    ai_output_tokens: int = 0
+    ai_prompt_events: int = 0
+    ai_prompt_length_sum: int = 0
+
+
+SUM_FIELDS = tuple(f.name for f in fields(AiRow))[5:]
+
+
+def human_change(hb: Mapping[str, Any], previous_lines: int | None) -> int | None:
+    """A heartbeat's human line change, WakaTime's rule (fitted on all 62 durations of the live capture):
+    `human_line_changes` when the plugin sent it; otherwise, for a heartbeat that is not AI activity (category
+    other than "ai coding", no `ai_line_changes`), the change of `lines` since the previous heartbeat of the same
+    entity that day; else none."""
+    if hb.get("human_line_changes") is not None:
+        return int(hb["human_line_changes"])
+    if hb.get("ai_line_changes") is not None or (hb.get("category") or "").lower() == AI_CATEGORY:
+        return None
+    lines = hb.get("lines")
+    if lines is None or previous_lines is None:
+        return None
+    return int(lines) - int(previous_lines)
+
+
+def heartbeat_rows(heartbeats: Sequence[Mapping[str, Any]]) -> list[AiRow | None]:
+    """Each heartbeat of one local day (time-sorted) as an AiRow, None where it has no AI or human figure:
+    what durations sum per span."""
+    previous: dict[str, int | None] = {}
+    out: list[AiRow | None] = []
+    for hb in heartbeats:
+        human = human_change(hb, previous.get(hb["entity"]))
+        previous[hb["entity"]] = hb.get("lines")
+        row = AiRow(
+            day=None,
+            project=hb.get("project") or "",
+            editor=hb.get("editor") or "",
+            session=hb.get("ai_session") or "",
+            model=hb.get("ai_model") or "",
+        )
+        changes = hb.get("ai_line_changes") or 0
+        row.ai_additions, row.ai_deletions = max(changes, 0), max(-changes, 0)
+        row.human_additions, row.human_deletions = max(human or 0, 0), max(-(human or 0), 0)
+        row.ai_input_tokens = hb.get("ai_input_tokens") or 0
+        row.ai_cached_input_tokens = hb.get("ai_cached_input_tokens") or 0
+        row.ai_output_tokens = hb.get("ai_output_tokens") or 0
+        prompt = hb.get("ai_prompt_length") or 0
+        row.ai_prompt_events, row.ai_prompt_length_sum = (1, prompt) if prompt > 0 else (0, 0)
+        out.append(row if row.session or any(getattr(row, name) for name in SUM_FIELDS) else None)
+    return out
+
+
+def _round(value: float) -> int:
+    # Python's round (half to even): WakaTime's median of 9673 and 9676 per session is 9674, not 9675.
+    return round(value)
+
+
+def _cost(model: str, input_tokens: int, cached: int, output: int) -> float | None:
+    prices = MODEL_PRICES.get(model_family(model))
+    if prices is None:
+        return None
+    return round((input_tokens * prices[0] + cached * prices[1] + output * prices[2]) / 1_000_000, 6)
+
+
+@dataclass(slots=True)
+class AiFigures:
+    """The AI figures of a set of rows, before formatting."""
+
+    sums: dict[str, int]
+    model_lines: dict[str, int]
+    model_costs: dict[str, float]
+    sessions: int
+    prompt_length_avg: int
+    events_avg_per_session: int
+    events_median_per_session: int
+    length_avg_per_session: int
+    length_median_per_session: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.sessions or any(self.sums.values()))
+
+
+def figures(rows: Iterable[AiRow]) -> AiFigures:
+    """Sum rows and derive WakaTime's session figures (fitted on the live capture):
+    sessions: distinct `ai_session`; prompt events: heartbeats with `ai_prompt_length` > 0;
+    ai_prompt_length_avg: sum / events; events per session: events / sessions (all sessions) and the median of each
+    session's events (sessions without prompts count 0); prompt length per session: the mean and the median, over
+    sessions with prompts, of each session's mean prompt length. All rounded half to even."""
+    sums = dict.fromkeys(SUM_FIELDS, 0)
+    per_session: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    model_lines: dict[str, int] = defaultdict(int)
+    model_tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        for name in SUM_FIELDS:
+            sums[name] += getattr(row, name)
+        if row.session:
+            per_session[row.session][0] += row.ai_prompt_events
+            per_session[row.session][1] += row.ai_prompt_length_sum
+        if row.model:
+            name = model_name(row.model)
+            model_lines[name] += row.ai_additions + row.ai_deletions
+            tokens = model_tokens[row.model]
+            tokens[0] += row.ai_input_tokens
+            tokens[1] += row.ai_cached_input_tokens
+            tokens[2] += row.ai_output_tokens
+    costs: dict[str, float] = defaultdict(float)
+    for model, (inp, cached, out) in model_tokens.items():
+        cost = _cost(model, inp, cached, out)
+        if cost is not None and (inp or cached or out):
+            costs[model_name(model)] += cost
+    events = [e for e, _ in per_session.values()]
+    with_prompts = [length / e for e, length in per_session.values() if e]
+    total_events = sums["ai_prompt_events"]
+    return AiFigures(
+        sums=sums,
+        model_lines={k: v for k, v in sorted(model_lines.items(), key=lambda kv: (-kv[1], kv[0])) if v},
+        model_costs={k: round(v, 6) for k, v in sorted(costs.items())},
+        sessions=len(per_session),
+        prompt_length_avg=_round(sums["ai_prompt_length_sum"] / total_events) if total_events else 0,
+        events_avg_per_session=_round(total_events / len(per_session)) if per_session else 0,
+        events_median_per_session=_round(statistics.median(events)) if events else 0,
+        length_avg_per_session=_round(statistics.fmean(with_prompts)) if with_prompts else 0,
+        length_median_per_session=_round(statistics.median(with_prompts)) if with_prompts else 0,
+    )
+
+
+def _breakdown(f: AiFigures) -> list[dict[str, Any]]:
+    names = sorted(set(f.model_lines) | set(f.model_costs), key=lambda n: (-f.model_lines.get(n, 0), n))
+    return [{"name": n, "lines": f.model_lines.get(n, 0), "cost": f.model_costs.get(n, 0)} for n in names]
+
+
+def _total_cost(f: AiFigures) -> float | int:
+    # WakaTime writes 0 (an int) when there is no cost and an unrounded float sum otherwise.
+    return sum(f.model_costs.values()) if f.model_costs else 0
+
+
+def summary_keys(rows: Iterable[AiRow]) -> dict[str, Any]:
+    """The AI keys of a summary's `grand_total` (and of its projects' and editors' items), in WakaTime's order."""
+    f = figures(rows)
+    s = f.sums
+    return {
+        "ai_additions": s["ai_additions"],
+        "ai_deletions": s["ai_deletions"],
+        "human_additions": s["human_additions"],
+        "human_deletions": s["human_deletions"],
+        "ai_model_line_changes": f.model_lines,
+        "ai_input_tokens": s["ai_input_tokens"],
+        "ai_cached_input_tokens": s["ai_cached_input_tokens"],
+        "ai_output_tokens": s["ai_output_tokens"],
+        "ai_prompt_length_sum": s["ai_prompt_length_sum"],
+        "ai_prompt_events_total": s["ai_prompt_events"],
+        "ai_sessions": f.sessions,
+        "ai_model_costs": f.model_costs,
+        "ai_model_breakdown": _breakdown(f),
+        "ai_model_total_cost": _total_cost(f),
+        "ai_prompt_length_avg": f.prompt_length_avg,
+        "ai_prompt_events_avg_per_session": f.events_avg_per_session,
+        "ai_prompt_events_median_per_session": f.events_median_per_session,
+        "ai_prompt_length_avg_per_session": f.length_avg_per_session,
+        "ai_prompt_length_median_per_session": f.length_median_per_session,
+    }
+
+
+# The keys of a duration (durations-day.json has no breakdown or total cost per duration).
+DURATION_KEYS = tuple(k for k in summary_keys(()) if k not in ("ai_model_breakdown", "ai_model_total_cost"))
+
+
+def duration_keys(rows: Iterable[AiRow]) -> dict[str, Any]:
+    keys = summary_keys(rows)
+    return {k: keys[k] for k in DURATION_KEYS}
+
+
+def grouped(rows: Iterable[AiRow], attribute: str) -> dict[str, list[AiRow]]:
+    """Rows by one attribute ('project' or 'editor')."""
+    out: dict[str, list[AiRow]] = defaultdict(list)
+    for row in rows:
+        out[getattr(row, attribute)].append(row)
+    return out
+
+
+def line_totals(rows: Iterable[AiRow]) -> dict[str, int]:
+    """AI vs human lines and tokens, for reports and metrics (zeros when there are none)."""
+    f = figures(rows)
+    return {**{k: v for k, v in f.sums.items()}, "ai_sessions": f.sessions}
