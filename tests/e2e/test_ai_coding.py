@@ -10,8 +10,8 @@ import pytest
 
 from codetime.db import get_pool
 from codetime.services.keys import create_user
-from functions import ingestion, summary
-from harness import FIXTURES, basic, call_api
+from functions import ingestion, keys, summary
+from harness import FIXTURES, basic, call_api, start_of_today
 
 pytestmark = pytest.mark.e2e
 
@@ -110,6 +110,45 @@ def test_golden_ai_day(user, sqs) -> None:  # type: ignore[no-untyped-def]
     filtered = _get("/api/v1/users/current/summaries", start=DAY, end=DAY, project=ai_project)
     assert filtered["data"][0]["grand_total"]["ai_additions"] == 2207
     assert filtered["data"][0]["grand_total"]["human_additions"] == 0
+
+
+def test_stats_carry_the_range_figures_and_public_stats_do_not(user, sqs) -> None:  # type: ignore[no-untyped-def]
+    _post(_heartbeats(), sqs)
+    expected = _fixture("summaries-one-day.json")["data"][0]["grand_total"]
+    data = _get("/api/v1/users/current/stats/all_time")["data"]
+    assert {k: data[k] for k in EXACT} == {k: expected[k] for k in EXACT}
+    assert data["ai_line_changes_total"] == 2207 + 11
+    assert sorted(x["human_additions"] for x in data["editors"]) == [0, 152]
+    # Filters the AI sums are kept by narrow them; others leave the AI keys out instead of showing them unfiltered.
+    claude = _get("/api/v1/users/current/stats/all_time", editor="Claude")["data"]
+    assert (claude["ai_additions"], claude["human_additions"]) == (2207, 0)
+    assert "ai_additions" not in _get("/api/v1/users/current/stats/all_time", language="Rust")["data"]
+    shared = call_api(keys.handler, "PATCH", "/api/v1/users/current/settings", headers=basic(KEY),
+                      body={"share_data_max_days": -1, "share_editors": True})  # fmt: skip
+    assert shared.status == 200, shared
+    # Without a key (the sample event's Authorization header removed): a public reader.
+    public = call_api(summary.handler, "GET", "/api/v1/users/ai/stats/all_time", headers={"authorization": None})
+    assert public.status == 200, public
+    assert public.json["data"]["editors"] and public.json["data"]["total_seconds"] > 0
+    leaked = [key for key in json.dumps(public.json).split('"') if key.startswith(("ai_", "human_"))]
+    assert leaked == []  # public profiles share time, not AI lines, tokens or costs
+
+
+def test_statusbar_today_has_the_ai_keys(user, sqs) -> None:  # type: ignore[no-untyped-def]
+    start = start_of_today("Europe/Moscow")
+    agent = AGENTS["user_agent_id-a94efb"]
+    items = [
+        {"entity": "/src/app.py", "type": "file", "time": start + 60, "category": "ai coding", "user_agent": agent,
+         "ai_session": "s1", "ai_line_changes": 12, "ai_prompt_length": 40, "ai_input_tokens": 1000},
+        {"entity": "/src/app.py", "type": "file", "time": start + 120, "category": "ai coding", "user_agent": agent,
+         "ai_session": "s1", "ai_line_changes": -2, "ai_output_tokens": 500},
+    ]  # fmt: skip
+    _post(items, sqs)
+    total = _get("/api/v1/users/current/statusbar/today")["data"]["grand_total"]
+    assert (total["ai_additions"], total["ai_deletions"], total["ai_sessions"]) == (12, 2, 1)
+    assert total["ai_model_line_changes"] == {"Sonnet": 14}
+    assert total["ai_model_costs"] == {"Sonnet": round((1000 * 2 + 500 * 10) / 1e6, 6)}
+    assert (total["ai_prompt_events_total"], total["ai_prompt_length_avg"]) == (1, 40)
 
 
 def test_golden_ai_durations(user, sqs) -> None:  # type: ignore[no-untyped-def]
