@@ -255,4 +255,4 @@ def grouped(rows: Iterable[AiRow], attribute: str) -> dict[str, list[AiRow]]:
 def line_totals(rows: Iterable[AiRow]) -> dict[str, int]:
     """AI vs human lines and tokens, for reports and metrics (zeros when there are none)."""
     f = figures(rows)
-    return {**{k: v for k, v in f.sums.items()}, "ai_sessions": f.sessions}
+    return {**f.sums, "ai_sessions": f.sessions}
