@@ -134,7 +134,7 @@ def test_stats_carry_the_range_figures_and_public_stats_do_not(user, sqs) -> Non
     assert leaked == []  # public profiles share time, not AI lines, tokens or costs
 
 
-def test_statusbar_today_has_the_ai_keys(user, sqs) -> None:  # type: ignore[no-untyped-def]
+def test_statusbar_today_and_metrics_have_the_ai_figures(user, sqs) -> None:  # type: ignore[no-untyped-def]
     start = start_of_today("Europe/Moscow")
     agent = AGENTS["user_agent_id-a94efb"]
     items = [
@@ -149,6 +149,14 @@ def test_statusbar_today_has_the_ai_keys(user, sqs) -> None:  # type: ignore[no-
     assert total["ai_model_line_changes"] == {"Sonnet": 14}
     assert total["ai_model_costs"] == {"Sonnet": round((1000 * 2 + 500 * 10) / 1e6, 6)}
     assert (total["ai_prompt_events_total"], total["ai_prompt_length_avg"]) == (1, 40)
+    metrics = call_api(summary.handler, "GET", "/api/v1/users/current/metrics", headers=basic(KEY))
+    assert metrics.status == 200, metrics
+    lines = metrics.text.splitlines()
+    for line in ("wakatime_ai_additions_total 12", "wakatime_ai_deletions_total 2", "wakatime_human_additions_total 0",
+                 "wakatime_ai_input_tokens_total 1000", "wakatime_ai_output_tokens_total 500",
+                 "wakatime_ai_sessions_total 1", 'wakatime_ai_model_line_changes_total{name="Sonnet"} 14',
+                 "# TYPE wakatime_ai_cached_input_tokens_total counter"):  # fmt: skip
+        assert line in lines, line
 
 
 def test_golden_ai_durations(user, sqs) -> None:  # type: ignore[no-untyped-def]
