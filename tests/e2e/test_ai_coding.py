@@ -103,8 +103,8 @@ def test_golden_ai_day(user, sqs) -> None:  # type: ignore[no-untyped-def]
         assert [(x["ai_additions"], x["ai_sessions"], x["human_additions"]) for x in ai_items] == [(2207, 21, 0)], key
         assert [(x["human_additions"], x["human_deletions"], x["ai_sessions"]) for x in human_items] == [(152, 138, 0)]
 
-    # The computed paths agree with the stored day: a raw read in another zone, a project filter.
-    shifted = _get("/api/v1/users/current/summaries", start=DAY, end=DAY, timezone="Europe/Istanbul")  # same offset: the raw read
+    # The computed paths agree with the stored day: a raw read in another zone of the same offset, a project filter.
+    shifted = _get("/api/v1/users/current/summaries", start=DAY, end=DAY, timezone="Europe/Istanbul")
     assert shifted["data"][0]["grand_total"] == total
     ai_project = next(x["name"] for x in day["projects"] if x["ai_additions"])
     filtered = _get("/api/v1/users/current/summaries", start=DAY, end=DAY, project=ai_project)
@@ -168,8 +168,8 @@ def test_golden_ai_durations(user, sqs) -> None:  # type: ignore[no-untyped-def]
         assert {k: mine[k] for k in EXACT} == {k: theirs[k] for k in EXACT}, theirs["time"]
         assert set(mine) >= set(theirs)
     # Sonnet's cost per duration equals WakaTime's wherever the capture attributes Sonnet tokens as we do.
-    sonnet = [(m["ai_model_costs"].get("Sonnet"), t["ai_model_costs"].get("Sonnet")) for m, t in zip(got, expected)]
-    assert sum(a == b for a, b in sonnet) >= 59
+    costs = [(m["ai_model_costs"], t["ai_model_costs"]) for m, t in zip(got, expected, strict=True)]
+    assert sum(mine.get("Sonnet") == theirs.get("Sonnet") for mine, theirs in costs) >= 59
 
 
 def test_redelivery_and_late_heartbeats_stay_exact(user, sqs) -> None:  # type: ignore[no-untyped-def]
@@ -178,8 +178,10 @@ def test_redelivery_and_late_heartbeats_stay_exact(user, sqs) -> None:  # type: 
     before = _day()["data"][0]["grand_total"]
     _post(items[::-1], sqs)  # every heartbeat again, in another order
     assert _day()["data"][0]["grand_total"] == before
-    late = {**items[100], "time": items[100]["time"] + 0.5, "ai_line_changes": -7, "ai_session": "late-session",
-            "ai_prompt_length": 0, "ai_input_tokens": 10, "ai_cached_input_tokens": 0, "ai_output_tokens": 5}  # fmt: skip
+    late = {
+        **items[100], "time": items[100]["time"] + 0.5, "ai_line_changes": -7, "ai_session": "late-session",
+        "ai_prompt_length": 0, "ai_input_tokens": 10, "ai_cached_input_tokens": 0, "ai_output_tokens": 5,
+    }  # fmt: skip
     _post([late], sqs)
     after = _day()["data"][0]["grand_total"]
     assert after["ai_deletions"] == before["ai_deletions"] + 7

@@ -433,5 +433,5 @@ def test_reports_carry_ai_vs_human_lines_and_tokens_when_there_are_any(env: Webh
 
     with_ai = report_for_period(honolulu, "last_7_days")
     assert with_ai.ai is not None and "AI +40 / -4 lines" in render_text(with_ai)
-    assert "<h3 style=\"margin:16px 0 4px\">AI coding</h3>" in render_html(with_ai)
+    assert '<h3 style="margin:16px 0 4px">AI coding</h3>' in render_html(with_ai)
     assert report_for_period(tonga, "last_7_days").ai is None

@@ -13,7 +13,6 @@ from codetime.domain.ai import AiRow
 from codetime.domain.rules import EXTENSION_PATTERN
 from codetime.domain.summaries import DIMENSIONS, TotalsRow
 
-
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
 # local day when that gap is within the timeout. Ties on time keep arrival order (seq), as reads do.
 # With rules (domain/rules.py), project and language are renamed here, so every aggregate and every read computed

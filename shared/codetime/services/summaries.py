@@ -158,7 +158,12 @@ def _computed_summaries(
     for day in _days(start, end):
         day_entities = entities.get(day, {}) if project is not None else None
         item = build_day(
-            day, tz, by_day.get(day, ()), dependencies.get(day, {}), day_entities, with_branches=project is not None,
+            day,
+            tz,
+            by_day.get(day, ()),
+            dependencies.get(day, {}),
+            day_entities,
+            with_branches=project is not None,
             ai_rows=ai_by_day.get(day, ()),
         )
         days_json.append(json.dumps(item, separators=(",", ":")))
