@@ -7,12 +7,14 @@ durations in durations-day.json and the day's summary); the README's "AI coding"
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 # Model families wakatime-cli puts in the User-Agent as `<family>/<version>` (its aiModelUserAgentToken turns
@@ -31,7 +33,28 @@ _MODEL_TOKEN = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,20})/([0-9][A-Za-z0-9._\-]{0
 # its Sonnet costs in durations-day.json are exactly 2.00 / 0.20 / 10.00 per million tokens (four durations, six
 # digits). Its Opus costs fit no single price (the captured day mixes Opus versions), and prices are not in the
 # heartbeats, so other families get no cost rather than a guessed one.
-MODEL_PRICES: dict[str, tuple[float, float, float]] = {"sonnet": (2.0, 0.2, 10.0)}
+# Costs are summed per heartbeat, each rounded to a micro-dollar (half up): that reproduces all nine of WakaTime's
+# per-duration Sonnet costs, where rounding only the sum misses three by 0.000001.
+MODEL_PRICES: dict[str, tuple[str, str, str]] = {"sonnet": ("2.00", "0.20", "10.00")}
+
+
+def prices_json() -> str:
+    """MODEL_PRICES for the aggregation SQL: {"family": ["input", "cached", "output"]} (decimal strings)."""
+    return json.dumps(MODEL_PRICES)
+
+
+def cost_micros(model: str, input_tokens: int, cached: int, output: int) -> int:
+    """One heartbeat's cost in micro-dollars (0 for an unpriced model)."""
+    prices = MODEL_PRICES.get(model_family(model))
+    if prices is None:
+        return 0
+    exact = sum((Decimal(n) * Decimal(p) for n, p in zip((input_tokens, cached, output), prices, strict=True)))
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def is_priced(model: str) -> bool:
+    return model_family(model) in MODEL_PRICES
+
 
 AI_CATEGORY = "ai coding"
 
@@ -48,8 +71,9 @@ def model_from_user_agent(user_agent: str | None) -> str | None:
 
 
 def model_family(model: str) -> str:
-    """'opus/4.1-medium' -> 'opus'; a free-form model name ('gpt-5.2') -> its leading word."""
-    return re.split(r"[/\-_ .]", model.strip().lower(), maxsplit=1)[0] if model else ""
+    """'opus/4.1-medium' -> 'opus'; a free-form model name ('gpt-5.2') -> its leading word (the aggregation SQL
+    takes the same prefix: everything before the first of - / _ space .)."""
+    return re.split(r"[-/_ .]", model.strip().lower(), maxsplit=1)[0] if model else ""
 
 
 def model_name(model: str) -> str:
@@ -76,6 +100,7 @@ class AiRow:
     ai_output_tokens: int = 0
     ai_prompt_events: int = 0
     ai_prompt_length_sum: int = 0
+    ai_cost_micros: int = 0
 
 
 SUM_FIELDS = tuple(f.name for f in fields(AiRow))[5:]
@@ -119,6 +144,8 @@ def heartbeat_rows(heartbeats: Sequence[Mapping[str, Any]]) -> list[AiRow | None
         row.ai_output_tokens = hb.get("ai_output_tokens") or 0
         prompt = hb.get("ai_prompt_length") or 0
         row.ai_prompt_events, row.ai_prompt_length_sum = (1, prompt) if prompt > 0 else (0, 0)
+        row.ai_cost_micros = cost_micros(row.model, row.ai_input_tokens, row.ai_cached_input_tokens,
+                                         row.ai_output_tokens)  # fmt: skip
         out.append(row if row.session or any(getattr(row, name) for name in SUM_FIELDS) else None)
     return out
 
@@ -126,13 +153,6 @@ def heartbeat_rows(heartbeats: Sequence[Mapping[str, Any]]) -> list[AiRow | None
 def _round(value: float) -> int:
     # Python's round (half to even): WakaTime's median of 9673 and 9676 per session is 9674, not 9675.
     return round(value)
-
-
-def _cost(model: str, input_tokens: int, cached: int, output: int) -> float | None:
-    prices = MODEL_PRICES.get(model_family(model))
-    if prices is None:
-        return None
-    return round((input_tokens * prices[0] + cached * prices[1] + output * prices[2]) / 1_000_000, 6)
 
 
 @dataclass(slots=True)
@@ -163,7 +183,7 @@ def figures(rows: Iterable[AiRow]) -> AiFigures:
     sums = dict.fromkeys(SUM_FIELDS, 0)
     per_session: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     model_lines: dict[str, int] = defaultdict(int)
-    model_tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    costs: dict[str, int] = {}
     for row in rows:
         for name in SUM_FIELDS:
             sums[name] += getattr(row, name)
@@ -173,22 +193,15 @@ def figures(rows: Iterable[AiRow]) -> AiFigures:
         if row.model:
             name = model_name(row.model)
             model_lines[name] += row.ai_additions + row.ai_deletions
-            tokens = model_tokens[row.model]
-            tokens[0] += row.ai_input_tokens
-            tokens[1] += row.ai_cached_input_tokens
-            tokens[2] += row.ai_output_tokens
-    costs: dict[str, float] = defaultdict(float)
-    for model, (inp, cached, out) in model_tokens.items():
-        cost = _cost(model, inp, cached, out)
-        if cost is not None and (inp or cached or out):
-            costs[model_name(model)] += cost
+            if is_priced(row.model) and (row.ai_input_tokens or row.ai_cached_input_tokens or row.ai_output_tokens):
+                costs[name] = costs.get(name, 0) + row.ai_cost_micros
     events = [e for e, _ in per_session.values()]
     with_prompts = [length / e for e, length in per_session.values() if e]
     total_events = sums["ai_prompt_events"]
     return AiFigures(
         sums=sums,
         model_lines={k: v for k, v in sorted(model_lines.items(), key=lambda kv: (-kv[1], kv[0])) if v},
-        model_costs={k: round(v, 6) for k, v in sorted(costs.items())},
+        model_costs={k: v / 1_000_000 for k, v in sorted(costs.items())},
         sessions=len(per_session),
         prompt_length_avg=_round(sums["ai_prompt_length_sum"] / total_events) if total_events else 0,
         events_avg_per_session=_round(total_events / len(per_session)) if per_session else 0,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from codetime.domain.ai import AiRow
+from codetime.domain.ai import AiRow, prices_json
 from codetime.domain.rules import EXTENSION_PATTERN
 from codetime.domain.summaries import DIMENSIONS, TotalsRow
 
@@ -64,6 +64,7 @@ WITH {rules_cte}hb AS (
 
 
 _SPANS = {flag: _spans(flag) for flag in (False, True)}
+PRICES_JSON = prices_json()
 _AI_SPANS = {flag: _spans(flag, ai=True) for flag in (False, True)}
 
 # A day's AI sums per (project, editor, session, model), from the spans above (see domain/ai.py for each figure).
@@ -73,15 +74,23 @@ SELECT day, project, editor, coalesce(ai_session, '') AS session, coalesce(ai_mo
        sum(greatest(human_change, 0))::bigint, sum(greatest(-human_change, 0))::bigint,
        sum(coalesce(ai_input_tokens, 0))::bigint, sum(coalesce(ai_cached_input_tokens, 0))::bigint,
        sum(coalesce(ai_output_tokens, 0))::bigint, count(*) FILTER (WHERE ai_prompt_length > 0),
-       sum(CASE WHEN ai_prompt_length > 0 THEN ai_prompt_length ELSE 0 END)::bigint
-FROM spans
+       sum(CASE WHEN ai_prompt_length > 0 THEN ai_prompt_length ELSE 0 END)::bigint,
+       coalesce(sum(round(
+           coalesce(ai_input_tokens, 0) * (price ->> 0)::numeric
+           + coalesce(ai_cached_input_tokens, 0) * (price ->> 1)::numeric
+           + coalesce(ai_output_tokens, 0) * (price ->> 2)::numeric
+       )), 0)::bigint
+FROM (
+    SELECT spans.*, %(prices)s::jsonb -> substring(lower(ai_model) FROM '^[^-/_ .]*') AS price FROM spans
+) priced
 WHERE ai_session IS NOT NULL OR ai_line_changes <> 0 OR human_change <> 0 OR ai_input_tokens > 0
    OR ai_cached_input_tokens > 0 OR ai_output_tokens > 0 OR ai_prompt_length > 0
 GROUP BY day, project, editor, session, model
 """
 _AI_COLUMNS = (
     "day, project, editor, session, model, ai_additions, ai_deletions, human_additions, human_deletions, "
-    "ai_input_tokens, ai_cached_input_tokens, ai_output_tokens, ai_prompt_events, ai_prompt_length_sum"
+    "ai_input_tokens, ai_cached_input_tokens, ai_output_tokens, ai_prompt_events, ai_prompt_length_sum, "
+    "ai_cost_micros"
 )
 
 _DIMS = ", ".join(DIMENSIONS)
@@ -343,7 +352,7 @@ def _params(
 ) -> dict[str, object]:
     return {
         "user_id": user_id, "tz": tz, "timeout": timeout_seconds, "days": days, "lo": lo, "hi": hi,
-        "ext_re": EXTENSION_PATTERN,
+        "ext_re": EXTENSION_PATTERN, "prices": PRICES_JSON,
     }  # fmt: skip
 
 

@@ -30,5 +30,8 @@ CREATE TABLE IF NOT EXISTS daily_ai_totals (
     ai_output_tokens       bigint NOT NULL,
     ai_prompt_events       bigint NOT NULL,
     ai_prompt_length_sum   bigint NOT NULL,
+    -- Priced models only (domain/ai.py MODEL_PRICES): each heartbeat's cost rounded to a micro-dollar, then summed,
+    -- as WakaTime rounds.
+    ai_cost_micros         bigint NOT NULL,
     PRIMARY KEY (user_id, day, project, editor, session, model)
 );
