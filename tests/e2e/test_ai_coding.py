@@ -226,3 +226,8 @@ def test_ai_fields_are_validated(user, sqs) -> None:  # type: ignore[no-untyped-
     assert stored == [(-3, "s1", 12, "gpt-5.2", "max")]
     total = _day()["data"][0]["grand_total"]
     assert (total["ai_deletions"], total["ai_model_line_changes"], total["ai_sessions"]) == (3, {"GPT": 3}, 1)
+    # Raw heartbeats list them as WakaTime's heartbeats endpoint does.
+    (listed,) = _get("/api/v1/users/current/heartbeats", date=DAY)["data"]
+    assert {k: listed[k] for k in ("ai_line_changes", "ai_session", "ai_input_tokens", "ai_model")} == {
+        "ai_line_changes": -3, "ai_session": "s1", "ai_input_tokens": 12, "ai_model": "gpt-5.2"
+    }  # fmt: skip

@@ -322,7 +322,8 @@ def _check_key_sizes(hb: Heartbeat) -> None:
         raise HeartbeatErrors(errors)
 
 
-_AI_IDENTITY = (*AI_SIGNED_FIELDS, *AI_TOKEN_FIELDS, "ai_prompt_length", *AI_TEXT_FIELDS)
+# Every AI field, as stored (heartbeats columns) and as listed in raw heartbeats and exports.
+AI_FIELDS = (*AI_SIGNED_FIELDS, *AI_TOKEN_FIELDS, "ai_prompt_length", *AI_TEXT_FIELDS)
 
 
 def content_hash(hb: Heartbeat) -> str:
@@ -332,7 +333,7 @@ def content_hash(hb: Heartbeat) -> str:
         hb.language, hb.is_write, hb.dependencies, hb.lines, hb.lineno, hb.cursorpos, hb.line_additions,
         hb.line_deletions, hb.project_root_count, hb.user_agent, hb.machine,
     ]  # fmt: skip
-    ai = [getattr(hb, name) for name in _AI_IDENTITY]
+    ai = [getattr(hb, name) for name in AI_FIELDS]
     if any(value is not None for value in ai):
         # Only heartbeats with AI fields hash them: every other heartbeat keeps the hash it always had, so
         # redelivery of a heartbeat stored before AI fields existed is still recognised as a duplicate.
