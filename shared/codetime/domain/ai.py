@@ -12,10 +12,11 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 # Model families wakatime-cli puts in the User-Agent as `<family>/<version>` (its aiModelUserAgentToken turns
 # "claude-opus-4.1" + effort "medium" into "opus/4.1-medium", "gpt-5.2" into "gpt/5.2"). Only known families count:
@@ -70,6 +71,7 @@ def model_from_user_agent(user_agent: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def model_family(model: str) -> str:
     """'opus/4.1-medium' -> 'opus'; a free-form model name ('gpt-5.2') -> its leading word (the aggregation SQL
     takes the same prefix: everything before the first of - / _ space .)."""
@@ -82,9 +84,9 @@ def model_name(model: str) -> str:
     return _FAMILY_NAMES.get(family, family.capitalize())
 
 
-@dataclass(slots=True)
-class AiRow:
-    """AI sums of heartbeats sharing (day, project, editor, session, model); '' means none."""
+class AiRow(NamedTuple):
+    """AI sums of heartbeats sharing (day, project, editor, session, model); '' means none. A tuple: a year of rows
+    is summed column by column (figures), which is several times faster than attribute by attribute."""
 
     day: date | None
     project: str
@@ -103,7 +105,8 @@ class AiRow:
     ai_cost_micros: int = 0
 
 
-SUM_FIELDS = tuple(f.name for f in fields(AiRow))[5:]
+SUM_FIELDS = AiRow._fields[5:]
+_FIRST_SUM = 5
 
 
 def human_change(hb: Mapping[str, Any], previous_lines: int | None) -> int | None:
@@ -127,26 +130,18 @@ def heartbeat_rows(heartbeats: Sequence[Mapping[str, Any]]) -> list[AiRow | None
     previous: dict[str, int | None] = {}
     out: list[AiRow | None] = []
     for hb in heartbeats:
-        human = human_change(hb, previous.get(hb["entity"]))
+        human = human_change(hb, previous.get(hb["entity"])) or 0
         previous[hb["entity"]] = hb.get("lines")
-        row = AiRow(
-            day=None,
-            project=hb.get("project") or "",
-            editor=hb.get("editor") or "",
-            session=hb.get("ai_session") or "",
-            model=hb.get("ai_model") or "",
-        )
         changes = hb.get("ai_line_changes") or 0
-        row.ai_additions, row.ai_deletions = max(changes, 0), max(-changes, 0)
-        row.human_additions, row.human_deletions = max(human or 0, 0), max(-(human or 0), 0)
-        row.ai_input_tokens = hb.get("ai_input_tokens") or 0
-        row.ai_cached_input_tokens = hb.get("ai_cached_input_tokens") or 0
-        row.ai_output_tokens = hb.get("ai_output_tokens") or 0
         prompt = hb.get("ai_prompt_length") or 0
-        row.ai_prompt_events, row.ai_prompt_length_sum = (1, prompt) if prompt > 0 else (0, 0)
-        row.ai_cost_micros = cost_micros(row.model, row.ai_input_tokens, row.ai_cached_input_tokens,
-                                         row.ai_output_tokens)  # fmt: skip
-        out.append(row if row.session or any(getattr(row, name) for name in SUM_FIELDS) else None)
+        model = hb.get("ai_model") or ""
+        tokens = tuple(hb.get(name) or 0 for name in ("ai_input_tokens", "ai_cached_input_tokens", "ai_output_tokens"))
+        row = AiRow(
+            None, hb.get("project") or "", hb.get("editor") or "", hb.get("ai_session") or "", model,
+            max(changes, 0), max(-changes, 0), max(human, 0), max(-human, 0), *tokens,
+            1 if prompt > 0 else 0, max(prompt, 0), cost_micros(model, *tokens),
+        )  # fmt: skip
+        out.append(row if row.session or any(row[_FIRST_SUM:]) else None)
     return out
 
 
@@ -180,16 +175,17 @@ def figures(rows: Iterable[AiRow]) -> AiFigures:
     ai_prompt_length_avg: sum / events; events per session: events / sessions (all sessions) and the median of each
     session's events (sessions without prompts count 0); prompt length per session: the mean and the median, over
     sessions with prompts, of each session's mean prompt length. All rounded half to even."""
-    sums = dict.fromkeys(SUM_FIELDS, 0)
+    rows = list(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(AiRow._fields)
+    sums = {name: sum(columns[_FIRST_SUM + i]) for i, name in enumerate(SUM_FIELDS)}
     per_session: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     model_lines: dict[str, int] = defaultdict(int)
     costs: dict[str, int] = {}
     for row in rows:
-        for name in SUM_FIELDS:
-            sums[name] += getattr(row, name)
         if row.session:
-            per_session[row.session][0] += row.ai_prompt_events
-            per_session[row.session][1] += row.ai_prompt_length_sum
+            session = per_session[row.session]
+            session[0] += row.ai_prompt_events
+            session[1] += row.ai_prompt_length_sum
         if row.model:
             name = model_name(row.model)
             model_lines[name] += row.ai_additions + row.ai_deletions

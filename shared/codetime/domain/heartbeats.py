@@ -27,12 +27,13 @@ MAX_FUTURE_SECONDS = 24 * 3600
 _TEXT_FIELDS = ("project", "branch", "language", "category", "machine")
 _INT_FIELDS = ("lines", "lineno", "cursorpos", "line_additions", "line_deletions", "project_root_count")
 # WakaTime's AI fields (wakatime-cli's Heartbeat struct and the live capture). Line changes are signed int32;
-# token counts are non-negative and may exceed int32 over a long agent turn, so they are bounded by JSON's exact
-# integers; a prompt length is a non-negative int32. Text fields are NUL-free and at most MAX_TEXT_LENGTH.
+# token counts are non-negative and may exceed int32 over a long agent turn; they are bounded at 10^12 a heartbeat
+# (the capture's largest is under 10^7) so a day's sums stay far inside PostgreSQL's bigint; a prompt length is a
+# non-negative int32. Text fields are NUL-free and at most MAX_TEXT_LENGTH.
 AI_SIGNED_FIELDS = ("ai_line_changes", "human_line_changes")
 AI_TOKEN_FIELDS = ("ai_input_tokens", "ai_cached_input_tokens", "ai_output_tokens")
 AI_TEXT_FIELDS = ("ai_session", "ai_model", "ai_subscription_plan")
-MAX_TOKENS = 2**53 - 1
+MAX_TOKENS = 10**12
 
 REQUIRED = "This field is required."
 

@@ -41,7 +41,8 @@ def build_day(
     entities: Mapping[str, float] | None = None, with_branches: bool = False, ai_rows: Iterable[ai.AiRow] = (),
 ) -> dict[str, Any]:  # fmt: skip
     """The summary of one day; `entities`/`with_branches` add WakaTime's per-project lists; `ai_rows` (the day's
-    AI sums) give grand_total, each project and each editor WakaTime's AI keys (zeros when there are none)."""
+    AI sums) give grand_total WakaTime's AI keys (zeros when there are none, as WakaTime) and, on a day with AI
+    activity, each project and editor item too (a day without any keeps its items as small as before)."""
     totals: dict[str, dict[str, float]] = {dim: defaultdict(float) for dim in (*SUMMARY_KEYS, "branch")}
     seconds = 0.0
     for row in rows:
@@ -54,7 +55,7 @@ def build_day(
     item: dict[str, Any] = {"grand_total": {**fmt.grand_total(seconds), **ai.summary_keys(ai_rows)}}
     for dim, key in SUMMARY_KEYS.items():
         item[key] = fmt.summary_items(totals[dim])
-        if dim in AI_DIMENSIONS:
+        if ai_rows and dim in AI_DIMENSIONS:  # items carry AI keys on days with AI activity (README)
             by_name: dict[str, list[ai.AiRow]] = defaultdict(list)
             for row in ai_rows:
                 by_name[display_name(dim, getattr(row, dim))].append(row)

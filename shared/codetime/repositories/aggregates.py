@@ -315,7 +315,7 @@ class AggregateRepository:
             "AND (%s::text IS NULL OR project = %s) AND (%s::text IS NULL OR editor = %s) ORDER BY day",
             (user_id, start, end, project, project, editor, editor),
         ).fetchall()
-        return [AiRow(*row) for row in rows]
+        return list(map(AiRow._make, rows))
 
     def ai_totals_from_raw(
         self, user_id: uuid.UUID, start: date, end: date, tz: str, timeout_seconds: int,
@@ -325,7 +325,7 @@ class AggregateRepository:
         params = _range_params(user_id, start, end, tz, timeout_seconds)
         rows = self.conn.execute(_AI_SPANS[self.has_rules(user_id)] + _AI_ROWS + " ORDER BY day", params)
         return [
-            AiRow(*row) for row in rows
+            AiRow._make(row) for row in rows
             if (project is None or row[1] == project) and (editor is None or row[2] == editor)
         ]  # fmt: skip
 

@@ -188,7 +188,7 @@ def _add_ai(user: User, start: date, end: date, filters: dict[str, str], data: d
     keys = ai.summary_keys(rows)
     data.update(keys)
     data["ai_line_changes_total"] = keys["ai_additions"] + keys["ai_deletions"]
-    for dim in AI_DIMENSIONS:
+    for dim in AI_DIMENSIONS if rows else ():
         by_name = ai.grouped(rows, dim)
         named = {display_name(dim, stored): group for stored, group in by_name.items()}
         for item in data[PLURAL[dim]]:
