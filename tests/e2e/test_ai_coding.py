@@ -110,6 +110,9 @@ def test_golden_ai_day(user, sqs) -> None:  # type: ignore[no-untyped-def]
     filtered = _get("/api/v1/users/current/summaries", start=DAY, end=DAY, project=ai_project)
     assert filtered["data"][0]["grand_total"]["ai_additions"] == 2207
     assert filtered["data"][0]["grand_total"]["human_additions"] == 0
+    # The dashboard summary (Wakapi's shape) carries the range's figures as `ai`.
+    dashboard = _get("/api/v1/summary", **{"from": "2026-08-12", "to": DAY})
+    assert {k: dashboard["ai"][k] for k in EXACT} == {k: expected[k] for k in EXACT}
 
 
 def test_stats_carry_the_range_figures_and_public_stats_do_not(user, sqs) -> None:  # type: ignore[no-untyped-def]

@@ -267,6 +267,11 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
         for dim in DIMENSIONS:
             items = sorted(dims[dim].items(), key=lambda kv: (-kv[1], kv[0]))
             result[PLURAL[dim]] = [{"key": name, "total": round(seconds, 6)} for name, seconds in items]
+        # The range's AI figures under WakaTime's names (a CodeTime addition to Wakapi's shape, for the dashboard),
+        # when the filters are ones the AI sums are kept by (project, editor).
+        if set(stored) <= {"project", "editor"}:
+            rows = aggregation.ai_rows(user, start, end, project=stored.get("project"), editor=stored.get("editor"))
+            result["ai"] = ai.summary_keys(rows)
         return dumps(result)
 
     return cached(user.id, "dashboard", {"s": start, "e": end, "f": filters}, build)
