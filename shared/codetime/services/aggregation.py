@@ -187,16 +187,17 @@ def range_totals(user: User, start: date, end: date, filters: Mapping[str, str] 
 
 def ai_rows(
     user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
-    editor: str | None = None,
+    editor: str | None = None, current: bool | None = None,
 ) -> list[AiRow]:  # fmt: skip
     """The AI sums of start..end (local days of `tz`, default the user's) per (day, project, editor, session,
-    model): from daily_ai_totals when the aggregates are current, else computed from raw heartbeats."""
+    model): from daily_ai_totals when the aggregates are current, else computed from raw heartbeats. `current`:
+    what the caller's own read of the same aggregates found (saves asking again)."""
     with get_pool().connection() as conn:
         aggregates = AggregateRepository(conn)
         zone = tz or user.effective_timezone
-        if zone == user.effective_timezone and aggregates.is_current(
-            user.id, user.effective_timezone, user.timeout_seconds
-        ):
+        if current is None:
+            current = aggregates.is_current(user.id, user.effective_timezone, user.timeout_seconds)
+        if zone == user.effective_timezone and current:
             return aggregates.ai_totals(user.id, start, end, project, editor)
         return aggregates.ai_totals_from_raw(user.id, start, end, zone, user.timeout_seconds, project, editor)
 

@@ -146,7 +146,7 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
     if "project" in filters:
         data["branches"] = fmt.summary_items(totals.shown("branch"))
         data["entities"] = fmt.summary_items(totals.entities)
-    _add_ai(user, start, end, filters, data)
+    _add_ai(user, start, end, filters, data, totals.current)
     data["best_day"] = (
         {"date": best[0].isoformat(), "text": fmt.human_text(best[1]), "total_seconds": round(best[1], 6)}
         if best and best[1] > 0
@@ -178,13 +178,15 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
     return data
 
 
-def _add_ai(user: User, start: date, end: date, filters: dict[str, str], data: dict[str, Any]) -> None:
+def _add_ai(user: User, start: date, end: date, filters: dict[str, str], data: dict[str, Any], current: bool) -> None:
     """WakaTime's AI keys over the range (as in a summary's grand_total, plus `ai_line_changes_total`), and on each
     project and editor item. AI sums are kept per project and editor only: under another filter they are left out
     rather than shown unfiltered."""
     if not set(filters) <= set(AI_DIMENSIONS):
         return
-    rows = aggregation.ai_rows(user, start, end, project=filters.get("project"), editor=filters.get("editor"))
+    rows = aggregation.ai_rows(
+        user, start, end, project=filters.get("project"), editor=filters.get("editor"), current=current
+    )
     keys = ai.summary_keys(rows)
     data.update(keys)
     data["ai_line_changes_total"] = keys["ai_additions"] + keys["ai_deletions"]
