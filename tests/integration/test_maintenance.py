@@ -138,6 +138,27 @@ def test_audit_also_repairs_a_lost_summary_row(db_env: str) -> None:
         assert conn.execute("SELECT count(*) FROM daily_summaries").fetchone()[0] == 1
 
 
+def test_audit_repairs_lost_or_changed_ai_sums(db_env: str) -> None:
+    from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
+    from codetime.services.writer import write_heartbeats
+
+    user, _ = create_user(email="audit3@example.com", timezone="UTC")
+    first = local("UTC", datetime.now(UTC).date() - timedelta(days=1), 12).timestamp()
+    context = RequestContext(user_id=str(user.id), user_agent="wakatime/v1.130.0 (linux) go1.24 opus/4.6 claude")
+    raws = [{"entity": "a.py", "time": first + i * 30, "category": "ai coding", "ai_session": "s", "ai_line_changes": 5}
+            for i in range(4)]  # fmt: skip
+    with get_pool().connection() as conn:
+        write_heartbeats(conn, [normalize_heartbeat(r, context, now=first + 600, max_age_seconds=None) for r in raws])
+    for damage in ("DELETE FROM daily_ai_totals", "UPDATE daily_ai_totals SET ai_additions = ai_additions + 1"):
+        with get_pool().connection() as conn:
+            conn.execute(damage)
+        result = maintenance.MaintenanceResult()
+        maintenance.audit_aggregates(result)
+        assert result.days_repaired == 1, damage
+        with get_pool().connection() as conn:
+            assert conn.execute("SELECT ai_additions FROM daily_ai_totals").fetchall() == [(20,)]
+
+
 def test_interrupted_recomputes_and_purges_are_finished_and_a_failing_step_fails_the_run(
     db_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -179,8 +179,12 @@ def _audit_day(user_id: uuid.UUID, day: date, tz: str, timeout: int) -> bool:
         stored = repo.totals(user_id, day, day)
         summary = MaintenanceRepository(conn).stored_day_seconds(user_id, day)
         fresh_total = sum(r.seconds for r in fresh)
+        # AI sums are integers: equal or not (rows of a day come back in no particular order).
+        ai_fresh = sorted(repo.ai_totals_from_raw(user_id, day, day, tz, timeout))
+        ai_stored = sorted(repo.ai_totals(user_id, day, day))
         broken = (
             _differs(stored, fresh)
+            or ai_fresh != ai_stored
             or (summary is None) != (not fresh)
             or (summary is not None and abs(summary - fresh_total) > 1e-6)
         )
