@@ -170,7 +170,7 @@ class CodeTimeStack(Stack):
         # wss:// URL once the stack has one (config.json's live_url and the CSP's connect-src), else None.
         dashboard = Dashboard(
             self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
-            docs_dir=build_dir / "dashboard-docs", live_url=None,
+            docs_dir=build_dir / "dashboard-docs", log_retention=retention, live_url=None,
         )  # fmt: skip
         schedules = Schedules(
             self, "Schedules",
