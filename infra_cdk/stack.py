@@ -166,12 +166,6 @@ class CodeTimeStack(Stack):
                        "ops": entry["Ops"]},
             authorizer=identity.authorizer,
         )  # fmt: skip
-        # The dashboard and the API on one CloudFront origin (README "Deploy to AWS"). live_url: the live construct's
-        # wss:// URL once the stack has one (config.json's live_url and the CSP's connect-src), else None.
-        dashboard = Dashboard(
-            self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
-            docs_dir=build_dir / "dashboard-docs", log_retention=retention, live_url=None,
-        )  # fmt: skip
         schedules = Schedules(
             self, "Schedules",
             jobs=[
@@ -190,7 +184,6 @@ class CodeTimeStack(Stack):
         )  # fmt: skip
 
         CfnOutput(self, "ApiUrl", value=api.url, description="CodeTime API base URL")
-        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The web dashboard; the API under /api too")
         CfnOutput(self, "WakatimeCfg", value=f"api_url = {api.url}/api/v1", description="The ~/.wakatime.cfg line")
         CfnOutput(self, "MigrateFunctionName", value=migrate.function_name, description="Run migrations by hand")
         # For `codetime users create` run by an operator against the same database and key pepper.
@@ -206,3 +199,12 @@ class CodeTimeStack(Stack):
                 self, "CustomDomainTarget", value=api.domain.regional_domain_name,
                 description="Point the custom domain's DNS (CNAME/alias) here",
             )  # fmt: skip
+
+        # The dashboard and the API on one CloudFront origin (README "Deploy to AWS"), last: it follows from the API
+        # and the identity. live_url: the live construct's wss:// URL (`live.url`) once the stack has one: it goes
+        # into config.json's live_url and the CSP's connect-src; None leaves both without it.
+        dashboard = Dashboard(
+            self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
+            docs_dir=build_dir / "dashboard-docs", log_retention=retention, live_url=None,
+        )  # fmt: skip
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The web dashboard; the API under /api too")
