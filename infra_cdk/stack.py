@@ -14,6 +14,7 @@ from constructs import Construct
 from infra_cdk.api import Api
 from infra_cdk.auth import Identity
 from infra_cdk.cache import Cache
+from infra_cdk.dashboard import Dashboard
 from infra_cdk.database import Database
 from infra_cdk.functions import Functions
 from infra_cdk.migrations import Migrations
@@ -27,7 +28,7 @@ from infra_cdk.settings import Settings
 
 
 class CodeTimeStack(Stack):
-    """Network, database, cache, queue, functions, API, migrations, schedules and observability."""
+    """Network, database, cache, queue, functions, API, dashboard, migrations, schedules and observability."""
 
     def __init__(self, scope: Construct, id: str, *, settings: Settings, build_dir: Path, **kwargs: Any) -> None:
         super().__init__(scope, id, description="CodeTime: WakaTime-compatible coding-activity backend", **kwargs)
@@ -198,3 +199,12 @@ class CodeTimeStack(Stack):
                 self, "CustomDomainTarget", value=api.domain.regional_domain_name,
                 description="Point the custom domain's DNS (CNAME/alias) here",
             )  # fmt: skip
+
+        # The dashboard and the API on one CloudFront origin (README "Deploy to AWS"), last: it follows from the API
+        # and the identity. live_url: the live construct's wss:// URL (`live.url`) once the stack has one: it goes
+        # into config.json's live_url and the CSP's connect-src; None leaves both without it.
+        dashboard = Dashboard(
+            self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
+            docs_dir=build_dir / "dashboard-docs", log_retention=retention, live_url=None,
+        )  # fmt: skip
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The web dashboard; the API under /api too")

@@ -81,9 +81,11 @@ class _BoundedStatements:
 
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     """An app serving the given routers, with CodeTime's error shapes."""
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: off; the local app serves them on pinned assets
+    # (routes/docs.py), the stack from the dashboard's bucket.
     app = FastAPI(
         title=title, version="0.1.0", description="WakaTime-compatible coding-activity API",
-        dependencies=[Depends(_single_valued_query), Depends(_no_nul_parameters)],
+        dependencies=[Depends(_single_valued_query), Depends(_no_nul_parameters)], docs_url=None, redoc_url=None,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
@@ -208,7 +210,12 @@ def create_lambda_app(function: str) -> FastAPI:
 
 
 def create_local_app() -> FastAPI:
-    """Every Lambda's routers in one app, plus the dev OIDC issuer: what `codetime dev` serves."""
-    from codetime.api.routes import dev_oidc
+    """Every Lambda's routers in one app, plus the dev OIDC issuer and the API docs: what `codetime dev` serves."""
+    from fastapi.staticfiles import StaticFiles
 
-    return create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router)
+    from codetime.api import docs_pages
+    from codetime.api.routes import dev_oidc, docs
+
+    app = create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router, docs.router)
+    app.mount(docs_pages.ASSETS_URL, StaticFiles(directory=docs_pages.SITE_DIR, check_dir=False), name="docs-assets")
+    return app
