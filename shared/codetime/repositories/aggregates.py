@@ -230,9 +230,7 @@ class AggregateRepository:
         ).fetchall()
         return {row[0] for row in rows}
 
-    def totals_of_users(
-        self, firsts: Mapping[uuid.UUID, date], end: date
-    ) -> dict[uuid.UUID, list[TotalsRow]]:
+    def totals_of_users(self, firsts: Mapping[uuid.UUID, date], end: date) -> dict[uuid.UUID, list[TotalsRow]]:
         """Pre-aggregated rows of several users, each from their own first day to `end` (one query: team reads)."""
         out: dict[uuid.UUID, list[TotalsRow]] = {user_id: [] for user_id in firsts}
         if not firsts:

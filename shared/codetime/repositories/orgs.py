@@ -66,9 +66,7 @@ class Dashboard:
 
 
 _GROUP = "o.id, o.kind, o.name, o.patterns, o.created_at, o.modified_at"
-_MEMBER = (
-    "m.id, m.org_id, m.user_id, m.role, m.privacy, m.joined_at, u.username, u.display_name, u.email"
-)
+_MEMBER = "m.id, m.org_id, m.user_id, m.role, m.privacy, m.joined_at, u.username, u.display_name, u.email"
 _INVITE = "id, org_id, email, role, max_uses, uses, expires_at, created_at"
 _DASHBOARD = (
     "d.id, d.org_id, d.name, d.created_at, "
@@ -173,7 +171,9 @@ class OrgRepository:
         allowed = {"role", "privacy"}
         sets = [f"{column} = %({column})s" for column in changes if column in allowed]
         if sets:
-            self.conn.execute(f"UPDATE org_members SET {', '.join(sets)} WHERE id = %(id)s", {**changes, "id": member_id})
+            self.conn.execute(
+                f"UPDATE org_members SET {', '.join(sets)} WHERE id = %(id)s", {**changes, "id": member_id}
+            )
 
     def remove_member(self, member_id: uuid.UUID) -> None:
         self.conn.execute("DELETE FROM org_members WHERE id = %s", (member_id,))
@@ -181,9 +181,15 @@ class OrgRepository:
     # ------------------------------------------------------------------------------------------- invites
 
     def add_invite(
-        self, group_id: uuid.UUID, *, email: str | None, code_hash: bytes | None, role: str, max_uses: int,
+        self,
+        group_id: uuid.UUID,
+        *,
+        email: str | None,
+        code_hash: bytes | None,
+        role: str,
+        max_uses: int,
         lifetime_seconds: int,
-    ) -> Invite:  # fmt: skip
+    ) -> Invite:
         with self.conn.cursor(row_factory=class_row(Invite)) as cur:
             return cur.execute(  # type: ignore[return-value]
                 "INSERT INTO org_invites (id, org_id, email, code_hash, role, max_uses, expires_at) "
@@ -218,8 +224,9 @@ class OrgRepository:
         ).fetchall()
         return [(Invite(*row[:8]), Group(*row[8:])) for row in rows]
 
-    def use_invite(self, *, invite_id: uuid.UUID | None = None, code_hash: bytes | None = None,
-                   email: str | None = None) -> Invite | None:  # fmt: skip
+    def use_invite(
+        self, *, invite_id: uuid.UUID | None = None, code_hash: bytes | None = None, email: str | None = None
+    ) -> Invite | None:
         """Count one use of a usable invite (by id for an e-mail invite of `email`, or by code); None if none."""
         with self.conn.cursor(row_factory=class_row(Invite)) as cur:
             return cur.execute(

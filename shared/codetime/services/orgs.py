@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from codetime.db import get_pool
 from codetime.domain import orgs as rules
 from codetime.domain import wakatime_format as fmt
-from codetime.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from codetime.domain.errors import Conflict, InvalidInput, NotFound
 from codetime.domain.names import display_name
 from codetime.domain.ranges import today_in
 from codetime.domain.summaries import TotalsRow, build_day
@@ -67,11 +67,17 @@ def _membership(repo: OrgRepository, user: User, kind: str, group_id: uuid.UUID)
 def group_json(m: Membership) -> dict[str, Any]:
     """An organization (WakaTime's org object) or a private leaderboard, with the caller's role and privacy."""
     item: dict[str, Any] = {
-        "id": str(m.group.id), "name": m.group.name, "display_name": m.group.name,
-        "created_at": _iso(m.group.created_at), "modified_at": _iso(m.group.modified_at),
-        "role": m.role, "privacy": m.privacy, "joined_at": _iso(m.joined_at),
-        "can_manage": rules.can_manage(m.role), "is_owner": m.role == "owner",
-    }  # fmt: skip
+        "id": str(m.group.id),
+        "name": m.group.name,
+        "display_name": m.group.name,
+        "created_at": _iso(m.group.created_at),
+        "modified_at": _iso(m.group.modified_at),
+        "role": m.role,
+        "privacy": m.privacy,
+        "joined_at": _iso(m.joined_at),
+        "can_manage": rules.can_manage(m.role),
+        "is_owner": m.role == "owner",
+    }
     if m.group.kind == ORG:
         item["project_patterns"] = m.group.patterns
     return item
@@ -79,31 +85,51 @@ def group_json(m: Membership) -> dict[str, Any]:
 
 def member_json(member: Member, *, with_email: bool) -> dict[str, Any]:
     """A member as WakaTime's dashboard member object; e-mail only for the group's managers."""
-    user = {"id": str(member.user_id), "username": member.username,
-            "display_name": member.display_name or member.username, "full_name": member.display_name}  # fmt: skip
+    user = {
+        "id": str(member.user_id),
+        "username": member.username,
+        "display_name": member.display_name or member.username,
+        "full_name": member.display_name,
+    }
     if with_email:
         user["email"] = member.email
     return {
-        "id": str(member.id), "user": user, "role": member.role, "privacy": member.privacy,
-        "joined_at": _iso(member.joined_at), "is_view_only": member.role == "viewer",
-        "username": member.username, "full_name": member.display_name,
-    }  # fmt: skip
+        "id": str(member.id),
+        "user": user,
+        "role": member.role,
+        "privacy": member.privacy,
+        "joined_at": _iso(member.joined_at),
+        "is_view_only": member.role == "viewer",
+        "username": member.username,
+        "full_name": member.display_name,
+    }
 
 
 def invite_json(invite: Invite, code: str | None = None) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "id": str(invite.id), "email": invite.email, "role": invite.role, "max_uses": invite.max_uses,
-        "uses": invite.uses, "expires_at": _iso(invite.expires_at), "created_at": _iso(invite.created_at),
+        "id": str(invite.id),
+        "email": invite.email,
+        "role": invite.role,
+        "max_uses": invite.max_uses,
+        "uses": invite.uses,
+        "expires_at": _iso(invite.expires_at),
+        "created_at": _iso(invite.created_at),
         "kind": "email" if invite.email else "code",
-    }  # fmt: skip
+    }
     if code is not None:
         item["code"] = code  # shown once, when made
     return item
 
 
 def dashboard_json(d: Dashboard) -> dict[str, Any]:
-    return {"id": str(d.id), "name": d.name, "full_name": d.name, "members_count": d.members_count,
-            "created_at": _iso(d.created_at), "timezone": None}  # fmt: skip
+    return {
+        "id": str(d.id),
+        "name": d.name,
+        "full_name": d.name,
+        "members_count": d.members_count,
+        "created_at": _iso(d.created_at),
+        "timezone": None,
+    }
 
 
 def paged(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -140,8 +166,9 @@ def get_group(user: User, kind: str, group_id: uuid.UUID) -> dict[str, Any]:
     return group_json(_repo_call(lambda repo: _membership(repo, user, kind, group_id)))
 
 
-def update(user: User, kind: str, group_id: uuid.UUID, *, name: str | None = None,
-           patterns: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+def update(
+    user: User, kind: str, group_id: uuid.UUID, *, name: str | None = None, patterns: list[str] | None = None
+) -> dict[str, Any]:
     """Rename (owner) or change the project patterns (owner or admin)."""
     changes: dict[str, object] = {}
     with get_pool().connection() as conn:
@@ -194,8 +221,11 @@ def organization_details(user: User, org: str | None = None) -> dict[str, Any]:
         members = repo.members(m.group.id)
         dashboards = _visible_dashboards(repo, m)
     manager = rules.can_manage(m.role)
-    return {**group_json(m), "members": [member_json(x, with_email=manager) for x in members],
-            "dashboards": [dashboard_json(d) for d in dashboards]}  # fmt: skip
+    return {
+        **group_json(m),
+        "members": [member_json(x, with_email=manager) for x in members],
+        "dashboards": [dashboard_json(d) for d in dashboards],
+    }
 
 
 # ------------------------------------------------------------------------------------------- members and invites
@@ -210,9 +240,15 @@ def members(user: User, kind: str, group_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 def invite(
-    user: User, kind: str, group_id: uuid.UUID, *, email: str | None = None, role: str = "member",
-    max_uses: int = 1, expires_in_days: int = 7,
-) -> dict[str, Any]:  # fmt: skip
+    user: User,
+    kind: str,
+    group_id: uuid.UUID,
+    *,
+    email: str | None = None,
+    role: str = "member",
+    max_uses: int = 1,
+    expires_in_days: int = 7,
+) -> dict[str, Any]:
     """Invite by e-mail (the person with that verified e-mail accepts after signing in) or make an invite code
     (usable `max_uses` times for `expires_in_days` days; shown once)."""
     if not 1 <= expires_in_days <= MAX_INVITE_DAYS:
@@ -236,8 +272,14 @@ def invite(
             existing = UserRepository(conn).by_email(email)
             if existing is not None and repo.membership(existing.id, group_id, kind) is not None:
                 raise Conflict("That person is a member already.")
-        made = repo.add_invite(group_id, email=email, code_hash=_code_hash(code) if code else None, role=role,
-                               max_uses=max_uses, lifetime_seconds=expires_in_days * 86400)  # fmt: skip
+        made = repo.add_invite(
+            group_id,
+            email=email,
+            code_hash=_code_hash(code) if code else None,
+            role=role,
+            max_uses=max_uses,
+            lifetime_seconds=expires_in_days * 86400,
+        )
     return invite_json(made, code)
 
 
@@ -395,8 +437,15 @@ def _add_to_dashboard(repo: OrgRepository, org_id: uuid.UUID, dashboard_id: uuid
     repo.add_to_dashboard(dashboard_id, member_id)
 
 
-def update_dashboard(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, *, name: str | None = None,
-                     add: Iterable[uuid.UUID] = (), remove: Iterable[uuid.UUID] = ()) -> dict[str, Any]:  # fmt: skip
+def update_dashboard(
+    user: User,
+    org_id: uuid.UUID,
+    dashboard_id: uuid.UUID,
+    *,
+    name: str | None = None,
+    add: Iterable[uuid.UUID] = (),
+    remove: Iterable[uuid.UUID] = (),
+) -> dict[str, Any]:
     with get_pool().connection() as conn, conn.transaction():
         repo = OrgRepository(conn)
         m = _membership(repo, user, ORG, org_id)
@@ -520,15 +569,23 @@ def member_summaries(
             total += sum(r.seconds for r in by_day.get(day, ()))
         first_start, _ = fmt.day_bounds_utc(start, tz)
         _, last_end = fmt.day_bounds_utc(end, tz)
-        return dumps({"data": days, "cumulative_total": fmt.cumulative_total(total), "timezone": tz,
-                      "start": _iso(first_start), "end": _iso(last_end)})  # fmt: skip
+        return dumps(
+            {
+                "data": days,
+                "cumulative_total": fmt.cumulative_total(total),
+                "timezone": tz,
+                "start": _iso(first_start),
+                "end": _iso(last_end),
+            }
+        )
 
     params = {"m": member.id, "p": member.privacy, "s": start, "e": end}
     return cached_team(org_id, [member.user_id], "member-summaries", params, build)
 
 
-def member_durations(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, member_id: uuid.UUID,
-                     day: date | None) -> JsonPayload:  # fmt: skip
+def member_durations(
+    user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, member_id: uuid.UUID, day: date | None
+) -> JsonPayload:
     """GET .../members/{member}/durations: one day of the member's durations, as their privacy allows (totals only:
     spans without project names) and nothing before they joined."""
     team = _team(user, ORG, org_id, dashboard_id)
@@ -546,16 +603,21 @@ def member_durations(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, mem
                 return rules.project_matches(patterns, display_name("project", hb["project"]))
 
         hidden = day < first_visible_day(member, tz)
-        return build_durations(target, day, "project", None, tz, keep=keep, anonymous=member.privacy == "totals",
-                               empty=hidden)  # fmt: skip
+        return build_durations(
+            target, day, "project", None, tz, keep=keep, anonymous=member.privacy == "totals", empty=hidden
+        )
 
     params = {"m": member.id, "p": member.privacy, "d": day}
     return cached_team(org_id, [member.user_id], "member-durations", params, build)
 
 
 def _member_ref(member: Member) -> dict[str, Any]:
-    return {"id": str(member.id), "user_id": str(member.user_id), "username": member.username,
-            "display_name": member.display_name or member.username}  # fmt: skip
+    return {
+        "id": str(member.id),
+        "user_id": str(member.user_id),
+        "username": member.username,
+        "display_name": member.display_name or member.username,
+    }
 
 
 def _team_totals(team: Team, start: date, end: date) -> dict[uuid.UUID, dict[date, list[TotalsRow]]]:
@@ -588,11 +650,13 @@ def _breakdown(team: Team, per_member: dict[uuid.UUID, list[TotalsRow]]) -> dict
                 projects[display_name("project", row.project)] += row.seconds
     return {
         "grand_total": fmt.grand_total(total),
-        "members": [{**_member_ref(x), "grand_total": fmt.grand_total(members[x.id])} for x in
-                    sorted(team.members, key=lambda x: (-members[x.id], x.username))],
+        "members": [
+            {**_member_ref(x), "grand_total": fmt.grand_total(members[x.id])}
+            for x in sorted(team.members, key=lambda x: (-members[x.id], x.username))
+        ],
         "projects": fmt.summary_items(projects),
         "languages": fmt.summary_items(languages),
-    }  # fmt: skip
+    }
 
 
 def dashboard_summaries(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, start: date, end: date) -> JsonPayload:
@@ -612,10 +676,18 @@ def dashboard_summaries(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, 
         whole = _breakdown(team, {m: [r for rows in by_day.values() for r in rows] for m, by_day in totals.items()})
         seconds = whole["grand_total"]["total_seconds"]
         active = sum(1 for d in days if d["grand_total"]["total_seconds"] > 0)
-        return dumps({"data": days, "total": whole, "cumulative_total": fmt.cumulative_total(seconds),
-                      "daily_average": fmt.daily_average(seconds, len(days), active),
-                      "start": start.isoformat(), "end": end.isoformat(), "timezone": tz,
-                      "members_count": len(team.members)})  # fmt: skip
+        return dumps(
+            {
+                "data": days,
+                "total": whole,
+                "cumulative_total": fmt.cumulative_total(seconds),
+                "daily_average": fmt.daily_average(seconds, len(days), active),
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "timezone": tz,
+                "members_count": len(team.members),
+            }
+        )
 
     return cached_team(org_id, team.user_ids, "dashboard-summaries", {"d": dashboard_id, "s": start, "e": end}, build)
 
@@ -625,20 +697,23 @@ def dashboard_summaries(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, 
 LEADERBOARD_PAGE_SIZE = 100
 
 
-def dashboard_leaderboard(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, *, language: str | None = None,
-                          page: int | None = None) -> JsonPayload:  # fmt: skip
+def dashboard_leaderboard(
+    user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, *, language: str | None = None, page: int | None = None
+) -> JsonPayload:
     """An organization dashboard's leaderboard (it comes with every dashboard)."""
     return _leaderboard(user, ORG, org_id, dashboard_id, language, page)
 
 
-def board_leaderboard(user: User, board_id: uuid.UUID, *, language: str | None = None,
-                      page: int | None = None) -> JsonPayload:  # fmt: skip
+def board_leaderboard(
+    user: User, board_id: uuid.UUID, *, language: str | None = None, page: int | None = None
+) -> JsonPayload:
     """A private leaderboard's ranking."""
     return _leaderboard(user, BOARD, board_id, None, language, page)
 
 
-def _leaderboard(user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.UUID | None, language: str | None,
-                 page: int | None) -> JsonPayload:  # fmt: skip
+def _leaderboard(
+    user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.UUID | None, language: str | None, page: int | None
+) -> JsonPayload:
     """Members ranked by their time over the last 7 days (the reader's days; each member's privacy applied, nothing
     before they joined), in WakaTime's leaders shape: equal totals share a rank and are listed by username,
     `language` ranks by time in that language, pages of 100, by default the page holding the reader. Computed
@@ -666,21 +741,32 @@ def _leaderboard(user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.
         for position, (member, seconds, active, languages) in enumerate(board, start=1):
             if position == 1 or seconds != board[position - 2][1]:
                 rank = position
-            ranked.append({"rank": rank, "running_total": _running_total(seconds, active, languages),
-                           "user": _member_ref(member)})  # fmt: skip
+            ranked.append(
+                {"rank": rank, "running_total": _running_total(seconds, active, languages), "user": _member_ref(member)}
+            )
         mine = next((r for r in ranked if r["user"]["user_id"] == str(user.id)), None)
         index = ranked.index(mine) if mine else 0
         shown = page or (index // LEADERBOARD_PAGE_SIZE + 1)
         size = LEADERBOARD_PAGE_SIZE
-        return dumps({
-            "data": ranked[(shown - 1) * size: shown * size],
-            "current_user": {**mine, "page": index // size + 1} if mine else None,
-            "page": shown, "total": len(ranked), "total_pages": max(1, -(-len(ranked) // size)), "per_page": size,
-            "language": language,
-            "range": {"start_date": start.isoformat(), "start_text": fmt.day_text(start),
-                      "end_date": end.isoformat(), "end_text": fmt.day_text(end), "name": "last_7_days",
-                      "text": "Last 7 Days"},
-        })  # fmt: skip
+        return dumps(
+            {
+                "data": ranked[(shown - 1) * size : shown * size],
+                "current_user": {**mine, "page": index // size + 1} if mine else None,
+                "page": shown,
+                "total": len(ranked),
+                "total_pages": max(1, -(-len(ranked) // size)),
+                "per_page": size,
+                "language": language,
+                "range": {
+                    "start_date": start.isoformat(),
+                    "start_text": fmt.day_text(start),
+                    "end_date": end.isoformat(),
+                    "end_text": fmt.day_text(end),
+                    "name": "last_7_days",
+                    "text": "Last 7 Days",
+                },
+            }
+        )
 
     params = {"d": dashboard_id, "s": start, "e": end, "l": language, "p": page, "u": user.id}
     return cached_team(group_id, team.user_ids, "leaderboard", params, build)
@@ -689,6 +775,10 @@ def _leaderboard(user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.
 def _running_total(seconds: float, active_days: int, languages: dict[str, float]) -> dict[str, Any]:
     average = seconds / active_days if active_days else 0.0
     items = sorted(((n, s) for n, s in languages.items() if s > 0), key=lambda kv: (-kv[1], kv[0]))
-    return {"total_seconds": round(seconds, 6), "human_readable_total": fmt.human_text(seconds),
-            "daily_average": round(average, 6), "human_readable_daily_average": fmt.human_text(average),
-            "languages": [{"name": n, "total_seconds": round(s, 6)} for n, s in items]}  # fmt: skip
+    return {
+        "total_seconds": round(seconds, 6),
+        "human_readable_total": fmt.human_text(seconds),
+        "daily_average": round(average, 6),
+        "human_readable_daily_average": fmt.human_text(average),
+        "languages": [{"name": n, "total_seconds": round(s, 6)} for n, s in items],
+    }
