@@ -16,8 +16,10 @@ from functions import keys, summary
 from harness import basic, call_api, confirmed, start_of_today
 
 pytestmark = pytest.mark.e2e
-KEYS = {name: f"waka_{c * 8}-1111-4222-8333-444444444444" for name, c in
-        (("alice", "a"), ("bob", "b"), ("carol", "c"), ("dave", "d"), ("erin", "e"))}  # fmt: skip
+KEYS = {
+    name: f"waka_{c * 8}-1111-4222-8333-444444444444"
+    for name, c in (("alice", "a"), ("bob", "b"), ("carol", "c"), ("dave", "d"), ("erin", "e"))
+}
 ME = "/api/v1/users/current"
 
 
@@ -36,8 +38,12 @@ class People:
 def _beats(user: Any, project: str, start: float, minutes: int) -> None:
     ctx = RequestContext(user_id=str(user.id), user_agent="wakatime/v1.0 (linux) go1 vim/9 vim-wakatime/1")
     beats = [
-        normalize_heartbeat({"entity": f"/src/{project}/main.py", "time": start + 60 * i, "project": project,
-                             "language": "Python"}, ctx, now=start + 86400 * 3, max_age_seconds=None)  # fmt: skip
+        normalize_heartbeat(
+            {"entity": f"/src/{project}/main.py", "time": start + 60 * i, "project": project, "language": "Python"},
+            ctx,
+            now=start + 86400 * 3,
+            max_age_seconds=None,
+        )
         for i in range(minutes + 1)
     ]
     with get_pool().connection() as conn:
@@ -53,8 +59,9 @@ def _backdate_joins(days: int = 30) -> None:
 def people(sqs) -> People:  # type: ignore[no-untyped-def]
     found = People()
     for name in KEYS:
-        found.users[name], _ = create_user(email=f"{name}@example.com", username=name, timezone="UTC",
-                                           api_key=KEYS[name])  # fmt: skip
+        found.users[name], _ = create_user(
+            email=f"{name}@example.com", username=name, timezone="UTC", api_key=KEYS[name]
+        )
     noon = datetime.fromtimestamp(start_of_today(), UTC).replace(hour=12) - timedelta(days=1)
     _beats(found.users["bob"], "acme-api", noon.timestamp(), 60)  # 3,600 s
     _beats(found.users["bob"], "secret-side", noon.timestamp() + 7200, 30)  # 1,800 s
@@ -98,15 +105,22 @@ def _team(people: People) -> tuple[str, str, dict[str, str]]:
 
     members = people.read("alice", f"{ME}/orgs/{oid}/members").json["data"]
     ids = {m["username"]: m["id"] for m in members}
-    assert {m["username"]: m["role"] for m in members} == {"alice": "owner", "bob": "member", "carol": "member",
-                                                           "dave": "viewer"}  # fmt: skip
+    assert {m["username"]: m["role"] for m in members} == {
+        "alice": "owner",
+        "bob": "member",
+        "carol": "member",
+        "dave": "viewer",
+    }
     assert all(m["user"]["email"] for m in members)  # the owner sees e-mails
     assert all("email" not in m["user"] for m in people.read("bob", f"{ME}/orgs/{oid}/members").json["data"])
 
-    no_viewer = people.manage("alice", "POST", f"{ME}/orgs/{oid}/dashboards", {"name": "Core", "members": [ids["dave"]]})
+    no_viewer = people.manage(
+        "alice", "POST", f"{ME}/orgs/{oid}/dashboards", {"name": "Core", "members": [ids["dave"]]}
+    )
     assert no_viewer.status == 400  # viewers share no data
-    dash = people.manage("alice", "POST", f"{ME}/orgs/{oid}/dashboards",
-                         {"name": "Core", "members": [ids["bob"], ids["carol"]]})  # fmt: skip
+    dash = people.manage(
+        "alice", "POST", f"{ME}/orgs/{oid}/dashboards", {"name": "Core", "members": [ids["bob"], ids["carol"]]}
+    )
     assert dash.status == 201 and dash.json["data"]["members_count"] == 2, dash
     _backdate_joins()
     return oid, dash.json["data"]["id"], ids
@@ -134,8 +148,10 @@ def test_org_lifecycle_reads_and_privacy(people: People) -> None:
     assert team.status == 200, team
     total = team.json["total"]
     assert total["grand_total"]["total_seconds"] == 3600 + 1800 + 1200
-    assert [(m["username"], m["grand_total"]["total_seconds"]) for m in total["members"]] == [("bob", 5400),
-                                                                                              ("carol", 1200)]  # fmt: skip
+    assert [(m["username"], m["grand_total"]["total_seconds"]) for m in total["members"]] == [
+        ("bob", 5400),
+        ("carol", 1200),
+    ]
     assert {p["name"] for p in total["projects"]} == {"acme-api", "secret-side", "carols-private"}
     assert "acme-web" not in team.text  # alice is not on this dashboard
 
@@ -157,7 +173,9 @@ def test_org_lifecycle_reads_and_privacy(people: People) -> None:
     board = people.read("alice", f"{base}/leaderboard")
     assert board.status == 200, board
     assert [(r["rank"], r["user"]["username"], r["running_total"]["total_seconds"]) for r in board.json["data"]] == [
-        (1, "bob", 3600), (2, "carol", 1200)]  # fmt: skip
+        (1, "bob", 3600),
+        (2, "carol", 1200),
+    ]
 
     # Nothing from before joining: bob "joined" today, so yesterday is his alone.
     with get_pool().connection() as conn:
@@ -252,8 +270,9 @@ def test_private_leaderboard(people: People) -> None:
     ranked = [(r["rank"], r["user"]["username"], r["running_total"]["total_seconds"]) for r in board.json["data"]]
     assert ranked == [(1, "bob", 5400), (2, "carol", 1200), (3, "alice", 600)]
     assert board.json["current_user"]["rank"] == 2 and board.json["range"]["name"] == "last_7_days"
-    assert [r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}",
-                                                        language="Go").json["data"]] == ["alice", "bob", "carol"]  # fmt: skip
+    assert [
+        r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}", language="Go").json["data"]
+    ] == ["alice", "bob", "carol"]
     assert people.read("erin", f"{ME}/leaderboards/{bid}").status == 404
     assert people.manage("bob", "DELETE", f"{ME}/leaderboards/{bid}/membership").status == 204
     ranked = [r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}").json["data"]]
