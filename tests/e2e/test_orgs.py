@@ -203,7 +203,9 @@ def test_removed_member_disappears_at_once_and_roles_hold(people: People) -> Non
     assert people.manage("alice", "PATCH", f"{ME}/orgs/{oid}/members/{ids['carol']}", {"role": "admin"}).status == 200
     assert people.manage("carol", "PATCH", f"{ME}/orgs/{oid}", {"name": "Carol's"}).status == 403  # rename: owner
     assert people.manage("carol", "DELETE", f"{ME}/orgs/{oid}/members/{ids['alice']}").status == 403
-    assert people.manage("alice", "DELETE", f"{ME}/orgs/{oid}/membership").status == 403  # the owner cannot leave
+    assert (
+        people.manage("alice", "DELETE", f"{ME}/orgs/{oid}/members/{ids['alice']}").status == 403
+    )  # the owner cannot leave
 
     removed = people.manage("carol", "DELETE", f"{ME}/orgs/{oid}/members/{ids['bob']}")  # an admin removes bob
     assert removed.status == 204, removed
@@ -215,7 +217,7 @@ def test_removed_member_disappears_at_once_and_roles_hold(people: People) -> Non
     assert people.read("bob", f"{ME}/orgs").json["data"] == []
 
     # Leaving: dave leaves, then is an outsider.
-    assert people.manage("dave", "DELETE", f"{ME}/orgs/{oid}/membership").status == 204
+    assert people.manage("dave", "DELETE", f"{ME}/orgs/{oid}/members/{ids['dave']}").status == 204
     assert people.read("dave", f"{ME}/orgs/{oid}/dashboards").status == 404
 
     # The product brief's shape: the current organization.
@@ -261,8 +263,8 @@ def test_private_leaderboard(people: People) -> None:
     assert made.status == 201, made
     bid = made.json["data"]["id"]
     code = people.manage("alice", "POST", f"{ME}/leaderboards/{bid}/invites", {"max_uses": 5}).json["data"]["code"]
-    for name in ("bob", "carol"):
-        assert people.manage(name, "POST", f"{ME}/invitations/join", {"code": code}).status == 201
+    joined = {name: people.manage(name, "POST", f"{ME}/invitations/join", {"code": code}) for name in ("bob", "carol")}
+    assert all(r.status == 201 and r.json["data"]["role"] == "member" for r in joined.values())
     _backdate_joins()
     assert [b["name"] for b in people.read("bob", f"{ME}/leaderboards").json["data"]] == ["Friends"]
     board = people.read("carol", f"{ME}/leaderboards/{bid}")
@@ -274,6 +276,11 @@ def test_private_leaderboard(people: People) -> None:
         r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}", language="Go").json["data"]
     ] == ["alice", "bob", "carol"]
     assert people.read("erin", f"{ME}/leaderboards/{bid}").status == 404
-    assert people.manage("bob", "DELETE", f"{ME}/leaderboards/{bid}/membership").status == 204
+    assert (
+        people.manage(
+            "bob", "DELETE", f"{ME}/leaderboards/{bid}/members/{joined['bob'].json['data']['member_id']}"
+        ).status
+        == 204
+    )
     ranked = [r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}").json["data"]]
     assert ranked == ["carol", "alice"]

@@ -72,6 +72,7 @@ def group_json(m: Membership) -> dict[str, Any]:
         "display_name": m.group.name,
         "created_at": _iso(m.group.created_at),
         "modified_at": _iso(m.group.modified_at),
+        "member_id": str(m.member_id),
         "role": m.role,
         "privacy": m.privacy,
         "joined_at": _iso(m.joined_at),
@@ -383,11 +384,6 @@ def remove_member(user: User, kind: str, group_id: uuid.UUID, member_id: uuid.UU
         rules.check_removal(m.role, target.role, self_removal=target.user_id == user.id)
         repo.remove_member(member_id)
     invalidate_group(group_id)
-
-
-def leave(user: User, kind: str, group_id: uuid.UUID) -> None:
-    member_id = _repo_call(lambda repo: _membership(repo, user, kind, group_id)).member_id
-    remove_member(user, kind, group_id, member_id)
 
 
 # ------------------------------------------------------------------------------------------- dashboards

@@ -30,8 +30,6 @@ router = APIRouter(
 USERS = "/api/v1/users/{user}"
 ORGS = f"{USERS}/orgs/{{org}}"
 BOARDS = f"{USERS}/leaderboards/{{board}}"
-# The group a path names: (kind, path parameter, prefix); leaderboards share members, invites, roles and leaving.
-GROUPS = ((service.ORG, "org", ORGS), (service.BOARD, "board", BOARDS))
 OrgQuery = Annotated[str | None, Query(max_length=36, description="An organization id; default the current one")]
 
 
@@ -94,119 +92,101 @@ def delete_board(user: ConfirmedUser, board: uuid.UUID) -> Response:
     return _no_content()
 
 
-# Members, invites, roles, privacy and leaving: the same for both kinds of group.
-for _kind, _param, _base in GROUPS:
-    _name = "org" if _kind == service.ORG else "leaderboard"
+# Members, invites, roles and privacy: the same for both kinds of group. A member leaves by removing their own
+# member id. Path parameters are named per kind ({member} / {board_member}, ...): ids of different tables.
+def _group_routes(kind: str, base: str, name: str, group: str, member: str, invite: str) -> None:
+    # A function per kind: each route's closure keeps its own kind (a loop variable would be the last one).
+    Group = Annotated[uuid.UUID, _path(group)]
+    Member = Annotated[uuid.UUID, _path(member)]
+    Invite = Annotated[uuid.UUID, _path(invite)]
 
-    def _group_routes(kind: str, param: str, base: str, name: str) -> None:
-        # A function per kind: each route's closure keeps its own kind (a loop variable would be the last one).
+    @router.get(
+        f"{base}/invites",
+        dependencies=OWNER,
+        operation_id=f"list_{name}_invites",
+        response_model=schemas.InviteList,
+        summary="Invites still usable (owner, admin)",
+    )
+    def list_invites(user: CurrentUser, group_id: Group) -> dict[str, Any]:
+        return {"data": service.list_invites(user, kind, group_id)}
 
-        @router.get(
-            f"{base}/invites",
-            dependencies=OWNER,
-            operation_id=f"list_{name}_invites",
-            response_model=schemas.InviteList,
-            summary="Invites still usable (owner, admin)",
-        )
-        def list_invites(user: CurrentUser, group: Annotated[uuid.UUID, _path(param)]) -> dict[str, Any]:
-            return {"data": service.list_invites(user, kind, group)}
+    @router.post(
+        f"{base}/invites",
+        dependencies=OWNER,
+        status_code=201,
+        operation_id=f"create_{name}_invite",
+        response_model=schemas.InviteOut,
+        summary="Invite by e-mail, or make an invite code (shown once) with expiry and use limit",
+    )
+    def create_invite(user: ConfirmedUser, group_id: Group, body: schemas.InviteCreate) -> dict[str, Any]:
+        return {
+            "data": service.invite(
+                user,
+                kind,
+                group_id,
+                email=body.email,
+                role=body.role,
+                max_uses=body.max_uses,
+                expires_in_days=body.expires_in_days,
+            )
+        }
 
-        @router.post(
-            f"{base}/invites",
-            dependencies=OWNER,
-            status_code=201,
-            operation_id=f"create_{name}_invite",
-            response_model=schemas.InviteOut,
-            summary="Invite by e-mail, or make an invite code (shown once) with expiry and use limit",
-        )
-        def create_invite(
-            user: ConfirmedUser, group: Annotated[uuid.UUID, _path(param)], body: schemas.InviteCreate
-        ) -> dict[str, Any]:
-            return {
-                "data": service.invite(
-                    user,
-                    kind,
-                    group,
-                    email=body.email,
-                    role=body.role,
-                    max_uses=body.max_uses,
-                    expires_in_days=body.expires_in_days,
-                )
-            }
+    @router.delete(
+        f"{base}/invites/{{{invite}}}",
+        dependencies=OWNER,
+        status_code=204,
+        operation_id=f"revoke_{name}_invite",
+        summary="Revoke an invite (owner, admin)",
+    )
+    def revoke_invite(user: ConfirmedUser, group_id: Group, invite_id: Invite) -> Response:
+        service.revoke_invite(user, kind, group_id, invite_id)
+        return _no_content()
 
-        @router.delete(
-            f"{base}/invites/{{invite}}",
-            dependencies=OWNER,
-            status_code=204,
-            operation_id=f"revoke_{name}_invite",
-            summary="Revoke an invite (owner, admin)",
-        )
-        def revoke_invite(
-            user: ConfirmedUser, group: Annotated[uuid.UUID, _path(param)], invite: uuid.UUID
-        ) -> Response:
-            service.revoke_invite(user, kind, group, invite)
-            return _no_content()
+    @router.patch(
+        f"{base}/members/{{{member}}}",
+        dependencies=OWNER,
+        operation_id=f"set_{name}_member_role",
+        response_model=schemas.MemberOut,
+        summary="Change a member's role (the owner; an admin for members and viewers)",
+    )
+    def set_role(user: ConfirmedUser, group_id: Group, member_id: Member, body: schemas.RoleBody) -> dict[str, Any]:
+        return {"data": service.set_role(user, kind, group_id, member_id, body.role)}
 
-        @router.patch(
-            f"{base}/members/{{member}}",
-            dependencies=OWNER,
-            operation_id=f"set_{name}_member_role",
-            response_model=schemas.MemberOut,
-            summary="Change a member's role (owner; admin for members)",
-        )
-        def set_role(
-            user: ConfirmedUser, group: Annotated[uuid.UUID, _path(param)], member: uuid.UUID, body: schemas.RoleBody
-        ) -> dict[str, Any]:
-            return {"data": service.set_role(user, kind, group, member, body.role)}
+    @router.delete(
+        f"{base}/members/{{{member}}}",
+        dependencies=OWNER,
+        status_code=204,
+        operation_id=f"remove_{name}_member",
+        summary="Remove a member (owner, admin), or leave (one's own member id)",
+    )
+    def remove_member(user: ConfirmedUser, group_id: Group, member_id: Member) -> Response:
+        service.remove_member(user, kind, group_id, member_id)
+        return _no_content()
 
-        @router.delete(
-            f"{base}/members/{{member}}",
-            dependencies=OWNER,
-            status_code=204,
-            operation_id=f"remove_{name}_member",
-            summary="Remove a member (owner, admin), or leave (one's own member id)",
-        )
-        def remove_member(
-            user: ConfirmedUser, group: Annotated[uuid.UUID, _path(param)], member: uuid.UUID
-        ) -> Response:
-            service.remove_member(user, kind, group, member)
-            return _no_content()
+    @router.patch(
+        f"{base}/membership",
+        dependencies=OWNER,
+        operation_id=f"set_{name}_privacy",
+        response_model=schemas.OrganizationOut,
+        summary="What the group sees of the caller: all projects, matching ones, or totals only",
+    )
+    def set_privacy(user: ConfirmedUser, group_id: Group, body: schemas.PrivacyBody) -> dict[str, Any]:
+        return {"data": service.set_privacy(user, kind, group_id, body.privacy)}
 
-        @router.patch(
-            f"{base}/membership",
-            dependencies=OWNER,
-            operation_id=f"set_{name}_privacy",
-            response_model=schemas.OrganizationOut,
-            summary="What the group sees of the caller: all projects, matching projects, or totals only",
-        )
-        def set_privacy(
-            user: ConfirmedUser, group: Annotated[uuid.UUID, _path(param)], body: schemas.PrivacyBody
-        ) -> dict[str, Any]:
-            return {"data": service.set_privacy(user, kind, group, body.privacy)}
 
-        @router.delete(
-            f"{base}/membership",
-            dependencies=OWNER,
-            status_code=204,
-            operation_id=f"leave_{name}",
-            summary="Leave (the owner deletes the group instead)",
-        )
-        def leave(user: ConfirmedUser, group: Annotated[uuid.UUID, _path(param)]) -> Response:
-            service.leave(user, kind, group)
-            return _no_content()
-
-    _group_routes(_kind, _param, _base, _name)
+_group_routes(service.ORG, ORGS, "org", "org", "member", "invite")
+_group_routes(service.BOARD, BOARDS, "leaderboard", "board", "board_member", "board_invite")
 
 
 @router.post(
-    f"{USERS}/invitations/{{invite}}/accept",
+    f"{USERS}/invitations/{{invitation}}/accept",
     dependencies=OWNER,
     status_code=201,
     response_model=schemas.OrganizationOut,
     summary="Accept an invitation to one's e-mail address",
 )
-def accept_invitation(user: ConfirmedUser, invite: uuid.UUID) -> dict[str, Any]:
-    return {"data": service.accept(user, invite)}
+def accept_invitation(user: ConfirmedUser, invitation: uuid.UUID) -> dict[str, Any]:
+    return {"data": service.accept(user, invitation)}
 
 
 @router.post(
