@@ -528,6 +528,14 @@ def _strip_named(item: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
+def _range(start: date | None, end: date | None) -> tuple[date, date]:
+    """Checked after the membership (an outsider learns nothing from a validation message)."""
+    if start is None or end is None:
+        raise InvalidInput("Give start and end (YYYY-MM-DD).")
+    check_range(start, end)
+    return start, end
+
+
 def _team_member(team: Team, member_id: uuid.UUID) -> Member:
     found = next((x for x in team.members if x.id == member_id), None)
     if found is None:
@@ -546,13 +554,13 @@ def _member_days(team: Team, member: Member, start: date, end: date) -> dict[dat
 
 
 def member_summaries(
-    user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, member_id: uuid.UUID, start: date, end: date
+    user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, member_id: uuid.UUID, start: date | None, end: date | None
 ) -> JsonPayload:
     """GET .../dashboards/{dashboard}/members/{member}/summaries: the member's per-day summaries (WakaTime's
     summaries shape, in the member's timezone) as their privacy allows."""
-    check_range(start, end)
     team = _team(user, ORG, org_id, dashboard_id)
     member = _team_member(team, member_id)
+    start, end = _range(start, end)
     tz = team.users[member.user_id].effective_timezone
 
     def build() -> bytes:
@@ -655,11 +663,13 @@ def _breakdown(team: Team, per_member: dict[uuid.UUID, list[TotalsRow]]) -> dict
     }
 
 
-def dashboard_summaries(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, start: date, end: date) -> JsonPayload:
+def dashboard_summaries(
+    user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID, start: date | None, end: date | None
+) -> JsonPayload:
     """GET .../dashboards/{dashboard}/summaries: the team's totals per day and over the range, as a whole, per
     member, per project and per language (each member's days in their own timezone)."""
-    check_range(start, end)
     team = _team(user, ORG, org_id, dashboard_id)
+    start, end = _range(start, end)
     tz = user.effective_timezone
 
     def build() -> bytes:

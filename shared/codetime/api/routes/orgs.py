@@ -4,6 +4,7 @@ totals, dashboard and private leaderboards. A read key is enough; a group the ca
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -24,10 +25,16 @@ router = APIRouter(
 )
 
 Org = Annotated[uuid.UUID, "organization id"]
-Start = Annotated[str, Query(description="First day, YYYY-MM-DD (inclusive)")]
-End = Annotated[str, Query(description="Last day, YYYY-MM-DD (inclusive)")]
+# Optional in the schema: a missing one is a 400 after the membership check (an outsider gets the same 404 always).
+Start = Annotated[str | None, Query(description="First day, YYYY-MM-DD (inclusive); required")]
+End = Annotated[str | None, Query(description="Last day, YYYY-MM-DD (inclusive); required")]
 Page = Annotated[int | None, Query(ge=1, le=100000, description="Page, from 1; default the caller's own page")]
 Language = Annotated[str | None, Query(max_length=100, description="Rank by time in this language")]
+
+
+def _dates(user: CurrentUser, start: str | None, end: str | None) -> tuple[date | None, date | None]:
+    tz = user.effective_timezone
+    return (parse_date(start, tz, "start") if start else None, parse_date(end, tz, "end") if end else None)
 
 
 def _ok(model: type) -> dict[int | str, dict[str, Any]]:
@@ -91,11 +98,10 @@ for _prefix in PREFIXES:
         org: uuid.UUID,
         dashboard: uuid.UUID,
         member: uuid.UUID,
-        start: Start,
-        end: End,
+        start: Start = None,
+        end: End = None,
     ) -> Response:
-        tz = user.effective_timezone
-        first, last = parse_date(start, tz, "start"), parse_date(end, tz, "end")
+        first, last = _dates(user, start, end)
         return json_payload(service.member_summaries(user, org, dashboard, member, first, last), request)
 
     @router.get(
@@ -124,10 +130,9 @@ for _prefix in PREFIXES:
         responses=_ok(schemas.DashboardSummaries),
     )
     def dashboard_summaries(
-        user: CurrentUser, request: Request, org: uuid.UUID, dashboard: uuid.UUID, start: Start, end: End
+        user: CurrentUser, request: Request, org: uuid.UUID, dashboard: uuid.UUID, start: Start = None, end: End = None
     ) -> Response:
-        tz = user.effective_timezone
-        first, last = parse_date(start, tz, "start"), parse_date(end, tz, "end")
+        first, last = _dates(user, start, end)
         return json_payload(service.dashboard_summaries(user, org, dashboard, first, last), request)
 
     @router.get(
