@@ -149,7 +149,7 @@ def test_every_user_scoped_route_denies_another_users_key(world: World) -> None:
             objects |= {p: world.groups.get(p) or SAMPLE_VALUES[p] for p in params
                         if p != "user" and not p.endswith("_id")}  # fmt: skip
             variants = [{**objects, "user": u} for u in (str(victim.id), victim.username) if "user" in params]  # type: ignore[attr-defined]
-            if any(p.endswith("_id") or p in world.groups for p in params):  # the victim's objects, attacker's `current`
+            if any(p.endswith("_id") or p in world.groups for p in params):  # victim objects, own `current`
                 variants.append({**objects, **({"user": "current"} if "user" in params else {})})
             for method in sorted(route.methods):
                 for filled in variants:
