@@ -284,3 +284,33 @@ def test_private_leaderboard(people: People) -> None:
     )
     ranked = [r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}").json["data"]]
     assert ranked == ["carol", "alice"]
+
+
+def test_cli_creates_invites_and_lists(people: People, capsys: pytest.CaptureFixture[str]) -> None:
+    from codetime.cli import main
+
+    assert main(["orgs", "create", "--name", "Shell Org", "--email", "alice@example.com", "--pattern", "acme-*"]) == 0
+    created = capsys.readouterr().out
+    oid = created.split("(")[1].split(")")[0]
+    assert "owner alice" in created
+    assert main(["orgs", "invite", "--org", oid, "--invite-email", "bob@example.com"]) == 0
+    assert "bob@example.com invited as member" in capsys.readouterr().out
+    assert main(["orgs", "invite", "--org", oid, "--code", "--max-uses", "3", "--role", "viewer"]) == 0
+    code = capsys.readouterr().out.strip()
+    assert code.startswith("ct_inv_")
+    assert people.manage("dave", "POST", f"{ME}/invitations/join", {"code": code}).json["data"]["role"] == "viewer"
+    pending = people.read("bob", f"{ME}/invitations").json["data"][0]
+    assert people.manage("bob", "POST", f"{ME}/invitations/{pending['id']}/accept").status == 201
+
+    assert main(["orgs", "list"]) == 0
+    assert capsys.readouterr().out.strip() == f"{oid}\tShell Org\t3 member(s), owner alice"
+    assert main(["orgs", "list", "--username", "dave"]) == 0
+    assert capsys.readouterr().out.strip() == f"{oid}\tShell Org\tviewer"
+    assert main(["orgs", "members", "--org", oid]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[1:4] for line in lines] == [  # in order of joining
+        ["alice", "owner", "all"], ["dave", "viewer", "all"], ["bob", "member", "all"]]  # fmt: skip
+    assert main(["orgs", "invite", "--org", oid]) == 2  # neither an e-mail nor --code
+    assert main(["orgs", "invite", "--org", "not-an-id", "--code"]) == 2
+    assert main(["orgs", "create", "--name", "X", "--email", "nobody@example.com"]) == 2
+    assert "no user" in capsys.readouterr().err

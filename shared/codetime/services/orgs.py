@@ -163,6 +163,18 @@ def list_groups(user: User, kind: str) -> list[dict[str, Any]]:
     return [group_json(m) for m in _repo_call(lambda repo: repo.memberships(user.id, kind))]
 
 
+def all_groups(kind: str) -> list[tuple[Group, int, str]]:
+    """Every group of one kind with its member count and owner's username (`codetime orgs list`)."""
+    return _repo_call(lambda repo: repo.all_groups(kind))
+
+
+def owner_of(kind: str, group_id: uuid.UUID) -> User | None:
+    """The group's owner (the CLI acts on their behalf)."""
+    with get_pool().connection() as conn:
+        owner = OrgRepository(conn).owner(group_id, kind)
+        return UserRepository(conn).get(owner) if owner else None
+
+
 def get_group(user: User, kind: str, group_id: uuid.UUID) -> dict[str, Any]:
     return group_json(_repo_call(lambda repo: _membership(repo, user, kind, group_id)))
 
