@@ -314,3 +314,17 @@ def test_cli_creates_invites_and_lists(people: People, capsys: pytest.CaptureFix
     assert main(["orgs", "invite", "--org", "not-an-id", "--code"]) == 2
     assert main(["orgs", "create", "--name", "X", "--email", "nobody@example.com"]) == 2
     assert "no user" in capsys.readouterr().err
+
+
+def test_deleting_the_owners_account_deletes_their_groups(people: People) -> None:
+    from codetime.services.accounts import delete_account
+
+    oid, did, ids = _team(people)
+    board = people.manage("bob", "POST", f"{ME}/leaderboards", {"name": "Bob's"}).json["data"]["id"]
+    code = people.manage("bob", "POST", f"{ME}/leaderboards/{board}/invites", {}).json["data"]["code"]
+    assert people.manage("alice", "POST", f"{ME}/invitations/join", {"code": code}).status == 201
+    delete_account(people.users["alice"].id, budget_seconds=None)
+    assert people.read("bob", f"{ME}/orgs").json["data"] == []  # alice's organization is gone
+    assert people.read("bob", f"{ME}/orgs/{oid}/dashboards/{did}/members").status == 404
+    board_members = people.read("bob", f"{ME}/leaderboards/{board}/members").json["data"]
+    assert [m["username"] for m in board_members] == ["bob"]  # her membership of bob's board went with her
