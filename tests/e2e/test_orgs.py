@@ -328,3 +328,20 @@ def test_deleting_the_owners_account_deletes_their_groups(people: People) -> Non
     assert people.read("bob", f"{ME}/orgs/{oid}/dashboards/{did}/members").status == 404
     board_members = people.read("bob", f"{ME}/leaderboards/{board}/members").json["data"]
     assert [m["username"] for m in board_members] == ["bob"]  # her membership of bob's board went with her
+
+
+def test_team_totals_while_a_members_recompute_is_open_come_from_raw_heartbeats(people: People) -> None:
+    import uuid
+
+    from codetime.services.cache_keys import invalidate_group
+
+    oid, did, _ = _team(people)
+    day = _yesterday()
+    path = f"{ME}/orgs/{oid}/dashboards/{did}/summaries"
+    from_aggregates = people.read("alice", path, start=day, end=day).json
+    with get_pool().connection() as conn:  # bob's aggregates are not current while a recompute job is open
+        conn.execute("INSERT INTO jobs (id, user_id, kind, status) VALUES (%s, %s, 'recompute', 'pending')",
+                     (uuid.uuid4(), people.users["bob"].id))  # fmt: skip
+    invalidate_group(oid)
+    from_raw = people.read("alice", path, start=day, end=day).json
+    assert from_raw["total"] == from_aggregates["total"] and from_raw["total"]["grand_total"]["total_seconds"] == 6600

@@ -504,10 +504,8 @@ def _team(user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.UUID | 
         m = _membership(repo, user, kind, group_id)
         found = repo.dashboard_members(_dashboard(repo, m, dashboard_id).id) if dashboard_id else repo.members(group_id)
         sharing = [x for x in found if x.role in rules.SHARING_ROLES]
-        users = UserRepository(conn)
-        loaded = {x.user_id: users.get(x.user_id) for x in sharing}
-    kept = [x for x in sharing if loaded.get(x.user_id) is not None]
-    return Team(m.group, kept, {k: v for k, v in loaded.items() if v is not None})
+        loaded = UserRepository(conn).get_many([x.user_id for x in sharing])
+    return Team(m.group, [x for x in sharing if x.user_id in loaded], loaded)
 
 
 def dashboard_members(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -636,12 +634,16 @@ def _member_ref(member: Member) -> dict[str, Any]:
     }
 
 
+# Team totals and leaderboards show projects and languages only: the other dimensions are summed in SQL.
+TEAM_DIMENSIONS = ("project", "language")
+
+
 def _team_totals(team: Team, start: date, end: date) -> dict[uuid.UUID, dict[date, list[TotalsRow]]]:
     firsts = {
         x.id: (team.users[x.user_id], max(start, first_visible_day(x, team.users[x.user_id].effective_timezone)))
         for x in team.members
     }
-    rows = aggregation.team_rows(firsts, end)
+    rows = aggregation.team_rows(firsts, end, TEAM_DIMENSIONS)
     out: dict[uuid.UUID, dict[date, list[TotalsRow]]] = {}
     for member in team.members:
         by_day: dict[date, list[TotalsRow]] = defaultdict(list)
