@@ -15,6 +15,8 @@ from codetime.api.routes import (
     keys,
     metrics,
     ops,
+    org_admin,
+    orgs,
     public_stats,
     reports,
     stats,
@@ -30,6 +32,9 @@ ROUTERS = {
     "Summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router),
     "Keys": (keys.router, user_settings.router, accounts.router), "Ops": (ops.router,),
 }  # fmt: skip
+# Teams (issue 12): reads in the summary Lambda, management in the keys Lambda.
+ROUTERS["Summary"] += (orgs.router,)
+ROUTERS["Keys"] += (org_admin.router,)
 
 
 def _package_routes() -> dict[str, str]:
