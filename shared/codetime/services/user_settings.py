@@ -7,6 +7,7 @@ from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import rules as domain_rules
+from codetime.domain.countries import country_code
 from codetime.domain.errors import InvalidInput, NotFound
 from codetime.repositories.rules import Rule, RuleRepository, RuleTaken
 from codetime.repositories.users import User, UserRepository
@@ -31,6 +32,8 @@ SETTINGS = {
     "timeout": "timeout_seconds",
     "week_start": "week_start",
     "public_profile": "public_profile",
+    "public_leaderboard": "public_leaderboard",
+    "country_code": "country_code",
     **{name: name for name in SHARE_SETTINGS},
 }
 
@@ -42,6 +45,8 @@ def settings_of(user: User) -> dict[str, Any]:
         "timeout": user.timeout_seconds // 60,
         "week_start": user.week_start,
         "public_profile": user.public_profile,
+        "public_leaderboard": user.public_leaderboard,
+        "country_code": user.country_code,
         **share_settings_of(user),
         "is_up_to_date": aggregation.is_current(user),
     }
@@ -53,7 +58,7 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
     unknown = set(changes) - set(SETTINGS)
     if unknown:
         raise InvalidSettings(f"Unknown settings: {', '.join(sorted(unknown))}.")
-    for name in ("timezone", "timeout", "week_start", "public_profile", *SHARE_SETTINGS):
+    for name in ("timezone", "timeout", "week_start", "public_profile", "public_leaderboard", *SHARE_SETTINGS):
         if name in changes and changes[name] is None:
             raise InvalidSettings(f"{name} cannot be null.")
     columns: dict[str, object] = {}
@@ -73,6 +78,14 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
         columns["week_start"] = changes["week_start"]
     if "public_profile" in changes:
         columns["public_profile"] = bool(changes["public_profile"])
+    if "public_leaderboard" in changes:
+        if not isinstance(changes["public_leaderboard"], bool):
+            raise InvalidSettings("public_leaderboard is true or false.")
+        columns["public_leaderboard"] = changes["public_leaderboard"]
+    if "country_code" in changes:
+        # null or "" clears it; anything else must be a known ISO 3166-1 alpha-2 code (UnknownCountry: 400).
+        code = changes["country_code"]
+        columns["country_code"] = country_code(code) if code else None
     columns |= share_columns(changes)
     job_id = None
     with get_pool().connection() as conn, conn.transaction():
