@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from codetime.db import get_pool
+from codetime.local.scheduler import LEADERBOARD_JOB, scheduled_event
 from codetime.services import leaderboards
 from codetime.services.keys import create_user
-from functions import ingestion, keys, summary
-from harness import basic, call_api, start_of_today
+from functions import ingestion, keys, maintenance, summary
+from harness import basic, call_api, invoke, start_of_today
 
 pytestmark = pytest.mark.e2e
 LEADERS = "/api/v1/leaders"
@@ -169,7 +170,8 @@ def test_refresh_is_debounced_and_scheduled(board, sqs) -> None:  # type: ignore
 
     # The window slides: eight days later nothing of today is in anyone's last 7 days.
     later = datetime.now(UTC) + timedelta(days=8)
-    assert leaderboards.refresh_all_due(later) >= 4
+    event = {**scheduled_event("LeaderboardRefresh", later), "detail": LEADERBOARD_JOB}  # as the schedule sends it
+    assert invoke(maintenance.handler, event, "codetime-maintenance")["leaderboard_users_refreshed"] >= 4
     assert leaderboards.ranking([board[n].id for n in board], now=later)["total"] == 0
     with get_pool().connection() as conn:
         assert conn.execute("SELECT count(*) FROM leaderboard_users").fetchone()[0] == 0
