@@ -19,7 +19,7 @@ class RankedRow:
     """One user's place on a board."""
 
     rank: int
-    position: int  # 1-based place in the board's order (rank, then username): what pages are cut from
+    position: int  # 1-based place in the board's order (seconds, then username): what pages are cut from
     user_id: uuid.UUID
     username: str
     display_name: str | None
@@ -36,22 +36,16 @@ class BoardUser:
     timezone: str
 
 
-# The board: users with time in the language, among the members asked for (or everyone opted in), ranked by
-# seconds with ties sharing a rank (1, 2, 2, 4); within a tie, by username so pages are stable.
-_BOARD = """
-WITH board AS (
-    SELECT t.user_id, u.username, u.display_name, u.country_code, t.seconds, t.days,
-           rank() OVER (ORDER BY t.seconds DESC)::int AS rank,
-           row_number() OVER (ORDER BY t.seconds DESC, u.username)::int AS position
-    FROM leaderboard_totals t JOIN users u ON u.id = t.user_id
-    WHERE t.language = %(language)s AND t.seconds > 0 AND {members}
-      AND (%(country)s::text IS NULL OR u.country_code = %(country)s)
-)
-"""
+# A board: the rows of one language (ALL_LANGUAGES for the total) among the members asked for, or every user opted
+# in (`public`: then an ordered scan of leaderboard_public_idx, or leaderboard_public_country_idx with a country).
+# Board order: seconds descending, then username; equal totals share a rank (1, 2, 2, 4).
+def _where(user_ids: Collection[uuid.UUID] | None, country: str | None) -> str:
+    members = "t.public" if user_ids is None else "t.user_id = ANY(%(members)s)"
+    return f"t.language = %(language)s AND {members}" + (" AND t.country_code = %(country)s" if country else "")
 
 
-def _members(user_ids: Collection[uuid.UUID] | None) -> str:
-    return "u.public_leaderboard" if user_ids is None else "t.user_id = ANY(%(members)s)"
+def _params(language: str, country: str | None, user_ids: Collection[uuid.UUID] | None, **more: object) -> dict:
+    return {"language": language, "country": country, "members": list(user_ids or ()), **more}
 
 
 class LeaderboardRepository:
@@ -63,32 +57,64 @@ class LeaderboardRepository:
     def page(
         self, language: str, country: str | None, user_ids: Collection[uuid.UUID] | None, offset: int, limit: int
     ) -> tuple[int, list[RankedRow]]:
-        """(how many users the board has, its rows offset+1 .. offset+limit)."""
-        params = {"language": language, "country": country, "members": list(user_ids or ()), "offset": offset,
-                  "limit": limit}  # fmt: skip
-        sql = _BOARD.format(members=_members(user_ids))
-        with self.conn.cursor() as cur:
-            count = cur.execute(sql + "SELECT count(*) FROM board", params).fetchone()
-        with self.conn.cursor(row_factory=class_row(RankedRow)) as cur:
-            rows = cur.execute(
-                sql + "SELECT rank, position, user_id, username, display_name, country_code, seconds, days "
-                "FROM board WHERE position > %(offset)s ORDER BY position LIMIT %(limit)s",
-                params,
-            ).fetchall()
-        return (count[0] if count else 0), rows
+        """(how many users the board has, its rows offset+1 .. offset+limit with their ranks)."""
+        where = _where(user_ids, country)
+        params = _params(language, country, user_ids, offset=offset, limit=limit)
+        count = self.conn.execute(f"SELECT count(*) FROM leaderboard_totals t WHERE {where}", params).fetchone()
+        rows = self.conn.execute(
+            f"""
+            SELECT p.user_id, p.username, u.display_name, p.country_code, p.seconds, p.days
+            FROM (SELECT t.user_id, t.username, t.country_code, t.seconds, t.days,
+                         row_number() OVER (ORDER BY t.seconds DESC, t.username) AS n
+                  FROM leaderboard_totals t WHERE {where}
+                  ORDER BY t.seconds DESC, t.username OFFSET %(offset)s LIMIT %(limit)s) p
+            JOIN users u ON u.id = p.user_id
+            ORDER BY p.n
+            """,
+            params,
+        ).fetchall()
+        ranked: list[RankedRow] = []
+        for index, (user_id, username, display_name, country_code, seconds, days) in enumerate(rows):
+            if ranked and ranked[-1].seconds == seconds:
+                rank = ranked[-1].rank  # a tie: the rank of the first of the group
+            elif not ranked:
+                rank = self._ahead(where, params, seconds) + 1  # the group may have begun on an earlier page
+            else:
+                rank = offset + index + 1
+            ranked.append(RankedRow(rank, offset + index + 1, user_id, username, display_name, country_code,
+                                    seconds, days))  # fmt: skip
+        return (count[0] if count else 0), ranked
+
+    def _ahead(self, where: str, params: dict, seconds: float) -> int:
+        """How many users of the board have more seconds than this."""
+        row = self.conn.execute(
+            f"SELECT count(*) FROM leaderboard_totals t WHERE {where} AND t.seconds > %(seconds)s",
+            {**params, "seconds": seconds},
+        ).fetchone()
+        return row[0] if row else 0
 
     def place(
         self, user_id: uuid.UUID, language: str, country: str | None, user_ids: Collection[uuid.UUID] | None
     ) -> RankedRow | None:
         """One user's place on the board (None: not on it)."""
-        params = {"language": language, "country": country, "members": list(user_ids or ()), "user": user_id}
-        with self.conn.cursor(row_factory=class_row(RankedRow)) as cur:
-            return cur.execute(
-                _BOARD.format(members=_members(user_ids))
-                + "SELECT rank, position, user_id, username, display_name, country_code, seconds, days "
-                "FROM board WHERE user_id = %(user)s",
-                params,
-            ).fetchone()
+        where = _where(user_ids, country)
+        params = _params(language, country, user_ids, user=user_id)
+        mine = self.conn.execute(
+            f"SELECT t.username, u.display_name, t.country_code, t.seconds, t.days FROM leaderboard_totals t "
+            f"JOIN users u ON u.id = t.user_id WHERE {where} AND t.user_id = %(user)s",
+            params,
+        ).fetchone()
+        if mine is None:
+            return None
+        username, display_name, country_code, seconds, days = mine
+        ahead = self._ahead(where, params, seconds)
+        tied_before = self.conn.execute(
+            f"SELECT count(*) FROM leaderboard_totals t WHERE {where} AND t.seconds = %(seconds)s "
+            f"AND t.username < %(username)s",
+            {**params, "seconds": seconds, "username": username},
+        ).fetchone()
+        position = ahead + (tied_before[0] if tied_before else 0) + 1
+        return RankedRow(ahead + 1, position, user_id, username, display_name, country_code, seconds, days)
 
     def languages(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, float]]]:
         """Each user's languages over the window, most time first."""
@@ -103,7 +129,9 @@ class LeaderboardRepository:
         return out
 
     def last_computed(self) -> datetime | None:
-        row = self.conn.execute("SELECT max(computed_at) FROM leaderboard_users").fetchone()
+        row = self.conn.execute(
+            "SELECT computed_at FROM leaderboard_users WHERE computed_at IS NOT NULL ORDER BY computed_at DESC LIMIT 1"
+        ).fetchone()
         return row[0] if row else None
 
     # ------------------------------------------------------------------------------------------------ writes
@@ -154,11 +182,13 @@ class LeaderboardRepository:
         holds no time (the user keeps a leaderboard_users row, so the window's move is noticed once a day)."""
         self.conn.execute("DELETE FROM leaderboard_totals WHERE user_id = %s", (user_id,))
         if totals:
-            with self.conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO leaderboard_totals (user_id, language, seconds, days) VALUES (%s, %s, %s, %s)",
-                    [(user_id, language, seconds, days) for language, seconds, days in totals],
-                )
+            self.conn.execute(
+                "INSERT INTO leaderboard_totals (user_id, language, seconds, days, public, country_code, username) "
+                "SELECT u.id, x.language, x.seconds, x.days, u.public_leaderboard, u.country_code, u.username "
+                "FROM users u, unnest(%s::text[], %s::float8[], %s::int[]) AS x (language, seconds, days) "
+                "WHERE u.id = %s AND x.seconds > 0",
+                ([t[0] for t in totals], [t[1] for t in totals], [t[2] for t in totals], user_id),
+            )
         # dirty_at is cleared only if no write marked the user after this computation started.
         self.conn.execute(
             "INSERT INTO leaderboard_users (user_id, start_day, end_day, computed_at) VALUES (%s, %s, %s, %s) "
@@ -166,6 +196,14 @@ class LeaderboardRepository:
             "computed_at = excluded.computed_at, dirty_at = CASE WHEN leaderboard_users.dirty_at > "
             "excluded.computed_at THEN leaderboard_users.dirty_at END",
             (user_id, start, end, computed_at),
+        )
+
+    def sync_user(self, user_id: uuid.UUID) -> None:
+        """Copy the user's opt-in and country onto their rows (in the transaction that changed them)."""
+        self.conn.execute(
+            "UPDATE leaderboard_totals t SET public = u.public_leaderboard, country_code = u.country_code "
+            "FROM users u WHERE u.id = t.user_id AND t.user_id = %s",
+            (user_id,),
         )
 
     def forget_inactive(self) -> int:

@@ -9,6 +9,7 @@ from codetime.db import get_pool
 from codetime.domain import rules as domain_rules
 from codetime.domain.countries import country_code
 from codetime.domain.errors import InvalidInput, NotFound
+from codetime.repositories.leaderboards import LeaderboardRepository
 from codetime.repositories.rules import Rule, RuleRepository, RuleTaken
 from codetime.repositories.users import User, UserRepository
 from codetime.services import aggregation, jobs
@@ -93,6 +94,9 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
         before = repo.time_settings([user.id], lock="update").get(user.id)
         updated = repo.update_settings(user.id, columns) if columns else repo.get(user.id)
         assert before is not None and updated is not None
+        if {"public_leaderboard", "country_code"} & set(columns):
+            # The board's copies, in this transaction: opting out hides the user from the next read.
+            LeaderboardRepository(conn).sync_user(user.id)
         if (updated.effective_timezone, updated.timeout_seconds) != before:
             reason = "timezone" if updated.effective_timezone != before[0] else "timeout"
             job_id = jobs.create_recompute(conn, user.id, reason)

@@ -1,21 +1,29 @@
 -- Public leaderboard opt-in and the optional country a leaderboard can be filtered by (ISO 3166-1 alpha-2).
 ALTER TABLE users ADD COLUMN IF NOT EXISTS public_leaderboard boolean NOT NULL DEFAULT false;
 ALTER TABLE users ADD COLUMN IF NOT EXISTS country_code text CHECK (country_code ~ '^[A-Z]{2}$');
-CREATE INDEX IF NOT EXISTS users_public_leaderboard_idx ON users (id) WHERE public_leaderboard;
 
 -- The precomputed leaderboard: each user's running total over their last 7 local days (today included), from the
 -- per-day aggregates (services/leaderboards.py refreshes it through services/aggregation.py). Kept for every user
--- with activity in the window, opted in or not: the public board filters on users.public_leaderboard when it is
--- read (opting out hides a user at once), private boards rank their members. One row per user per language, and
--- language '' for all languages together (a language named '' is stored as 'Other' here, see the service).
+-- with time in the window, opted in or not: private boards rank their members. One row per user per language, and
+-- language '' for all languages together (time without a language is stored under its name, 'Other').
+-- public, country_code and username are copies of the user's (kept by the refresh, and by the settings change in
+-- its own transaction, so opting out hides a user at once): a board's page is then one ordered index scan, not a
+-- join and sort of every user.
 CREATE TABLE IF NOT EXISTS leaderboard_totals (
-    user_id  uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    language text NOT NULL,
-    seconds  double precision NOT NULL,
-    days     integer NOT NULL,  -- days of the window with time in this language (the daily average's divisor)
+    user_id      uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    language     text NOT NULL,
+    seconds      double precision NOT NULL CHECK (seconds > 0),
+    days         integer NOT NULL,  -- days of the window with any time (the daily average's divisor)
+    public       boolean NOT NULL,
+    country_code text,
+    username     text COLLATE "C" NOT NULL,  -- ties are listed by username, in byte order (an index's order)
     PRIMARY KEY (user_id, language)
 );
-CREATE INDEX IF NOT EXISTS leaderboard_totals_rank_idx ON leaderboard_totals (language, seconds DESC);
+-- INCLUDE: a page deep in the board is read from the index alone (index-only scan), not 5,000 heap fetches.
+CREATE INDEX IF NOT EXISTS leaderboard_public_idx ON leaderboard_totals (language, seconds DESC, username)
+    INCLUDE (user_id, country_code, days) WHERE public;
+CREATE INDEX IF NOT EXISTS leaderboard_public_country_idx
+    ON leaderboard_totals (language, country_code, seconds DESC, username) INCLUDE (user_id, days) WHERE public;
 
 -- One row per user the leaderboard knows: the window their totals cover and when they were computed. dirty_at: a
 -- write changed their data since (refreshed debounced after writes, and by the schedule).
@@ -26,6 +34,7 @@ CREATE TABLE IF NOT EXISTS leaderboard_users (
     computed_at timestamptz,
     dirty_at    timestamptz
 );
+CREATE INDEX IF NOT EXISTS leaderboard_users_computed_idx ON leaderboard_users (computed_at);
 CREATE INDEX IF NOT EXISTS leaderboard_users_dirty_idx ON leaderboard_users (dirty_at) WHERE dirty_at IS NOT NULL;
 
 -- Users with recent activity before this migration: due a first computation (the schedule's refresh).
