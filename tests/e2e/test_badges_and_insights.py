@@ -115,3 +115,28 @@ def test_meta_routes_answer_anyone(alice) -> None:  # type: ignore[no-untyped-de
     assert [x["name"] for x in _get("/api/v1/program_languages", name="python").json["data"]] == ["Python"]
     editors = _get("/api/v1/editors", ALICE).json["data"]
     assert {"vscode", "vim", "intellij"} <= {x["slug"] for x in editors}
+
+
+def test_summaries_of_another_user_only_as_shared(alice) -> None:  # type: ignore[no-untyped-def]
+    day = _get("/api/v1/users/current/insights/best_day/last_7_days", ALICE).json["data"]["best_day"]["date"]
+    for prefix in ("/api/v1/users", "/api/compat/wakatime/v1/users"):
+        path = f"{prefix}/alice/summaries"
+        assert _get(path, start=day, end=day).status == 403  # nothing shared
+        assert _get(path, BOB, start=day, end=day).status == 403
+        own = _get(f"{prefix}/current/summaries", ALICE, start=day, end=day).json
+        assert own["data"][0]["projects"][0]["name"] == "secret-project"
+    _share(share_data_max_days=7, share_languages=True)
+    shared = _get("/api/v1/users/alice/summaries", range="last_7_days")
+    assert shared.status == 200, shared
+    days = shared.json["data"]
+    assert len(days) == 7 and shared.json["cumulative_total"]["seconds"] == 1200.0
+    found = next(d for d in days if d["range"]["date"] == day)
+    assert found["grand_total"]["total_seconds"] == 1200.0 and found["languages"][0]["name"] == "Python"
+    assert found["projects"] == [] and found.get("entities", []) == [] and "secret-project" not in shared.text
+    # A longer range than shared, a filter on a list not shared, a branch filter: 403 alike.
+    assert _get("/api/v1/users/alice/summaries", range="last_30_days").status == 403
+    assert _get("/api/v1/users/alice/summaries", start=day, end=day, project="secret-project").status == 403
+    assert _get("/api/v1/users/alice/summaries", start=day, end=day, branches="main").status == 403
+    _share(share_projects=True)
+    only = _get("/api/v1/users/alice/summaries", start=day, end=day, project="secret-project").json["data"][0]
+    assert only["grand_total"]["total_seconds"] == 1200.0 and only["branches"] == [] and only["entities"] == []
