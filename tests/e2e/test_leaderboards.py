@@ -10,6 +10,7 @@ import pytest
 
 from codetime.db import get_pool
 from codetime.local.scheduler import LEADERBOARD_JOB, scheduled_event
+from codetime.repositories.leaderboards import BoardUser, LeaderboardRepository
 from codetime.services import leaderboards
 from codetime.services.keys import create_user
 from functions import ingestion, keys, maintenance, summary
@@ -167,6 +168,18 @@ def test_refresh_is_debounced_and_scheduled(board, sqs) -> None:  # type: ignore
     assert leaderboards.refresh_due(debounce_seconds=0) >= 1
     total = leaderboards.ranking(ids)["data"][0]["running_total"]
     assert total["total_seconds"] == 1500.0 and {"name": "Go", "total_seconds": 300.0} in total["languages"]
+
+    # A write committed while a refresh computes: the refresh stores what it read, and the user stays due.
+    with get_pool().connection() as conn:
+        read_at = LeaderboardRepository(conn).version(ids[0])
+    _code("bob", 3, "Go", start=_yesterday_noon() + 6000)
+    sqs.drain()  # the writer's own refresh skips bob: refreshed less than a minute ago
+    start, end, totals = leaderboards.user_totals(board["bob"])
+    with get_pool().connection() as conn:
+        LeaderboardRepository(conn).store(ids[0], start, end, [(n, s - 180, d) for n, s, d in totals], read_at)
+        assert LeaderboardRepository(conn).due(0, 10) == [BoardUser(ids[0], "UTC")]
+    assert leaderboards.refresh_due(debounce_seconds=0) == 1
+    assert leaderboards.ranking(ids)["data"][0]["running_total"]["total_seconds"] == 1680.0
 
     # The window slides: eight days later nothing of today is in anyone's last 7 days.
     later = datetime.now(UTC) + timedelta(days=8)

@@ -140,9 +140,9 @@ class LeaderboardRepository:
         """These users' data changed: their rows are due a refresh (the first mark since the last refresh counts)."""
         if user_ids:
             self.conn.execute(
-                "INSERT INTO leaderboard_users (user_id, dirty_at) SELECT id, clock_timestamp() FROM users "
-                "WHERE id = ANY(%s) ON CONFLICT (user_id) DO UPDATE "
-                "SET dirty_at = coalesce(leaderboard_users.dirty_at, excluded.dirty_at)",
+                "INSERT INTO leaderboard_users (user_id, version, dirty_at) SELECT id, 1, now() FROM users "
+                "WHERE id = ANY(%s) ON CONFLICT (user_id) DO UPDATE SET version = leaderboard_users.version + 1, "
+                "dirty_at = coalesce(leaderboard_users.dirty_at, excluded.dirty_at)",
                 (list(user_ids),),
             )
 
@@ -174,10 +174,14 @@ class LeaderboardRepository:
                 params,
             ).fetchall()
 
+    def version(self, user_id: uuid.UUID) -> int:
+        """The user's data version, read before their totals are computed (see store)."""
+        row = self.conn.execute("SELECT version FROM leaderboard_users WHERE user_id = %s", (user_id,)).fetchone()
+        return row[0] if row else 0
+
     def store(
-        self, user_id: uuid.UUID, start: date, end: date, totals: Sequence[tuple[str, float, int]],
-        computed_at: datetime,
-    ) -> None:  # fmt: skip
+        self, user_id: uuid.UUID, start: date, end: date, totals: Sequence[tuple[str, float, int]], version: int
+    ) -> None:
         """Replace one user's rows: (language, seconds, days) with ALL_LANGUAGES for the total; none when the window
         holds no time (the user keeps a leaderboard_users row, so the window's move is noticed once a day)."""
         self.conn.execute("DELETE FROM leaderboard_totals WHERE user_id = %s", (user_id,))
@@ -189,13 +193,16 @@ class LeaderboardRepository:
                 "WHERE u.id = %s AND x.seconds > 0",
                 ([t[0] for t in totals], [t[1] for t in totals], [t[2] for t in totals], user_id),
             )
-        # dirty_at is cleared only if no write marked the user after this computation started.
+        # The user stays due if a write bumped their version since it was read: a writer's transaction still open
+        # holds this row's lock, so this waits for its commit and then sees its version.
         self.conn.execute(
-            "INSERT INTO leaderboard_users (user_id, start_day, end_day, computed_at) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (user_id) DO UPDATE SET start_day = excluded.start_day, end_day = excluded.end_day, "
-            "computed_at = excluded.computed_at, dirty_at = CASE WHEN leaderboard_users.dirty_at > "
-            "excluded.computed_at THEN leaderboard_users.dirty_at END",
-            (user_id, start, end, computed_at),
+            "INSERT INTO leaderboard_users (user_id, start_day, end_day, computed_at, computed_version) "
+            "SELECT id, %s, %s, now(), %s FROM users WHERE id = %s "  # the account may be gone by now
+            "ON CONFLICT (user_id) DO UPDATE SET start_day = excluded.start_day, "
+            "end_day = excluded.end_day, computed_at = excluded.computed_at, "
+            "computed_version = excluded.computed_version, dirty_at = CASE WHEN leaderboard_users.version > "
+            "excluded.computed_version THEN leaderboard_users.dirty_at END",
+            (start, end, version, user_id),
         )
 
     def sync_user(self, user_id: uuid.UUID) -> None:

@@ -11,9 +11,10 @@ How it works:
 - Refresh: every recompute of a user's days marks them dirty (services/aggregation.py, in the writer's
   transaction). `refresh_due` recomputes dirty users at most once per DEBOUNCE_SECONDS each (the writer calls it
   after every batch, so a user typing all day costs one refresh a minute, not one per batch), users whose local day
-  moved (the window slides at their midnight) and active users the board does not know yet. The maintenance
+  moved (the window slides at their midnight). The hourly maintenance
   schedule calls it too, so the last write of a burst is picked up even when no other write follows.
-- Opting out, or a changed country or display name, shows at once: those are read from users, not stored here.
+- Opting out, or a changed country or display name, shows at once: the settings change copies the opt-in and
+  country onto the user's rows in its own transaction, and display names are read from users.
 
 Ranking rules (WakaTime's public leaderboard): descending total seconds; equal totals share a rank (1, 2, 2, 4)
 and are listed by username; pages of PAGE_SIZE; a language filter ranks by the time in that language; without a
@@ -203,20 +204,22 @@ def user_totals(user: User, now: datetime | None = None) -> tuple[date, date, li
 
 
 def refresh_users(user_ids: Collection[uuid.UUID], now: datetime | None = None) -> int:
-    """Recompute these users' leaderboard rows now; returns how many were refreshed (deleted users are skipped)."""
+    """Recompute these users' leaderboard rows now; returns how many were refreshed (deleted users are skipped).
+
+    One connection at a time (the writer's pool has one): the user's data version is read first, the totals are
+    computed (aggregation opens its own), then stored with that version; a write committed in between leaves the
+    user due for the next refresh (repositories/leaderboards.py `store`)."""
     done = 0
     for user_id in sorted(set(user_ids)):
-        with get_pool().connection() as conn, conn.transaction():
-            # The writer's per-user lock: a batch in flight commits first, so what is read below includes it,
-            # and a batch after this one marks the user dirty again after this computation.
-            aggregation.lock_user(conn, user_id)
+        with get_pool().connection() as conn:
             user = UserRepository(conn).get(user_id)
-            if user is None:
-                continue
-            computed_at = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
-            start, end, totals = user_totals(user, now)
-            LeaderboardRepository(conn).store(user_id, start, end, totals, computed_at)
-            done += 1
+            version = LeaderboardRepository(conn).version(user_id)
+        if user is None:
+            continue
+        start, end, totals = user_totals(user, now)
+        with get_pool().connection() as conn, conn.transaction():
+            LeaderboardRepository(conn).store(user_id, start, end, totals, version)
+        done += 1
     return done
 
 

@@ -25,14 +25,17 @@ CREATE INDEX IF NOT EXISTS leaderboard_public_idx ON leaderboard_totals (languag
 CREATE INDEX IF NOT EXISTS leaderboard_public_country_idx
     ON leaderboard_totals (language, country_code, seconds DESC, username) INCLUDE (user_id, days) WHERE public;
 
--- One row per user the leaderboard knows: the window their totals cover and when they were computed. dirty_at: a
--- write changed their data since (refreshed debounced after writes, and by the schedule).
+-- One row per user the leaderboard knows: the window their totals cover and when they were computed. version counts
+-- the writes that changed the user's data (bumped in the writer's transaction); computed_version is the version the
+-- stored totals were read at, so a write committed during a refresh leaves the user due (dirty_at kept).
 CREATE TABLE IF NOT EXISTS leaderboard_users (
-    user_id     uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-    start_day   date,
-    end_day     date,
-    computed_at timestamptz,
-    dirty_at    timestamptz
+    user_id          uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    start_day        date,
+    end_day          date,
+    computed_at      timestamptz,
+    version          bigint NOT NULL DEFAULT 0,
+    computed_version bigint,
+    dirty_at         timestamptz  -- set by a write, cleared by a refresh that read the latest version
 );
 CREATE INDEX IF NOT EXISTS leaderboard_users_computed_idx ON leaderboard_users (computed_at);
 CREATE INDEX IF NOT EXISTS leaderboard_users_dirty_idx ON leaderboard_users (dirty_at) WHERE dirty_at IS NOT NULL;
