@@ -35,7 +35,7 @@ def _settings(name: str, **body: object):  # type: ignore[no-untyped-def]
 
 def _code(name: str, minutes: int, language: str = "Python", *, start: float) -> None:
     """`minutes` minutes of `language` from `start` (one heartbeat a minute, the last one closing the span)."""
-    beats = [{"entity": f"/src/{name}.x", "type": "file", "time": start + i * 60, "project": "p",
+    beats = [{"entity": f"/src/{name}.x", "type": "file", "time": start + i * 60, "project": f"{name}-secret-project",
               "language": language} for i in range(minutes + 1)]  # fmt: skip
     response = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk",
                         headers={**basic(KEYS[name]), "user-agent": UA}, body=beats)  # fmt: skip
@@ -86,8 +86,14 @@ def test_only_users_who_opted_in_are_ranked_in_wakatimes_shape(board) -> None:  
     assert (body["page"], body["total_pages"], body["total"], body["per_page"]) == (1, 1, 3, 100)
     assert body["range"]["name"] == "last_7_days" and body["range"]["text"] == "Last 7 Days"
     assert body["modified_at"] is not None
-    # Dave, who did not opt in, is nowhere; nor is anything he coded.
-    assert "dave" not in str(body)
+    # Dave, who did not opt in, is nowhere; nor is anything he coded. Opting in publishes names and language
+    # totals only: no project, file or editor of anyone; their stats, insights and badges stay private.
+    assert "dave" not in str(body) and "secret-project" not in str(body) and ".x" not in str(body)
+    for path in ("/api/v1/users/alice/stats/last_7_days", "/api/v1/users/alice/insights/languages/last_7_days",
+                 "/api/v1/users/alice/badge/last_7_days", "/api/v1/users/alice/summaries"):  # fmt: skip
+        response = call_api(summary.handler, "GET", path, headers={"authorization": None},
+                            query={"range": "last_7_days"})  # fmt: skip
+        assert response.status == 403, (path, response)
 
     # A signed-in reader sees their own place; one not on the board gets rank null.
     mine = _leaders(KEYS["carol"]).json["current_user"]
