@@ -259,29 +259,29 @@ def test_invite_codes_expire_and_a_read_key_reads_but_cannot_manage(people: Peop
 
 
 def test_private_leaderboard(people: People) -> None:
+    from codetime.services import leaderboards
+
     made = people.manage("alice", "POST", f"{ME}/leaderboards", {"name": "Friends"})
     assert made.status == 201, made
     bid = made.json["data"]["id"]
     code = people.manage("alice", "POST", f"{ME}/leaderboards/{bid}/invites", {"max_uses": 5}).json["data"]["code"]
     joined = {name: people.manage(name, "POST", f"{ME}/invitations/join", {"code": code}) for name in ("bob", "carol")}
     assert all(r.status == 201 and r.json["data"]["role"] == "member" for r in joined.values())
-    _backdate_joins()
+    assert people.manage("bob", "PATCH", f"{ME}/leaderboards/{bid}/membership", {"privacy": "matching"}).status == 400
+    leaderboards.refresh_users([u.id for u in people.users.values()])  # what the writer's debounced refresh does
     assert [b["name"] for b in people.read("bob", f"{ME}/leaderboards").json["data"]] == ["Friends"]
     board = people.read("carol", f"{ME}/leaderboards/{bid}")
     assert board.status == 200, board
     ranked = [(r["rank"], r["user"]["username"], r["running_total"]["total_seconds"]) for r in board.json["data"]]
-    assert ranked == [(1, "bob", 5400), (2, "carol", 1200), (3, "alice", 600)]
+    assert ranked == [(1, "bob", 5400), (2, "carol", 1200), (3, "alice", 600)]  # erin and dave are not on it
     assert board.json["current_user"]["rank"] == 2 and board.json["range"]["name"] == "last_7_days"
-    assert [
-        r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}", language="Go").json["data"]
-    ] == ["alice", "bob", "carol"]
+    assert "acme-api" not in board.text and "@example.com" not in board.text  # totals and languages only
+    python = people.read("carol", f"{ME}/leaderboards/{bid}", language="Python").json["data"]
+    assert [r["user"]["username"] for r in python] == ["bob", "carol", "alice"]
+    assert people.read("carol", f"{ME}/leaderboards/{bid}", language="Go").json["data"] == []
     assert people.read("erin", f"{ME}/leaderboards/{bid}").status == 404
-    assert (
-        people.manage(
-            "bob", "DELETE", f"{ME}/leaderboards/{bid}/members/{joined['bob'].json['data']['member_id']}"
-        ).status
-        == 204
-    )
+    bob = joined["bob"].json["data"]["member_id"]
+    assert people.manage("bob", "DELETE", f"{ME}/leaderboards/{bid}/members/{bob}").status == 204  # bob leaves
     ranked = [r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}").json["data"]]
     assert ranked == ["carol", "alice"]
 

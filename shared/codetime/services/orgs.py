@@ -357,6 +357,8 @@ def set_privacy(user: User, kind: str, group_id: uuid.UUID, privacy: str) -> dic
     """What the group sees of the caller's data, from now on and for the past alike."""
     if privacy not in rules.PRIVACY:
         raise InvalidInput(f"privacy must be one of: {', '.join(rules.PRIVACY)}.")
+    if kind == BOARD and privacy == "matching":
+        raise InvalidInput("Leaderboards have no project patterns: they show totals and languages only.")
     with get_pool().connection() as conn:
         repo = OrgRepository(conn)
         m = _membership(repo, user, kind, group_id)
@@ -724,21 +726,25 @@ def dashboard_leaderboard(
     return _leaderboard(user, ORG, org_id, dashboard_id, language, page)
 
 
-def board_leaderboard(
-    user: User, board_id: uuid.UUID, *, language: str | None = None, page: int | None = None
-) -> JsonPayload:
-    """A private leaderboard's ranking."""
-    return _leaderboard(user, BOARD, board_id, None, language, page)
+def board_leaderboard(user: User, board_id: uuid.UUID, *, language: str | None = None,
+                      page: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """A private leaderboard: its members ranked by services/leaderboards.py (the one ranking engine, the public
+    board's), over each member's last 7 days, totals and languages only. Not cached: the ranking reads the
+    precomputed leaderboard totals, which are refreshed after writes (debounced), not on a member's write."""
+    from codetime.services import leaderboards
+
+    team = _team(user, BOARD, board_id, None)
+    return leaderboards.ranking(team.user_ids, language=language, page=page, current_user=user)
 
 
 def _leaderboard(
     user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.UUID | None, language: str | None, page: int | None
 ) -> JsonPayload:
-    """Members ranked by their time over the last 7 days (the reader's days; each member's privacy applied, nothing
-    before they joined), in WakaTime's leaders shape: equal totals share a rank and are listed by username,
-    `language` ranks by time in that language, pages of 100, by default the page holding the reader. Computed
-    from the same per-day aggregates as every team read (services/leaderboards.py ranks the public board from
-    its own precomputed totals, which cannot honour a member's privacy or join date)."""
+    """A dashboard's members ranked by their time over the last 7 days (the reader's days; each member's privacy
+    applied, nothing before they joined), in WakaTime's leaders shape: equal totals share a rank and are listed by
+    username, `language` ranks by time in that language, pages of 100, by default the page holding the reader.
+    Computed from the same per-day aggregates as every team read: the ranking engine's precomputed totals
+    (services/leaderboards.py, used for private leaderboards) cannot honour a member's privacy or join date."""
     team = _team(user, kind, group_id, dashboard_id)
     end = today_in(user.effective_timezone)
     start = end - timedelta(days=LEADERBOARD_DAYS - 1)

@@ -84,7 +84,7 @@ def shared_summaries(
     sharing = sharing_of(user)
     check_public_filters(sharing, {"project": project})
     check_public_branches(branches)
-    _check_range(start, end)
+    check_range(start, end)
     check_public_range(sharing, start, end)
     tz = tz or user.effective_timezone
     params = {"s": start, "e": end, "tz": tz, "p": project, "share": [sharing.max_days, sorted(sharing.lists)]}
