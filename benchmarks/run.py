@@ -310,7 +310,7 @@ TEAM_SIZE = 25  # a realistic engineering team on one dashboard
 
 
 def bench_team(owner_key: str, rounds: int, size: int = TEAM_SIZE) -> dict[str, tuple[list[float], list[float]]]:
-    """(e) team reads through the summary Lambda: a dashboard of `size` members, each with 30 days of activity
+    """(f) team reads through the summary Lambda: a dashboard of `size` members, each with 30 days of activity
     (3,000 heartbeats written by the writer); uncached = the group's cache generation dropped before each read."""
     from codetime.db import get_pool
     from codetime.domain.ranges import today_in
@@ -536,7 +536,7 @@ def main() -> int:
             results.add(f"{key}.uncached.p50", u50, "ms", "naive 1-year summary p50", naive_p50)
             results.add(f"{key}.cached.p95", c95, "ms", "naive 1-year summary p95", naive_p95, cached_target)
 
-        print(f"\n(e) team reads through the summary Lambda handler: a dashboard of {TEAM_SIZE} members, 30 days each"
+        print(f"\n(f) team reads through the summary Lambda handler: a dashboard of {TEAM_SIZE} members, 30 days each"
               " (a fifth sharing matching projects only, a fifth totals only)")  # fmt: skip
         for name, (uncached, cached) in bench_team(issued.plaintext, args.rounds).items():
             u50, u95 = p50_p95(uncached)
