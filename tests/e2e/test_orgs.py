@@ -137,6 +137,16 @@ def test_org_lifecycle_reads_and_privacy(people: People) -> None:
     assert people.read("erin", f"{ME}/orgs/{oid}/dashboards").status == 404  # an outsider learns nothing
     assert people.read("erin", f"{ME}/orgs").json["data"] == []
 
+    # A member sees the dashboards they are on; a viewer sees them all.
+    web = people.manage("alice", "POST", f"{ME}/orgs/{oid}/dashboards", {"name": "Web", "members": [ids["carol"]]})
+    web_id = web.json["data"]["id"]
+    assert [d["name"] for d in people.read("bob", f"{ME}/orgs/{oid}/dashboards").json["data"]] == ["Core"]
+    assert people.read("bob", f"{ME}/orgs/{oid}/dashboards/{web_id}/summaries", start=day, end=day).status == 404
+    assert people.read("bob", f"{ME}/orgs/{oid}/dashboards/{web_id}/members").status == 404
+    assert [d["name"] for d in people.read("dave", f"{ME}/orgs/{oid}/dashboards").json["data"]] == ["Core", "Web"]
+    web_team = people.read("dave", f"{ME}/orgs/{oid}/dashboards/{web_id}/summaries", start=day, end=day)
+    assert [m["username"] for m in web_team.json["total"]["members"]] == ["carol"]
+
     bob = people.read("dave", f"{base}/members/{ids['bob']}/summaries", start=day, end=day)
     assert bob.status == 200, bob
     projects = {p["name"]: p["total_seconds"] for p in bob.json["data"][0]["projects"]}
