@@ -72,12 +72,44 @@ def check_public_filters(sharing: Sharing, filters: dict[str, str | None]) -> No
             raise NotShared(f"Filtering by {name} needs that list to be shared publicly.")
 
 
-def public_stats(data: dict[str, Any], sharing: Sharing) -> dict[str, Any]:
-    """A stats `data` object as a public reader may see it: lists not shared, and private ones, are empty."""
-    visible = dict(data)
+def shared_lists(data: dict[str, Any], sharing: Sharing) -> dict[str, Any]:
+    """A stats `data` or one day of summaries as a public reader may see it: lists not shared, and private ones
+    (entities, branches, dependencies), are empty."""
+    visible = without_ai(data)
     for name in (*SHAREABLE, *_PRIVATE_LISTS):
         if name in visible and not sharing.shares(name):
             visible[name] = []
+    return visible
+
+
+def _is_ai_key(key: str) -> bool:
+    return key.startswith(("ai_", "human_"))
+
+
+def without_ai(data: dict[str, Any]) -> dict[str, Any]:
+    """Public profiles share time, never AI figures (lines, tokens, costs): dropped at the top, in a summary day's
+    totals and on every list item."""
+    visible: dict[str, Any] = {}
+    for key, value in data.items():
+        if _is_ai_key(key):
+            continue
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if not _is_ai_key(k)}
+        elif isinstance(value, list):
+            value = [{k: v for k, v in i.items() if not _is_ai_key(k)} if isinstance(i, dict) else i for i in value]
+        visible[key] = value
+    return visible
+
+
+def check_public_branches(branches: list[str] | None) -> None:
+    """Branch names are never public: a branch filter would tell whether one exists."""
+    if branches:
+        raise NotShared("Branches are never shared publicly.")
+
+
+def public_stats(data: dict[str, Any], sharing: Sharing) -> dict[str, Any]:
+    """A stats `data` object as a public reader may see it: lists not shared, and private ones, are empty."""
+    visible = shared_lists(data, sharing)
     visible["is_coding_activity_visible"] = sharing.coding_activity
     visible["is_other_usage_visible"] = sharing.anything
     return visible

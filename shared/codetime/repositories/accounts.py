@@ -15,7 +15,7 @@ from codetime.domain.heartbeats import AI_FIELDS
 # Tables derived from heartbeats: emptied by a clear (settings, keys and rules stay).
 AGGREGATE_TABLES = (
     "daily_totals", "daily_entity_totals", "daily_dependency_totals", "daily_summaries", "daily_activity",
-    "daily_ai_totals", "user_agents",
+    "daily_ai_totals", "user_agents", "leaderboard_totals",
 )  # fmt: skip
 # A window of heartbeats deleted per statement: TimescaleDB chunks are 7 days, so a window touches few chunks and
 # one statement stays short even for a heavy user.
@@ -61,6 +61,13 @@ class AccountRepository:
         ).fetchall()
         if not keys:
             return None
+        # Organizations and private leaderboards the user owns go with them (nobody else could rename or delete
+        # them); memberships elsewhere cascade.
+        self.conn.execute(
+            "DELETE FROM organizations WHERE id IN "
+            "(SELECT org_id FROM org_members WHERE user_id = %s AND role = 'owner')",
+            (user_id,),
+        )
         self.conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
         self.conn.execute(
             "INSERT INTO data_purges (user_id, before, account_deleted) VALUES (%s, 'infinity', true) "

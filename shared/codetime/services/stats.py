@@ -113,7 +113,7 @@ def shared_stats(user: User, range_name: str, filters: dict[str, str | None]) ->
     params["share"] = [sharing.max_days, sorted(sharing.lists)]
 
     def build() -> bytes:
-        data = _without_ai(_build_stats(user, range_key, start, end, stored))
+        data = _build_stats(user, range_key, start, end, stored)
         return dumps({"data": public_stats(data, sharing)})
 
     return cached(user.id, "public_stats", params, build)
@@ -195,19 +195,6 @@ def _add_ai(user: User, start: date, end: date, filters: dict[str, str], data: d
         named = {display_name(dim, stored): group for stored, group in by_name.items()}
         for item in data[PLURAL[dim]]:
             item.update(ai.summary_keys(named.get(item["name"], ())))
-
-
-def _without_ai(data: dict[str, Any]) -> dict[str, Any]:
-    """Stats without AI figures (lines, tokens, costs): public profiles share time, not these."""
-
-    def keep(key: str) -> bool:
-        return not key.startswith(("ai_", "human_"))
-
-    out = {k: v for k, v in data.items() if keep(k)}
-    for dim in AI_DIMENSIONS:
-        if PLURAL[dim] in out:
-            out[PLURAL[dim]] = [{k: v for k, v in item.items() if keep(k)} for item in out[PLURAL[dim]]]
-    return out
 
 
 def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:
