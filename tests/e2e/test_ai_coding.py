@@ -133,8 +133,13 @@ def test_stats_carry_the_range_figures_and_public_stats_do_not(user, sqs) -> Non
     public = call_api(summary.handler, "GET", "/api/v1/users/ai/stats/all_time", headers={"authorization": None})
     assert public.status == 200, public
     assert public.json["data"]["editors"] and public.json["data"]["total_seconds"] > 0
-    leaked = [key for key in json.dumps(public.json).split('"') if key.startswith(("ai_", "human_"))]
-    assert leaked == []  # public profiles share time, not AI lines, tokens or costs
+    days = call_api(summary.handler, "GET", "/api/v1/users/ai/summaries", headers={"authorization": None},
+                    query={"start": DAY, "end": DAY})  # fmt: skip
+    assert days.status == 200, days
+    assert days.json["data"][0]["grand_total"]["total_seconds"] > 0
+    for answer in (public, days):
+        leaked = [key for key in json.dumps(answer.json).split('"') if key.startswith(("ai_", "human_"))]
+        assert leaked == []  # public profiles share time, not AI lines, tokens or costs
 
 
 def test_statusbar_today_and_metrics_have_the_ai_figures(user, sqs) -> None:  # type: ignore[no-untyped-def]
