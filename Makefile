@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # `make dev` installs only what the local runtime needs; the test tiers add the CDK, moto and linters.
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: dev test test-fake-now test-localstack test-unit lint format bench system-deps install clean build
+.PHONY: web dev test test-fake-now test-localstack test-unit lint format bench system-deps install clean build
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,17 @@ $(DEV_STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Run the whole system on 127.0.0.1:8000 (embedded PostgreSQL, local queue, in-process cache).
-dev: $(DEV_STAMP)
+## The web dashboard (web/: Vite) built into web/dist, which `codetime dev` serves at / (npm ci needs the npm registry
+## once; later builds are offline and only when a source changed).
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.js
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npx vite build --logLevel warn
+web: web/dist/index.html
+
+## Run the whole system on 127.0.0.1:8000 (embedded PostgreSQL, local queue, in-process cache) with the dashboard at /.
+dev: $(DEV_STAMP) web
 	$(BIN)/codetime dev $(if $(PORT),--port $(PORT),)
 
 ## PostgreSQL 15 + TimescaleDB (built from Debian's source package) + redis-server, via apt when root.
@@ -33,7 +42,7 @@ system-deps:
 ## Every test tier: unit, integration (real TimescaleDB, PostgreSQL, Redis), end-to-end (moto, legacy CLI), infra
 ## (CDK synth, cdk-nag, cfn-lint), then unit, integration and end-to-end again at a hard fake "now" (test-fake-now), then
 ## the AWS-facing end-to-end tests again against LocalStack.
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps web
 	$(BIN)/ruff check shared functions tests benchmarks infra_cdk
 	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-fake-now PYTEST_ARGS="--deselect tests/e2e/test_openapi_fuzz.py"
@@ -72,7 +81,7 @@ format: $(STAMP)
 
 ## Lambda assets for AWS without Docker (build/layer: arm64, Python 3.12; build/functions) and the CDK CLI
 ## pinned in package-lock.json (node_modules/.bin/cdk). Then: npx cdk deploy (README, "Deploy to AWS").
-build: $(STAMP)
+build: $(STAMP) web
 	PYTHON=$(BIN)/python bash scripts/build-lambda.sh
 	@test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund
 
