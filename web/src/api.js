@@ -40,9 +40,10 @@ export const onUnauthorized = (fn) => listeners.add(fn);
 
 /**
  * fetch + JSON. path is under the API base unless it starts with "/" and not with base ("/api/..." given whole).
- * options: method, body (JSON), query (object), confirm (one-time confirmation code), raw (return the Response).
+ * options: method, body (JSON), query (object), confirm (one-time confirmation code), raw (return the Response),
+ * keepSignIn (a 401 is the caller's to handle: the sign-in form checking a key).
  */
-export async function api(path, { method = "GET", body, query, confirm, raw = false, signal } = {}) {
+export async function api(path, { method = "GET", body, query, confirm, raw = false, signal, keepSignIn = false } = {}) {
   const url = new URL(path.startsWith("/api/") || path.startsWith("/.well") ? path : `${base}${path}`, location.origin);
   for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
   const headers = { Accept: "application/json" };
@@ -52,7 +53,9 @@ export async function api(path, { method = "GET", body, query, confirm, raw = fa
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    // credentials "omit": a 401 answers `WWW-Authenticate: Basic` (for plugins), which would otherwise make the
+    // browser pop up its own password dialog; the Authorization header set here is sent all the same.
+    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal, credentials: "omit" });
   } catch (exc) {
     if (exc.name === "AbortError") throw exc;
     throw new ApiError(0, describe(0));
@@ -67,7 +70,7 @@ export async function api(path, { method = "GET", body, query, confirm, raw = fa
   }
   if (!response.ok) {
     const error = new ApiError(response.status, describe(response.status, data, response.headers.get("Retry-After")), data || {});
-    if (response.status === 401) listeners.forEach((fn) => fn(error));
+    if (response.status === 401 && !keepSignIn) listeners.forEach((fn) => fn(error));
     throw error;
   }
   return data;

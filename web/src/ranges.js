@@ -25,7 +25,7 @@ export function rangePicker(current, onChange) {
   const end = h("input", { type: "date", name: "end", value: current.end || "", required: true });
   const apply = h("button", { type: "submit" }, "Show");
   const custom = h("div", { class: "custom-range", hidden: current.range !== "custom" }, field("From", start), field("To", end), apply);
-  const form = h("form", { class: "range-picker", role: "search", "aria-label": "Range" }, field("Range", picker), custom);
+  const form = h("form", { class: "range-picker", role: "search", "aria-label": "Choose a range" }, field("Range", picker), custom);
   picker.addEventListener("change", () => {
     custom.hidden = picker.value !== "custom";
     if (picker.value !== "custom") onChange({ range: picker.value });

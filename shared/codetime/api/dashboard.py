@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,21 @@ def dashboard_config(base: str, *, oidc_issuer: str | None, client_id: str | Non
             "api_base": "/api/v1"}  # fmt: skip
 
 
+def route_paths(routes: list[Any], prefix: str = "") -> Iterator[str]:
+    """Every route's path, included routers' routes too."""
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI >= 0.165 keeps included routers as one entry each
+            context = getattr(route, "include_context", None)
+            yield from route_paths(route.original_router.routes, prefix + getattr(context, "prefix", ""))
+        elif isinstance(getattr(route, "path", None), str):
+            yield prefix + route.path
+
+
 def _first_segments(app: Any) -> frozenset[str]:
     # Every top-level path segment the API answers under ("api", "docs", "openapi.json", ".well-known", "health"):
     # requests there always go to the API, so an unknown API path is its JSON 404, never the app's index.html.
     segments = {"api", "docs", "redoc", "openapi.json"}
-    for route in getattr(app, "routes", []):
-        path = getattr(route, "path", "")
+    for path in route_paths(getattr(app, "routes", [])):
         if path.startswith("/") and len(path) > 1:
             segments.add(path.split("/")[1].split("{")[0])
     return frozenset(s for s in segments if s)

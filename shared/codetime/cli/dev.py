@@ -51,10 +51,10 @@ def _banner(base: str, runtime: Runtime, api_key: str, *, schedules: bool) -> st
 def _with_dashboard(app: Any, base: str, external_issuer: str | None) -> Any:
     """The API app wrapped by the web dashboard (web/dist at `/`, `/config.json`): the dev issuer's client, or a
     configured issuer's CODETIME_OIDC_CLIENT_ID; the live URL when the live endpoint is served."""
-    from codetime.api.dashboard import DEV_CLIENT_ID, Dashboard, dashboard_config
+    from codetime.api.dashboard import DEV_CLIENT_ID, Dashboard, dashboard_config, route_paths
 
     client_id = os.environ.get("CODETIME_OIDC_CLIENT_ID") if external_issuer else DEV_CLIENT_ID
-    live = any(getattr(route, "path", "") == "/api/v1/live" for route in app.routes)
+    live = "/api/v1/live" in set(route_paths(app.routes))
     issuer = external_issuer or base
     return Dashboard(app, dashboard_config(base, oidc_issuer=issuer, client_id=client_id, live=live))
 

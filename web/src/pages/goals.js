@@ -21,6 +21,7 @@ export async function render(main, ctx) {
   }
 
   function goalCard(goal) {
+    goal = { ...goal, title: goal.custom_title || goal.title };
     const chartData = goal.chart_data || [];
     const figure = chartData.length ? chartFigure(
       {
@@ -68,7 +69,7 @@ export async function render(main, ctx) {
   function showForm(goal) {
     const title = h("input", { type: "text", name: "title", maxlength: 255, value: goal?.custom_title || "" });
     const delta = select([["day", "Every day"], ["week", "Every week"]], goal?.delta || "day", { name: "delta" });
-    const target = h("input", { type: "number", name: "hours", min: "0.02", max: "168", step: "0.25", required: true, value: goal ? goal.seconds / 3600 : 2 });
+    const target = h("input", { type: "number", name: "hours", min: "0.02", max: "168", step: "any", required: true, value: goal ? goal.seconds / 3600 : 2 });
     const projects = h("input", { type: "text", name: "projects", value: (goal?.projects || []).join(", ") });
     const languages = h("input", { type: "text", name: "languages", value: (goal?.languages || []).join(", ") });
     const inverse = checkbox("Stay under the target instead of reaching it", goal?.is_inverse);

@@ -21,7 +21,7 @@ export async function render(main, ctx) {
     signInWithKey(key);
     replace(status, notice("Checking the key…"));
     try {
-      await api("/users/current");
+      await api("/users/current", { keepSignIn: true });
       ctx.clearAlerts();
       ctx.navigate(next, { replaceState: true });
     } catch (exc) {

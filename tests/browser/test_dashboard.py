@@ -1,0 +1,236 @@
+"""The dashboard as a person uses it, in Debian's chromium: sign-in, today's total in the status bar's words, ranges,
+goals, keys, the live indicator, keyboard-only use, errors in words, and an axe-core scan of every page."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from browser_helpers import axe_violations, sign_in_with_key, sign_in_with_token
+
+from harness import start_of_today
+
+pytestmark = pytest.mark.e2e
+PROJECT = "browser-demo"
+
+
+def _beats(project: str, count: int, *, language: str = "Python") -> list[dict]:
+    # Today's, at any hour: after midnight (start_of_today waits out the last minutes of a day), spaced a minute.
+    first = max(start_of_today("UTC", margin=300) + 1, time.time() - 60 * count - 30)
+    return [{"entity": f"/src/{project}/main.py", "type": "file", "time": first + i * 60, "project": project,
+             "language": language, "branch": "main"} for i in range(count)]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def seeded(dev_server):  # type: ignore[no-untyped-def]
+    dev_server.post_beats(_beats(PROJECT, 6))
+    dev_server.wait_today(300)
+    return dev_server
+
+
+def test_sign_in_with_a_key_shows_today_and_the_project(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(seeded.base + "/")
+    page.wait_for_url("**/signin")
+    assert "read-only key is the safe choice" in page.get_by_text("read-only key").inner_text()
+    sign_in_with_key(page, seeded.key)
+    today = seeded.today()["grand_total"]["text"]
+    page.get_by_text(f"Today: {today}").wait_for()
+    page.get_by_role("link", name=PROJECT).first.wait_for()
+    # The key is kept for this tab only, and sign-out forgets it.
+    assert seeded.key in page.evaluate("JSON.stringify(sessionStorage)")
+    assert page.evaluate("localStorage.length") == 0
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("API key").wait_for()
+    assert seeded.key not in page.evaluate("JSON.stringify(sessionStorage)")
+
+
+def test_a_wrong_key_is_refused_in_words(dev_server, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(dev_server.base + "/")
+    page.get_by_label("API key").fill("waka_00000000-0000-4000-8000-000000000000")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("This API key was not accepted").wait_for()
+    assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_changing_the_range_shows_the_apis_numbers(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in_with_key(page, seeded.key, base=seeded.base)
+    page.get_by_label("Range", exact=True).select_option("last_30_days")
+    page.wait_for_url("**/?range=last_30_days")
+    expected = seeded.get("/api/v1/users/current/summaries", range="last_30_days")
+    page.locator("#range-total", has_text=expected["cumulative_total"]["text"]).wait_for()
+    assert page.locator("#daily-average").inner_text() == expected["daily_average"]["text"]
+    assert page.locator("table caption", has_text="Coding time per day").locator("xpath=..").locator("tbody tr").count() == 30
+    # A custom range: from the dates' fields.
+    page.get_by_label("Range", exact=True).select_option("custom")
+    last = expected["data"][-1]["range"]["date"]
+    page.get_by_label("From").fill(last)
+    page.get_by_label("To").fill(last)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"**/?start={last}&end={last}")
+    page.locator("#range-total", has_text=seeded.today()["grand_total"]["text"]).wait_for()
+    # Back returns to the previous range.
+    page.go_back()
+    page.wait_for_url("**/?range=last_30_days")
+
+
+def test_create_and_delete_a_goal(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in_with_key(page, seeded.key, base=seeded.base)
+    page.get_by_role("link", name="Goals").click()
+    page.get_by_role("button", name="New goal").click()
+    page.get_by_label("Title (optional)").fill("Browser goal")
+    page.get_by_label("Target in hours").fill("1.5")
+    page.get_by_label("Projects (comma-separated, optional)").fill(PROJECT)
+    page.get_by_role("button", name="Create goal").click()
+    page.get_by_text("Goal created.").wait_for()
+    page.get_by_role("heading", name="Browser goal").wait_for()
+    goals = seeded.get("/api/v1/users/current/goals")["data"]
+    assert [(g["custom_title"], g["seconds"], g["projects"]) for g in goals] == [("Browser goal", 5400, [PROJECT])]
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("button", name="Yes, delete “Browser goal”").click()
+    page.get_by_text("Goal “Browser goal” deleted.").wait_for()
+    assert seeded.get("/api/v1/users/current/goals")["data"] == []
+
+
+def test_create_and_revoke_a_key_with_a_confirmation_code(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in_with_key(page, seeded.key, base=seeded.base)
+    page.get_by_role("link", name="Settings").click()
+    keys = page.locator("#api-keys")
+    keys.get_by_label("Label").fill("browser test")
+    # Signed in with a key, minting one needs the one-time code from the server's CLI.
+    keys.get_by_role("button", name="Create key").click()
+    keys.get_by_text("one-time code", exact=False).first.wait_for()
+    code = seeded.cli("users", "confirm", "--username", "dev").split()[0]
+    keys.get_by_label("Confirmation code").fill(code)
+    keys.get_by_role("button", name="Create key").click()
+    new_key = keys.get_by_label("New API key").input_value()
+    assert new_key.startswith("waka_")
+    assert seeded.today(new_key)  # the key shown once works (read-only by default: it can read)
+    hint = f"{new_key[:9]}…{new_key[-4:]}"
+    keys.get_by_role("button", name=f"Revoke {hint}").click()
+    keys.get_by_text(f"Key {hint} revoked.").wait_for()
+    response = httpx.get(f"{seeded.base}/api/v1/users/current/statusbar/today", auth=(new_key, ""), timeout=10)
+    assert response.status_code == 401
+
+
+def test_todays_total_updates_without_reloading(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in_with_key(page, seeded.key, base=seeded.base)
+    before = seeded.today()["grand_total"]
+    page.get_by_text(f"Today: {before['text']}").wait_for()
+    page.locator("#live-indicator[data-mode='live']").wait_for(timeout=10_000)
+    assert page.locator("#live-indicator").inner_text() == "● Live"
+    page.evaluate("window.__sameDocument = true")
+    seeded.post_beats(_beats("browser-live", 4, language="Rust"))
+    after = seeded.wait_today(before["total_seconds"] + 180)["grand_total"]["text"]
+    assert after != before["text"]
+    page.get_by_text(f"Today: {after}").wait_for(timeout=10_000)
+    assert page.evaluate("window.__sameDocument") is True  # no reload happened
+
+
+def test_the_overview_works_with_the_keyboard_alone(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in_with_key(page, seeded.key, base=seeded.base)
+    page.reload()  # from the top of a freshly loaded page
+    page.get_by_role("link", name=PROJECT).first.wait_for()
+    focused = []
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    for _ in range(40):  # every control is reachable, in order, and shows where the focus is
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const e = document.activeElement;
+            return {tag: e.tagName, name: e.getAttribute('name') || e.textContent.trim().slice(0, 40),
+                    visible: e.matches(':focus-visible')}; }""")
+        focused.append(info)
+        assert info["visible"], info
+        if info["tag"] == "SELECT" and info["name"] == "range":
+            break
+    assert [f["name"] for f in focused][:2] == ["CodeTime", "Overview"]
+    page.keyboard.press("ArrowDown")  # Today -> Yesterday ... from Last 7 days: Last 30 days
+    page.wait_for_url("**/?range=last_30_days")
+    # On to the first project link, and Enter opens its page.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == PROJECT:
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/projects/{PROJECT}")
+    page.get_by_role("heading", name=f"Project {PROJECT}").wait_for()
+    assert page.evaluate("document.activeElement.id") == "main"  # focus moved to the new page's content
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "words"),
+    [
+        (429, {"error": "Too many requests.", "retry_after": 17}, "Rate limited: too many requests. Try again in 17 seconds."),
+        (503, {"error": "The database is unavailable; retry later."}, "The server is unavailable right now"),
+        (None, None, "The server is unavailable: it could not be reached."),
+    ],
+)
+def test_errors_are_shown_in_words(seeded, page, status, body, words) -> None:  # type: ignore[no-untyped-def]
+    sign_in_with_key(page, seeded.key, base=seeded.base)
+
+    def fail(route) -> None:  # type: ignore[no-untyped-def]
+        if status is None:
+            route.abort("connectionrefused")
+        else:
+            headers = {"Retry-After": "17"} if status == 429 else {}
+            route.fulfill(status=status, json=body, headers=headers)
+
+    page.route("**/api/v1/users/current/summaries*", fail)
+    page.get_by_role("link", name="Calendar").click()
+    page.get_by_text(words).wait_for()
+    page.get_by_role("button", name="Try again").wait_for()
+
+
+def test_an_expired_sign_in_says_so(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    token = seeded.cli("token", "--email", "ada@example.com", "--minutes", "1").strip()
+    sign_in_with_token(page, seeded.base, token)
+    page.get_by_role("heading", name="Overview").wait_for()
+    page.route("**/api/v1/**", lambda route: route.fulfill(status=401, json={"error": "Token expired."}))
+    page.get_by_role("link", name="Goals").click()
+    page.get_by_text("Your sign-in has expired. Please sign in again.").wait_for()
+    page.get_by_label("API key").wait_for()
+
+
+PAGES = ["/", "/calendar", "/day", "/projects", f"/projects/{PROJECT}", "/goals", "/teams", "/settings", "/admin"]
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_no_serious_accessibility_violations_on_any_page(seeded, browser, width) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(seeded.base + "/signin")
+        page.get_by_label("API key").wait_for()
+        problems = {"/signin": axe_violations(page)}
+        # An administrator (CODETIME_ADMINS) signed in as a person sees every page, the admin page included.
+        token = seeded.cli("token", "--email", "admin@example.com").strip()
+        sign_in_with_token(page, seeded.base, token)
+        page.get_by_role("link", name="Admin").wait_for()
+        for path in PAGES:
+            page.goto(seeded.base + path)
+            page.locator("main h1").wait_for()
+            page.wait_for_function("!document.querySelector('main .loading')")
+            problems[path] = axe_violations(page)
+        assert {p: v for p, v in problems.items() if v} == {}, json.dumps(problems, indent=1)
+        # A phone width does not scroll sideways.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    finally:
+        context.close()
+
+
+def test_no_page_is_blank_when_scripts_see_no_data(dev_server, browser) -> None:  # type: ignore[no-untyped-def]
+    """A new user (no heartbeats) gets words, not an empty page, on every page."""
+    key = dev_server.cli("users", "create", "--email", "newcomer@example.com").split("api key:")[1].strip()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in_with_key(page, key, base=dev_server.base)
+        page.get_by_text("No coding time in this range yet.").wait_for()
+        page.goto(dev_server.base + "/goals")
+        page.get_by_text("No goals yet.").wait_for()
+        page.goto(dev_server.base + "/day")
+        page.get_by_text("No coding time on").wait_for()
+    finally:
+        context.close()
+
