@@ -65,8 +65,8 @@ def test_changing_the_range_shows_the_apis_numbers(seeded, page) -> None:  # typ
     # A custom range: from the dates' fields.
     page.get_by_label("Range", exact=True).select_option("custom")
     last = expected["data"][-1]["range"]["date"]
-    page.get_by_label("From").fill(last)
-    page.get_by_label("To").fill(last)
+    page.get_by_label("From", exact=True).fill(last)
+    page.get_by_label("To", exact=True).fill(last)
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(f"**/?start={last}&end={last}")
     page.locator("#range-total", has_text=seeded.today()["grand_total"]["text"]).wait_for()

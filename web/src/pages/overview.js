@@ -8,8 +8,8 @@ import { rangeFromQuery, rangePicker, rangeSearch, summariesQuery } from "../ran
 import { h, notice, replace, section } from "../ui.js";
 
 const DIMENSIONS = [
-  ["languages", "Languages"], ["editors", "Editors"], ["operating_systems", "Operating systems"],
-  ["machines", "Machines"], ["categories", "Categories"], ["branches", "Branches"],
+  ["languages", "Languages", "language"], ["editors", "Editors", "editor"], ["operating_systems", "Operating systems", "operating system"],
+  ["machines", "Machines", "machine"], ["categories", "Categories", "category"], ["branches", "Branches", "branch"],
 ];
 const STACKED_PROJECTS = 8;
 
@@ -44,7 +44,7 @@ function content(summaries, totals) {
   out.push(section("Daily time by project", dailyChart(days).el));
   out.push(section("Top projects", topProjects(totals?.projects || [])));
   const grid = h("div", { class: "grid" });
-  for (const [key, title] of DIMENSIONS) grid.append(section(title, breakdown(title, totals?.[key] || [])));
+  for (const [key, title, one] of DIMENSIONS) grid.append(section(title, breakdown(title, one, totals?.[key] || [])));
   out.push(grid);
   return out;
 }
@@ -103,10 +103,10 @@ function topProjects(projects) {
       h("span", { class: "muted" }, ` ${durationText(p.total)} (${Math.round((p.total / total) * 100)} %)`))));
 }
 
-function breakdown(title, items) {
+function breakdown(title, one, items) {
   if (!items.length) return h("p", {}, "Nothing recorded.");
   const top = items.slice(0, 10);
-  const label = `Horizontal bar chart of time per ${title.toLowerCase()}: ` + top.slice(0, 3).map((i) => `${i.key} ${durationText(i.total)}`).join(", ") + (top.length > 3 ? ", …" : ".");
+  const label = `Horizontal bar chart of time per ${one}: ` + top.slice(0, 3).map((i) => `${i.key} ${durationText(i.total)}`).join(", ") + (top.length > 3 ? ", …" : ".");
   return chartFigure(
     {
       type: "bar",
@@ -117,7 +117,7 @@ function breakdown(title, items) {
         scales: { x: { title: { display: true, text: "hours" } } },
       },
     },
-    { label, caption: title, headers: [title.replace(/s$/, ""), "Time"], rows: items.map((i) => [i.key, durationText(i.total)]) },
+    { label, caption: title, headers: [one[0].toUpperCase() + one.slice(1), "Time"], rows: items.map((i) => [i.key, durationText(i.total)]) },
     { height: Math.max(120, 28 * top.length + 40) },
   ).el;
 }
