@@ -208,7 +208,10 @@ def create_lambda_app(function: str) -> FastAPI:
 
 
 def create_local_app() -> FastAPI:
-    """Every Lambda's routers in one app, plus the dev OIDC issuer: what `codetime dev` serves."""
-    from codetime.api.routes import dev_oidc
+    """Every Lambda's routers in one app, the dev OIDC issuer and the live WebSocket: what `codetime dev` serves."""
+    from codetime.api.routes import dev_oidc, live
 
-    return create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router)
+    app = create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router)
+    # On AWS the live endpoint is its own WebSocket API (functions/live.py); locally the same protocol is here.
+    app.add_websocket_route(live.LIVE_PATH, live.live_socket)
+    return app
