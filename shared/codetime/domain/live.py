@@ -20,11 +20,12 @@ USER_TODAY = "user.today"
 USER_HEARTBEATS = "user.heartbeats"
 USER_GOALS = "user.goals"
 ORG_PRESENCE = "org.presence"
-# Channel -> the filters it accepts (and which of them are required).
+# Channel -> the filters it accepts (and which of them are required). `user` (optional on user.* channels) names
+# whose channel, as REST's {user}: `current`, or the caller's own id or username; anyone else's is refused.
 CHANNEL_FILTERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    USER_TODAY: (frozenset(), frozenset()),
-    USER_HEARTBEATS: (frozenset({"project"}), frozenset()),
-    USER_GOALS: (frozenset(), frozenset()),
+    USER_TODAY: (frozenset({"user"}), frozenset()),
+    USER_HEARTBEATS: (frozenset({"project", "user"}), frozenset()),
+    USER_GOALS: (frozenset({"user"}), frozenset()),
     ORG_PRESENCE: (frozenset({"org"}), frozenset({"org"})),
 }
 USER_CHANNELS = frozenset({USER_TODAY, USER_HEARTBEATS, USER_GOALS})

@@ -127,6 +127,8 @@ def _subscribe(live: Live, connection: Connection, command: protocol.Command) ->
     if user is None:
         raise NotAuthenticated("This connection's user no longer exists; reconnect.")
     if channel in protocol.USER_CHANNELS:
+        if command.filters.get("user", "current") not in ("current", str(user.id), user.username):
+            raise Forbidden(f"You can only subscribe to your own channels: {channel} of another user is refused.")
         topic = f"user#{user.id}"
     else:
         org = command.filters["org"]

@@ -85,7 +85,7 @@ async def _refuse(websocket: WebSocket, status: int, message: str, headers: dict
 
 
 async def live_socket(websocket: WebSocket) -> None:
-    """The endpoint (a plain Starlette route: the app's HTTP dependencies do not apply to WebSockets)."""
+    """The endpoint: one connection from handshake to close."""
     hub = live()
     connection_id = uuid.uuid4().hex
     credential, subprotocol = _credential(websocket)
