@@ -26,6 +26,8 @@ from codetime.config import get_settings
 # API Gateway closes a WebSocket after 2 hours; a little more, so a live connection's items never expire early.
 CONNECTION_TTL_SECONDS = 2 * 3600 + 600
 STATE_TTL_SECONDS = 86400
+# The table's shape, which infra_cdk/live.py deploys and the tests create on moto.
+PARTITION_KEY, SORT_KEY, TOPIC, TTL_ATTRIBUTE = "pk", "sk", "topic", "expires_at"
 GSI = "by_topic"
 
 
