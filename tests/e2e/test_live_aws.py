@@ -102,7 +102,9 @@ def live_aws(sqs: Any, aws_apis: Any, monkeypatch: pytest.MonkeyPatch) -> LiveAw
     dynamodb.create_table(
         TableName=table, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in (PARTITION_KEY, SORT_KEY, TOPIC)],
-        KeySchema=[{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}, {"AttributeName": SORT_KEY, "KeyType": "RANGE"}],
+        KeySchema=[
+            {"AttributeName": PARTITION_KEY, "KeyType": "HASH"}, {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ],
         GlobalSecondaryIndexes=[{
             "IndexName": GSI, "Projection": {"ProjectionType": "ALL"},
             "KeySchema": [{"AttributeName": TOPIC, "KeyType": "HASH"}, {"AttributeName": SORT_KEY, "KeyType": "RANGE"}],
