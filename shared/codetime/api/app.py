@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import WebSocketRoute
 
 from codetime.api.limits import BodyLimitMiddleware
 from codetime.api.schemas.common import ErrorResponse
@@ -208,7 +209,11 @@ def create_lambda_app(function: str) -> FastAPI:
 
 
 def create_local_app() -> FastAPI:
-    """Every Lambda's routers in one app, plus the dev OIDC issuer: what `codetime dev` serves."""
-    from codetime.api.routes import dev_oidc
+    """Every Lambda's routers in one app, the dev OIDC issuer and the live WebSocket: what `codetime dev` serves."""
+    from codetime.api.routes import dev_oidc, live
 
-    return create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router)
+    app = create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router)
+    # On AWS the live endpoint is its own WebSocket API (functions/live.py); locally the same protocol is here.
+    # A plain Starlette route: the app's HTTP dependencies (query checks on a Request) do not apply to a WebSocket.
+    app.router.routes.append(WebSocketRoute(live.LIVE_PATH, live.live_socket))
+    return app

@@ -1,0 +1,120 @@
+"""`codetime dev`'s live endpoint: the protocol of the AWS WebSocket API (README "Live updates") on a Starlette
+WebSocket at /api/v1/live, fed by the same publish step the writer runs after each batch (services/live.py).
+
+Connections live in this process: `LocalHub` is the sender (services call it from worker threads: the writer's, or
+the thread a client message is handled in) and codetime.connections keeps the registry in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from codetime.connections import Live, use_local
+from codetime.domain import live as protocol
+from codetime.domain.errors import NotAuthenticated, RateLimited
+from codetime.logs import logger
+from codetime.services import live as service
+
+LIVE_PATH = "/api/v1/live"
+_SEND_TIMEOUT = 2.0
+
+
+class LocalHub:
+    """The open WebSockets of this process, by connection id; `send` may be called from any thread."""
+
+    def __init__(self) -> None:
+        self._sockets: dict[str, tuple[WebSocket, asyncio.AbstractEventLoop, asyncio.Lock]] = {}
+
+    def attach(self, connection_id: str, websocket: WebSocket) -> None:
+        self._sockets[connection_id] = (websocket, asyncio.get_running_loop(), asyncio.Lock())
+
+    def detach(self, connection_id: str) -> None:
+        self._sockets.pop(connection_id, None)
+
+    def flush(self) -> None:
+        pass  # sends are immediate
+
+    def send(self, connection_id: str, text: str) -> bool:
+        entry = self._sockets.get(connection_id)
+        if entry is None:
+            return False
+        websocket, loop, lock = entry
+
+        async def locked_send() -> None:
+            async with lock:  # one frame at a time per socket: replies and published events may race
+                await websocket.send_text(text)
+
+        try:
+            asyncio.run_coroutine_threadsafe(locked_send(), loop).result(_SEND_TIMEOUT)
+        except Exception:  # closed under us, or a client too slow to read: it is gone for publishing
+            self.detach(connection_id)
+            return False
+        return True
+
+
+HUB = LocalHub()
+
+
+def live() -> Live:
+    return use_local(HUB)
+
+
+def _credential(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(credential, subprotocol to accept): `Sec-WebSocket-Protocol: codetime, <credential>`, else ?api_key/?token."""
+    offered = protocol.subprotocol_credential(websocket.headers.get("sec-websocket-protocol"))
+    if offered is not None:
+        return offered, protocol.SUBPROTOCOL
+    query = websocket.query_params
+    return query.get("api_key") or query.get("token"), None
+
+
+async def _refuse(websocket: WebSocket, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    """An HTTP answer to the handshake (no WebSocket opened): the client sees the status, never a hang."""
+    response = JSONResponse({"error": message}, status_code=status, headers=headers)
+    try:
+        await websocket.send_denial_response(response)
+    except RuntimeError:  # a server without the denial-response extension: close before accept (HTTP 403)
+        await websocket.close(code=4000 + status)
+
+
+async def live_socket(websocket: WebSocket) -> None:
+    """The endpoint: one connection from handshake to close."""
+    hub = live()
+    connection_id = uuid.uuid4().hex
+    credential, subprotocol = _credential(websocket)
+    try:
+        await run_in_threadpool(service.connect, hub, connection_id, credential)
+    except NotAuthenticated as exc:
+        await _refuse(websocket, 401, str(exc), {"WWW-Authenticate": 'Basic realm="CodeTime"'})
+        return
+    except RateLimited as exc:
+        await _refuse(websocket, 429, str(exc), {"Retry-After": str(exc.retry_after)})
+        return
+    try:
+        await websocket.accept(subprotocol=subprotocol)
+        HUB.attach(connection_id, websocket)
+        while True:
+            message: dict[str, Any] = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+            try:
+                await run_in_threadpool(service.handle_message, hub, connection_id, text)
+            except Exception:  # e.g. the database is briefly away: tell the client, keep the connection
+                logger.exception("live message failed")
+                with contextlib.suppress(Exception):
+                    await websocket.send_text(protocol.error("The server could not handle this message; retry."))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        HUB.detach(connection_id)
+        await run_in_threadpool(service.disconnect, hub, connection_id)
