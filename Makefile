@@ -8,13 +8,19 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: web dev test test-fake-now test-localstack test-unit lint format bench system-deps install clean build
 
-$(STAMP): pyproject.toml
+# The offline API docs' assets (Swagger UI, ReDoc) pinned in package-lock.json, copied into the package; order-only
+# prerequisites of both installs, so `make install`, `make dev`, `make test` and `make build` bring them up to date.
+DOCS_ASSETS := shared/codetime/api/docs_site/vendor/.installed
+$(DOCS_ASSETS): package-lock.json scripts/docs-assets.sh
+	bash scripts/docs-assets.sh
+
+$(STAMP): pyproject.toml | $(DOCS_ASSETS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,test]'
 	@touch $(STAMP)
 
-$(DEV_STAMP): pyproject.toml
+$(DEV_STAMP): pyproject.toml | $(DOCS_ASSETS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

@@ -21,6 +21,10 @@ class Identity(Construct):
         super().__init__(scope, id)
         self.user_pool: cognito.UserPool | None = None
         self.client: cognito.UserPoolClient | None = None
+        # What the dashboard signs in with (config.json): the issuer, its app client, Cognito's hosted domain.
+        self.issuer: str | None = settings.jwt_issuer
+        self.dashboard_client_id: str | None = _dashboard_client(settings.jwt_audience)
+        self.domain_url: str | None = None
         admins = {"CODETIME_ADMINS": ",".join(settings.admins)} if settings.admins else {}
         if settings.jwt_issuer:
             self.authorizer: apigwv2.IHttpRouteAuthorizer = authorizers.HttpJwtAuthorizer(
@@ -65,6 +69,18 @@ class Identity(Construct):
         )
         self.authorizer = authorizers.HttpUserPoolAuthorizer("Cognito", self.user_pool, user_pool_clients=[self.client])
         issuer = f"https://cognito-idp.{Stack.of(self).region}.amazonaws.com/{self.user_pool.user_pool_id}"
+        # Cognito's hosted sign-in pages (the authorization and token endpoints the dashboard's code flow uses),
+        # on a prefix unique per stack and account.
+        stack = Stack.of(self)
+        domain = self.user_pool.add_domain(
+            "Domain",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=f"{stack.stack_name.lower()}-{stack.account}"),
+        )
+        self.issuer, self.dashboard_client_id, self.domain_url = (
+            issuer,
+            self.client.user_pool_client_id,
+            domain.base_url(),
+        )
         self.environment = {
             "CODETIME_OIDC_ISSUER": issuer,
             "CODETIME_OIDC_AUDIENCE": self.client.user_pool_client_id,
@@ -78,3 +94,24 @@ class Identity(Construct):
                 "sign-up is closed and MFA is required, which covers the risks it targets for a team deployment.",
             },
         )
+
+    def allow_dashboard(self, url: str) -> None:
+        """Let the dashboard at `url` sign people in: the authorization code flow (the app adds PKCE) back to
+        `url`/callback, on Cognito's hosted pages. Set on the app client once the dashboard's URL is known (the
+        client is made before the API and the distribution that follow from it)."""
+        if self.client is None:
+            return
+        client: cognito.CfnUserPoolClient = self.client.node.default_child  # type: ignore[assignment]
+        client.allowed_o_auth_flows_user_pool_client = True
+        client.allowed_o_auth_flows = ["code"]
+        client.allowed_o_auth_scopes = ["openid", "email", "profile"]
+        client.callback_ur_ls = [f"{url}/callback"]
+        client.logout_ur_ls = [f"{url}/"]
+        client.supported_identity_providers = ["COGNITO"]
+
+
+def _dashboard_client(audience: tuple[str, ...]) -> str | None:
+    """The external issuer's app client for the dashboard: `codetime-dashboard` when listed, else the first."""
+    if not audience:
+        return None
+    return "codetime-dashboard" if "codetime-dashboard" in audience else audience[0]

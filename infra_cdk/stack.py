@@ -14,6 +14,7 @@ from constructs import Construct
 from infra_cdk.api import Api
 from infra_cdk.auth import Identity
 from infra_cdk.cache import Cache
+from infra_cdk.dashboard import Dashboard
 from infra_cdk.database import Database
 from infra_cdk.functions import Functions
 from infra_cdk.migrations import Migrations
@@ -27,7 +28,7 @@ from infra_cdk.settings import Settings
 
 
 class CodeTimeStack(Stack):
-    """Network, database, cache, queue, functions, API, migrations, schedules and observability."""
+    """Network, database, cache, queue, functions, API, dashboard, migrations, schedules and observability."""
 
     def __init__(self, scope: Construct, id: str, *, settings: Settings, build_dir: Path, **kwargs: Any) -> None:
         super().__init__(scope, id, description="CodeTime: WakaTime-compatible coding-activity backend", **kwargs)
@@ -165,6 +166,12 @@ class CodeTimeStack(Stack):
                        "ops": entry["Ops"]},
             authorizer=identity.authorizer,
         )  # fmt: skip
+        # The dashboard and the API on one CloudFront origin (README "Deploy to AWS"). live_url: the live construct's
+        # wss:// URL once the stack has one (config.json's live_url and the CSP's connect-src), else None.
+        dashboard = Dashboard(
+            self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
+            docs_dir=build_dir / "dashboard-docs", live_url=None,
+        )  # fmt: skip
         schedules = Schedules(
             self, "Schedules",
             jobs=[
@@ -183,6 +190,7 @@ class CodeTimeStack(Stack):
         )  # fmt: skip
 
         CfnOutput(self, "ApiUrl", value=api.url, description="CodeTime API base URL")
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The web dashboard; the API under /api too")
         CfnOutput(self, "WakatimeCfg", value=f"api_url = {api.url}/api/v1", description="The ~/.wakatime.cfg line")
         CfnOutput(self, "MigrateFunctionName", value=migrate.function_name, description="Run migrations by hand")
         # For `codetime users create` run by an operator against the same database and key pepper.

@@ -91,7 +91,8 @@ def test_liveness_needs_no_key(db_env: str) -> None:
 
 
 def test_ops_routes_are_for_admins_only(db_env: str, people) -> None:  # type: ignore[no-untyped-def]
-    for method, path in (("GET", "/api/v1/ops/health"), ("GET", "/api/v1/ops/dlq"), ("POST", "/api/v1/ops/dlq/replay")):
+    for method, path in (("GET", "/api/v1/ops/health"), ("GET", "/api/v1/ops/dlq"), ("POST", "/api/v1/ops/dlq/replay"),
+                         ("GET", "/api/v1/ops/jobs")):  # fmt: skip
         assert call_api(ops.handler, method, path).status == 401
         denied = call_api(ops.handler, method, path, headers=basic(USER_KEY))
         assert denied.status == 403 and denied.json == {"error": "Administrators only."}
@@ -251,3 +252,48 @@ def test_ingestion_counts_accepted_rejected_and_skipped(
         [1.0],
         [1.0],
     )
+
+
+def test_jobs_list_newest_first_filtered_and_paginated(db_env: str, people) -> None:  # type: ignore[no-untyped-def]
+    from codetime.repositories.jobs import JobRepository
+
+    admin, user = people
+    made = []
+    for owner, kind, reason in ((admin, "recompute", "timezone"), (user, "recompute", "rules"),
+                                (user, "recompute", "week start"), (user, "purge", "delete")):  # fmt: skip
+        with get_pool().connection() as conn, conn.transaction():  # one transaction each: distinct created_at
+            made.append(JobRepository(conn).create(owner.id, kind, reason))
+    with get_pool().connection() as conn:  # the admin's job finished; the user's first recompute was superseded
+        JobRepository(conn).save(made[0].id, status="done", first_day=None, last_day=None, next_day=None)
+
+    def jobs(**query: str):  # type: ignore[no-untyped-def]
+        return call_api(ops.handler, "GET", "/api/v1/ops/jobs", query=query, headers=ADMIN)
+
+    everything = jobs()
+    assert everything.status == 200, everything
+    body = everything.json
+    assert [j["id"] for j in body["data"]] == [str(j.id) for j in reversed(made)]
+    assert [j["status"] for j in body["data"]] == ["pending", "pending", "superseded", "done"]
+    assert body["data"][-1]["username"] == admin.username and body["data"][-1]["finished_at"] is not None
+    assert (body["total"], body["total_pages"], body["page"], body["next_page"]) == (4, 1, 1, None)
+    opened = jobs(status="open", limit="1").json
+    assert [j["reason"] for j in opened["data"]] == ["delete"]
+    assert (opened["total"], opened["total_pages"], opened["next_page"]) == (2, 2, 2)
+    second = jobs(status="open", limit="1", page="2").json
+    assert [j["reason"] for j in second["data"]] == ["week start"] and second["prev_page"] == 1
+    beyond = jobs(status="open", limit="1", page="3").json
+    assert beyond["data"] == [] and beyond["total"] == 2
+    failed = jobs(status="failed").json
+    assert failed["data"] == [] and failed["total_pages"] == 1
+    for bad in ("status=unknown", "limit=0", "limit=101", "page=0", "page=x"):
+        refused = jobs(**dict([bad.split("=")]))
+        assert refused.status == 400, (bad, refused)
+
+
+def test_jobs_filters_agree_with_the_route() -> None:
+    from typing import get_args
+
+    from codetime.api.routes.ops import JobFilter
+    from codetime.services.ops import JOB_FILTERS
+
+    assert set(get_args(JobFilter)) == set(JOB_FILTERS)

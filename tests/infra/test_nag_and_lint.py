@@ -54,9 +54,15 @@ def test_no_suppression_of_encryption_or_logging_rules(any_variant: Synthesized)
         "AwsSolutions-RDS10",
         "AwsSolutions-AEC4",
         "AwsSolutions-SQS3",
+        "AwsSolutions-CFR1",
+        "AwsSolutions-CFR2",
+        "AwsSolutions-CFR4",
     }  # fmt: skip  (SQS3: the schedules' DLQ is itself a dead-letter queue)
     rules = {rule.split("[")[0] for _, rule, _ in _suppressions(any_variant.template)}
     assert rules <= allowed, rules - allowed
+    # CloudFront's geo restriction, WAF and viewer TLS policy: on the dashboard's distribution only.
+    cloudfront = {path for path, rule, _ in _suppressions(any_variant.template) if rule.startswith("AwsSolutions-CFR")}
+    assert cloudfront == {"CodeTime/Dashboard/Distribution/Resource"}, cloudfront
 
 
 def test_routes_without_the_gateway_authorizer_are_authenticated_by_their_function(rds: Synthesized) -> None:

@@ -82,9 +82,11 @@ class _BoundedStatements:
 
 def create_app(*routers: APIRouter, title: str = "CodeTime") -> FastAPI:
     """An app serving the given routers, with CodeTime's error shapes."""
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: off; the local app serves them on pinned assets
+    # (routes/docs.py), the stack from the dashboard's bucket.
     app = FastAPI(
         title=title, version="0.1.0", description="WakaTime-compatible coding-activity API",
-        dependencies=[Depends(_single_valued_query), Depends(_no_nul_parameters)],
+        dependencies=[Depends(_single_valued_query), Depends(_no_nul_parameters)], docs_url=None, redoc_url=None,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)
@@ -209,10 +211,15 @@ def create_lambda_app(function: str) -> FastAPI:
 
 
 def create_local_app() -> FastAPI:
-    """Every Lambda's routers in one app, the dev OIDC issuer and the live WebSocket: what `codetime dev` serves."""
-    from codetime.api.routes import dev_oidc, live
+    """Every Lambda's routers in one app, the dev OIDC issuer, the API docs and the live WebSocket: what
+    `codetime dev` serves."""
+    from fastapi.staticfiles import StaticFiles
 
-    app = create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router)
+    from codetime.api import docs_pages
+    from codetime.api.routes import dev_oidc, docs, live
+
+    app = create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router, docs.router)
+    app.mount(docs_pages.ASSETS_URL, StaticFiles(directory=docs_pages.SITE_DIR, check_dir=False), name="docs-assets")
     # On AWS the live endpoint is its own WebSocket API (functions/live.py); locally the same protocol is here.
     # A plain Starlette route: the app's HTTP dependencies (query checks on a Request) do not apply to a WebSocket.
     app.router.routes.append(WebSocketRoute(live.LIVE_PATH, live.live_socket))

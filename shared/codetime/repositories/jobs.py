@@ -28,6 +28,26 @@ class Job:
     updated_at: datetime
 
 
+@dataclass(slots=True)
+class JobListing:
+    """A job as the administrators' list shows it: whose, what, how far."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    username: str
+    kind: str
+    reason: str | None
+    status: str
+    first_day: date | None
+    last_day: date | None
+    next_day: date | None
+    attempts: int
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
 class JobRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
@@ -84,3 +104,18 @@ class JobRepository:
     def get(self, job_id: uuid.UUID) -> Job | None:
         with self.conn.cursor(row_factory=class_row(Job)) as cur:
             return cur.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = %s", (job_id,)).fetchone()
+
+    def listing(self, statuses: tuple[str, ...] | None, limit: int, offset: int) -> tuple[list[JobListing], int]:
+        """One page of jobs (of `statuses`, or all), newest first, and how many there are in all."""
+        where = "WHERE j.status = ANY(%(statuses)s)" if statuses else ""
+        args = {"statuses": list(statuses or ()), "limit": limit, "offset": offset}
+        total = self.conn.execute(f"SELECT count(*) FROM jobs j {where}", args).fetchone()[0]  # type: ignore[index]
+        with self.conn.cursor(row_factory=class_row(JobListing)) as cur:
+            rows = cur.execute(
+                "SELECT j.id, j.user_id, u.username, j.kind, j.reason, j.status, j.first_day, j.last_day, "
+                "j.next_day, j.attempts, j.error, j.created_at, j.updated_at, j.finished_at "
+                f"FROM jobs j JOIN users u ON u.id = j.user_id {where} "
+                "ORDER BY j.created_at DESC, j.id LIMIT %(limit)s OFFSET %(offset)s",
+                args,
+            ).fetchall()
+        return rows, int(total)

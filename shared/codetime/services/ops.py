@@ -22,6 +22,7 @@ from codetime.domain.errors import Conflict
 from codetime.domain.ranges import today_in
 from codetime.logs import logger
 from codetime.queue_messages import PoisonMessage, decode_message
+from codetime.repositories.jobs import OPEN, JobRepository
 from codetime.repositories.local_queue import LocalQueueRepository
 from codetime.repositories.ops import OpsRepository
 from codetime.repositories.users import User
@@ -262,3 +263,27 @@ def prometheus_metrics(user: User) -> str:
         for value, seconds in sorted(per[dim].items()):
             lines.append(f'{metric}{{name="{_label(value)}"}} {seconds:.6f}')
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------ jobs
+
+# The filters of the jobs list: `open` is what is still to run (pending or running), the others one status each.
+JOB_FILTERS: dict[str, tuple[str, ...] | None] = {
+    "all": None, "open": OPEN, "pending": ("pending",), "running": ("running",), "done": ("done",),
+    "failed": ("failed",), "superseded": ("superseded",),
+}  # fmt: skip
+
+
+def list_jobs(status: str, page: int, per_page: int) -> dict[str, Any]:
+    """One page of background recompute jobs, newest first, with the pagination of the API's other lists."""
+    with get_pool().connection() as conn:
+        rows, total = JobRepository(conn).listing(JOB_FILTERS[status], per_page, (page - 1) * per_page)
+    total_pages = max(1, -(-total // per_page))
+    return {
+        "data": [
+            {**{k: getattr(job, k) for k in job.__slots__}, "id": str(job.id), "user_id": str(job.user_id)}
+            for job in rows
+        ],
+        "total": total, "total_pages": total_pages, "page": page,
+        "prev_page": page - 1 if page > 1 else None, "next_page": page + 1 if page < total_pages else None,
+    }  # fmt: skip

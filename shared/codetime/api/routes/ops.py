@@ -1,16 +1,16 @@
-"""Operations: liveness, dependency health, dead-letter inspection and replay (administrators only)."""
+"""Operations: liveness, dependency health, dead-letter inspection and replay, background jobs (administrators)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from codetime.api.deps import AdminUser
 from codetime.api.schemas.common import ErrorResponse
-from codetime.api.schemas.ops import DeadLetterList, HealthResponse, ReplayResult
+from codetime.api.schemas.ops import DeadLetterList, HealthResponse, JobList, ReplayResult
 from codetime.services import ops as service
 
 router = APIRouter(tags=["ops"])
@@ -51,3 +51,19 @@ def dead_letters(_: AdminUser, limit: Annotated[int, Query(ge=1, le=500)] = 50) 
 )  # fmt: skip
 def replay(_: AdminUser, limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> dict[str, int]:
     return service.replay_dead_letters(limit)
+
+
+JobFilter = Literal["all", "open", "pending", "running", "done", "failed", "superseded"]
+
+
+@router.get(
+    "/api/v1/ops/jobs", summary="Background recompute jobs, newest first (administrators)", response_model=JobList,
+    responses=_ADMIN,
+)  # fmt: skip
+def jobs(
+    _: AdminUser,
+    status: Annotated[JobFilter, Query(description="`open`: pending or running")] = "all",
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=100, description="Jobs per page")] = 20,
+) -> dict[str, Any]:
+    return service.list_jobs(status, page, limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -32,3 +33,29 @@ class DeadLetterList(BaseModel):
 class ReplayResult(BaseModel):
     replayed: int
     failed: int
+
+
+class JobOut(BaseModel):
+    id: str
+    user_id: str
+    username: str
+    kind: str
+    reason: str | None
+    status: Literal["pending", "running", "done", "superseded", "failed"]
+    first_day: date | None
+    last_day: date | None
+    next_day: date | None = Field(description="The first day still to recompute (null when not started or done)")
+    attempts: int
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+class JobList(BaseModel):
+    data: list[JobOut]
+    total: int
+    total_pages: int
+    page: int
+    prev_page: int | None
+    next_page: int | None
