@@ -14,7 +14,7 @@ def sign_in_with_key(page: Any, key: str, base: str | None = None) -> None:
     if base is not None:
         page.goto(base + "/signin")
     page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the key").click()
     page.get_by_role("heading", name="Overview").wait_for()
 
 

@@ -46,10 +46,34 @@ def test_sign_in_with_a_key_shows_today_and_the_project(seeded, page) -> None:  
     assert seeded.key not in page.evaluate("JSON.stringify(sessionStorage)")
 
 
+def test_sign_in_with_the_dev_issuer(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    """Authorization code + PKCE against the dev issuer of `codetime dev`, as a person, and back to the page asked for."""
+    page.goto(seeded.base + "/goals")
+    page.wait_for_url("**/signin?next=%2Fgoals")
+    page.get_by_role("button", name="Sign in with your account").click()
+    page.get_by_label("E-mail").fill("grace@example.com")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(seeded.base + "/goals")
+    page.get_by_role("heading", name="Goals").wait_for()
+    page.get_by_text("grace", exact=True).wait_for()  # the person's new account, named from the e-mail
+    stored = json.loads(page.evaluate("sessionStorage.getItem('codetime.credential')"))
+    assert stored["kind"] == "token"
+    response = httpx.get(f"{seeded.base}/api/v1/users/current", headers={"Authorization": f"Bearer {stored['value']}"},
+                         timeout=10)  # fmt: skip
+    assert response.json()["data"]["email"] == "grace@example.com"
+    # A person needs no confirmation code for take-over actions: the settings page asks for none.
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("heading", name="API keys").wait_for()
+    assert page.get_by_label("Confirmation code").count() == 0
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("API key").wait_for()
+    assert page.evaluate("sessionStorage.length") == 0
+
+
 def test_a_wrong_key_is_refused_in_words(dev_server, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(dev_server.base + "/")
     page.get_by_label("API key").fill("waka_00000000-0000-4000-8000-000000000000")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the key").click()
     page.get_by_text("This API key was not accepted").wait_for()
     assert page.evaluate("sessionStorage.length") == 0
 
@@ -114,18 +138,40 @@ def test_create_and_revoke_a_key_with_a_confirmation_code(seeded, page) -> None:
     assert response.status_code == 401
 
 
-def test_todays_total_updates_without_reloading(seeded, page) -> None:  # type: ignore[no-untyped-def]
-    sign_in_with_key(page, seeded.key, base=seeded.base)
-    before = seeded.today()["grand_total"]
-    page.get_by_text(f"Today: {before['text']}").wait_for()
+def test_todays_total_updates_without_reloading(dev_server, page) -> None:  # type: ignore[no-untyped-def]
+    # A user of their own, so today's total starts at nothing and every heartbeat shows.
+    key = dev_server.cli("users", "create", "--email", "live@example.com").split("api key:")[1].strip()
+    sign_in_with_key(page, key, base=dev_server.base)
+    page.get_by_text("Today: 0 secs").wait_for()
     page.locator("#live-indicator[data-mode='live']").wait_for(timeout=10_000)
     assert page.locator("#live-indicator").inner_text() == "● Live"
     page.evaluate("window.__sameDocument = true")
-    seeded.post_beats(_beats("browser-live", 4, language="Rust"))
-    after = seeded.wait_today(before["total_seconds"] + 180)["grand_total"]["text"]
-    assert after != before["text"]
+    dev_server.post_beats(_beats("browser-live", 4, language="Rust"), key)
+    after = dev_server.wait_today(180, key)["grand_total"]["text"]
+    assert after == "3 mins"
     page.get_by_text(f"Today: {after}").wait_for(timeout=10_000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
+
+
+def test_without_the_socket_today_is_polled_every_minute(dev_server, browser) -> None:  # type: ignore[no-untyped-def]
+    key = dev_server.cli("users", "create", "--email", "poll@example.com").split("api key:")[1].strip()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.clock.install(time=time.time())  # the page's timers under the test's control (and at the suite's now)
+        # A live endpoint that refuses every connection: the page must say so and poll instead.
+        page.route("**/config.json", lambda route: route.fulfill(json={
+            "oidc": None, "live_url": "ws://127.0.0.1:9/api/v1/live", "api_base": "/api/v1"}))
+        sign_in_with_key(page, key, base=dev_server.base)
+        page.get_by_text("Today: 0 secs").wait_for()
+        page.locator("#live-indicator[data-mode='polling']").wait_for()
+        assert page.locator("#live-indicator").inner_text() == "○ Updates every minute"
+        dev_server.post_beats(_beats("browser-poll", 3), key)
+        assert dev_server.wait_today(120, key)["grand_total"]["text"] == "2 mins"
+        page.clock.run_for(61_000)
+        page.get_by_text("Today: 2 mins").wait_for(timeout=10_000)
+    finally:
+        context.close()
 
 
 def test_the_overview_works_with_the_keyboard_alone(seeded, page) -> None:  # type: ignore[no-untyped-def]

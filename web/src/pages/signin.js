@@ -12,7 +12,7 @@ export async function render(main, ctx) {
     field("API key", keyInput,
       "A read-only key is the safe choice here: it can show your time but cannot post heartbeats, change settings or manage keys. " +
       "The key is kept in this browser tab only (session storage) and forgotten when you sign out or close the tab."),
-    h("button", { type: "submit" }, "Sign in"),
+    h("button", { type: "submit" }, "Sign in with the key"),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
