@@ -61,13 +61,13 @@ test-localstack: $(STAMP) system-deps
 	@test -n "$$AWS_ENDPOINT_URL" || bash scripts/install-localstack.sh >/dev/null
 	CODETIME_REQUIRE_SERVERS=1 $(BIN)/pytest -q -p no:cacheprovider --aws=localstack tests/e2e tests/infra/test_redis_auth.py $(LOCALSTACK_PYTEST_ARGS)
 
-## The unit, integration and end-to-end tiers at another "now": every process they start sees the real clock plus
+## The unit, integration, end-to-end and browser tiers at another "now": every process they start sees the real clock plus
 ## one fixed offset, so all of them agree and time keeps running (tests/fake_clock.py: time-machine in the Python
 ## processes, libfaketime in PostgreSQL). The default is a hard moment: 30 s before midnight UTC, which is also when
 ## Europe springs forward (01:00 UTC on 2027-03-28). E.g. make test-fake-now NOW='2027-11-07 06:59:30 UTC'.
 NOW ?= 2027-03-27 23:59:30 UTC
 ## Wakapi's collection is left out: newman (Node) posts heartbeats at its own, real "now".
-FAKE_NOW_TESTS ?= tests/unit tests/integration tests/e2e --deselect tests/e2e/test_wakapi_newman.py
+FAKE_NOW_TESTS ?= tests/unit tests/integration tests/e2e tests/browser --deselect tests/e2e/test_wakapi_newman.py
 test-fake-now: $(STAMP) system-deps
 	@offset=$$(( $$(date -d '$(NOW)' +%s) - $$(date +%s) )); \
 	echo "test-fake-now: the tests run as if it were $$(date -u -d '$(NOW)' '+%F %T UTC')"; \

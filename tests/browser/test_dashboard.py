@@ -201,7 +201,7 @@ def test_the_overview_works_with_the_keyboard_alone(seeded, page) -> None:  # ty
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/projects/{PROJECT}")
     page.get_by_role("heading", name=f"Project {PROJECT}").wait_for()
-    assert page.evaluate("document.activeElement.id") == "main"  # focus moved to the new page's content
+    page.wait_for_function("document.activeElement.id === 'main'")  # focus moves to the new page's content
 
 
 @pytest.mark.parametrize(

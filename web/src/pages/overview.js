@@ -52,7 +52,8 @@ function content(summaries, totals) {
 function aiCard(days) {
   // AI vs human line changes, when the server reports them (grand_total.ai_additions ...).
   const keys = ["ai_additions", "ai_deletions", "human_additions", "human_deletions"];
-  if (!days.some((d) => keys.some((k) => typeof d.grand_total[k] === "number"))) return null;
+  // The keys are on every day once the server knows AI coding (zeros without it): shown when there is something.
+  if (!days.some((d) => keys.some((k) => d.grand_total[k] > 0))) return null;
   const sum = Object.fromEntries(keys.map((k) => [k, days.reduce((acc, d) => acc + (d.grand_total[k] || 0), 0)]));
   return h("div", { class: "stat", id: "ai-lines" }, h("span", { class: "stat-label" }, "Lines changed"),
     h("span", {}, `AI: +${sum.ai_additions} / −${sum.ai_deletions}`),
