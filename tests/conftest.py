@@ -103,6 +103,7 @@ _TABLES = (
     "local_queue, report_deliveries, reports, report_settings, ops_status, user_rules, jobs, goals, "
     "confirmation_codes"
 )
+_TABLES += ", organizations, org_members, org_invites, org_dashboards, org_dashboard_members"  # teams (issue 12)
 
 
 def _migrated(dsn: str, timescale: bool) -> str:

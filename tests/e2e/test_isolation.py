@@ -36,6 +36,7 @@ class World:
     victim_key_id: uuid.UUID
     spare_key_id: uuid.UUID  # an attacker key that is not the one authenticating (safe to revoke)
     victim_object_ids: dict[str, list[str]]  # table -> ids of the victim's rows (for any {..._id} path parameter)
+    groups: dict[str, str]  # the victim's organization, leaderboard, dashboard, member and invite ids (issue 12)
 
 
 # Path parameters that are not object ids, with a valid value (a KeyError names a new one to add here).
@@ -72,7 +73,22 @@ def world(db_env: str) -> World:
                     psycopg.sql.Identifier(table)
                 )
                 ids[table] = [r[0] for r in conn.execute(query, (victim.id,))]
-    return World(victim, attacker, victim_key.key.id, spare.key.id, ids)
+    return World(victim, attacker, victim_key.key.id, spare.key.id, ids, _victim_groups(victim))
+
+
+def _victim_groups(victim) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """An organization and a private leaderboard the victim owns, with a dashboard and invites: path values."""
+    from codetime.services import orgs
+
+    org = orgs.create(victim, orgs.ORG, "Victim Org")
+    board = orgs.create(victim, orgs.BOARD, "Victim Board")
+    org_id, board_id = uuid.UUID(org["id"]), uuid.UUID(board["id"])
+    dashboard = orgs.create_dashboard(victim, org_id, "Victim Team", [uuid.UUID(org["member_id"])])
+    invitation = orgs.invite(victim, orgs.ORG, org_id, email="victims-friend@example.com")
+    return {"org": str(org_id), "board": str(board_id), "dashboard": dashboard["id"], "member": org["member_id"],
+            "board_member": board["member_id"], "invite": orgs.invite(victim, orgs.ORG, org_id, max_uses=3)["id"],
+            "board_invite": orgs.invite(victim, orgs.BOARD, board_id, max_uses=3)["id"],
+            "invitation": invitation["id"]}  # fmt: skip
 
 
 def _candidates(param: str, world: World) -> list[str]:
@@ -130,9 +146,10 @@ def test_every_user_scoped_route_denies_another_users_key(world: World) -> None:
                 continue  # no owner in the path: the caller's own data, checked in the next test
             # Only `..._id` parameters name objects; others (a stats range, ...) get a valid value of their own.
             objects = {p: _candidates(p, world)[0] for p in params if p.endswith("_id")}
-            objects |= {p: SAMPLE_VALUES[p] for p in params if p != "user" and not p.endswith("_id")}
+            objects |= {p: world.groups.get(p) or SAMPLE_VALUES[p] for p in params
+                        if p != "user" and not p.endswith("_id")}  # fmt: skip
             variants = [{**objects, "user": u} for u in (str(victim.id), victim.username) if "user" in params]  # type: ignore[attr-defined]
-            if any(p.endswith("_id") for p in params):  # the victim's objects under the attacker's own `current`
+            if any(p.endswith("_id") or p in world.groups for p in params):  # victim objects, own `current`
                 variants.append({**objects, **({"user": "current"} if "user" in params else {})})
             for method in sorted(route.methods):
                 for filled in variants:

@@ -194,3 +194,26 @@ def seconds_by_day(user: User, start: date, end: date, any_of: Mapping[str, Sequ
         if all(getattr(row, dim) in names for dim, names in wanted.items()):
             out[row.day] += row.seconds
     return dict(out)
+
+
+def team_rows(members: Mapping[uuid.UUID, tuple[User, date]], end: date) -> dict[uuid.UUID, list[TotalsRow]]:
+    """Per-day rows (every dimension) of several users, each from their own first day to `end`, in their own
+    timezone: team reads. Users whose aggregates are current are read in one query; the others from raw heartbeats,
+    one by one (the same rule as `range_totals`)."""
+    out: dict[uuid.UUID, list[TotalsRow]] = {}
+    wanted = {key: (user, first) for key, (user, first) in members.items() if first <= end}
+    with get_pool().connection() as conn:
+        aggregates = AggregateRepository(conn)
+        current = aggregates.current_users(
+            [(user.id, user.effective_timezone, user.timeout_seconds) for user, _ in wanted.values()]
+        )
+        fresh = {user.id: first for user, first in wanted.values() if user.id in current}
+        stored = aggregates.totals_of_users(fresh, end)
+        for key, (user, first) in wanted.items():
+            if user.id in current:
+                out[key] = stored[user.id]
+            else:
+                out[key] = aggregates.totals_from_raw(
+                    user.id, first, end, user.effective_timezone, user.timeout_seconds
+                )
+    return out
