@@ -280,3 +280,37 @@ def test_no_page_is_blank_when_scripts_see_no_data(dev_server, browser) -> None:
     finally:
         context.close()
 
+
+
+def test_teams_organization_dashboard_and_team_total(seeded, page) -> None:  # type: ignore[no-untyped-def]
+    """A person creates an organization and a dashboard, invites someone, and sees the team's total (the API's)."""
+    token = seeded.cli("token", "--email", "lead@example.com").strip()
+    bearer = {"Authorization": f"Bearer {token}"}
+    posted = httpx.post(f"{seeded.base}/api/v1/users/current/heartbeats.bulk", json=_beats("team-app", 4),
+                        headers=bearer, timeout=15)  # fmt: skip
+    assert posted.status_code == 202, posted.text
+    sign_in_with_token(page, seeded.base, token)
+    page.get_by_role("link", name="Teams").click()
+    page.get_by_label("Organization name").fill("Browser Org")
+    page.get_by_role("button", name="Create organization").click()
+    page.get_by_role("heading", name="Browser Org").wait_for()
+    org_page = page.url
+    assert axe_violations(page) == []
+    page.get_by_label("Dashboard name").fill("Core team")
+    page.get_by_role("button", name="Create dashboard").click()
+    page.get_by_role("heading", name="Core team").wait_for()
+    org_id, dash_id = page.url.split("/teams/")[1].split("?")[0].split("/dashboards/")
+    page.reload()
+    summaries = httpx.get(f"{seeded.base}/api/v1/users/current/summaries", params={"range": "last_7_days"},
+                          headers=bearer, timeout=10).json()  # fmt: skip
+    start, end = summaries["data"][0]["range"]["date"], summaries["data"][-1]["range"]["date"]
+    team = httpx.get(f"{seeded.base}/api/v1/users/current/orgs/{org_id}/dashboards/{dash_id}/summaries",
+                     params={"start": start, "end": end}, headers=bearer, timeout=10).json()  # fmt: skip
+    # A team sees a member's days from the day after they joined (h/orgs' rule): the page shows the API's figure.
+    page.locator("#team-total", has_text=team["cumulative_total"]["text"]).wait_for()
+    page.get_by_role("cell", name="lead").first.wait_for()
+    assert axe_violations(page) == []
+    page.goto(org_page)
+    page.get_by_label("E-mail (leave empty for an invite code)").fill("ann@example.com")
+    page.get_by_role("button", name="Invite").click()
+    page.get_by_text("Invitation sent to ann@example.com").wait_for()
