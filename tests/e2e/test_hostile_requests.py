@@ -23,7 +23,7 @@ from harness import Response, basic, confirmed, http_event, invoke
 pytestmark = pytest.mark.e2e
 KEY = "waka_cccccccc-1111-4222-8333-444444444444"
 # A valid value for each path parameter and for each required query parameter.
-PATH_VALUES = {"user": "current", "range": "last_7_days"}
+PATH_VALUES = {"user": "current", "range": "last_7_days", "type": "languages"}
 # A date well inside the accepted range whatever today is (the suite may run on a pinned clock).
 RECENT = (date.today() - timedelta(days=30)).isoformat()
 REQUIRED_QUERY = {"date": RECENT}

@@ -40,7 +40,7 @@ class World:
 
 
 # Path parameters that are not object ids, with a valid value (a KeyError names a new one to add here).
-SAMPLE_VALUES = {"range": "last_7_days"}
+SAMPLE_VALUES = {"range": "last_7_days", "type": "projects"}
 
 
 def _auth(key: str) -> dict[str, str]:

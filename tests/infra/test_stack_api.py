@@ -9,10 +9,14 @@ from fastapi.routing import APIRoute
 
 from codetime.api.routes import (
     accounts,
+    badges,
     diagnostics,
     goals,
     ingestion,
+    insights,
     keys,
+    leaders,
+    meta,
     metrics,
     ops,
     public_stats,
@@ -27,7 +31,8 @@ pytestmark = pytest.mark.infra
 
 ROUTERS = {
     "Ingestion": (ingestion.router, diagnostics.router),
-    "Summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router),
+    "Summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router,
+                leaders.router, meta.router, badges.router, insights.router),
     "Keys": (keys.router, user_settings.router, accounts.router), "Ops": (ops.router,),
 }  # fmt: skip
 

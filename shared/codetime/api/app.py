@@ -185,7 +185,19 @@ def _openapi(app: FastAPI) -> dict:
 # list the entry modules, the local app and the CDK routes are built from. A Lambda imports only its own routers.
 LAMBDA_ROUTERS: dict[str, tuple[str, ...]] = {
     "ingestion": ("ingestion", "diagnostics"),
-    "summary": ("summaries", "stats", "public_stats", "goals", "reports", "metrics", "orgs"),
+    "summary": (
+        "summaries",
+        "stats",
+        "public_stats",
+        "goals",
+        "reports",
+        "metrics",
+        "orgs",
+        "leaders",
+        "meta",
+        "badges",
+        "insights",
+    ),
     "keys": ("keys", "settings", "accounts", "org_admin"),
     "ops": ("ops",),
 }

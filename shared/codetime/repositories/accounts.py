@@ -13,7 +13,7 @@ from psycopg import sql
 # Tables derived from heartbeats: emptied by a clear (settings, keys and rules stay).
 AGGREGATE_TABLES = (
     "daily_totals", "daily_entity_totals", "daily_dependency_totals", "daily_summaries", "daily_activity",
-    "user_agents",
+    "user_agents", "leaderboard_totals",
 )  # fmt: skip
 # A window of heartbeats deleted per statement: TimescaleDB chunks are 7 days, so a window touches few chunks and
 # one statement stays short even for a heavy user.

@@ -23,6 +23,7 @@ from codetime.db import get_pool
 from codetime.domain.names import DIMENSIONS, display_name
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.repositories.aggregates import AggregateRepository
+from codetime.repositories.leaderboards import LeaderboardRepository
 from codetime.repositories.users import User, UserRepository
 from codetime.services.cache_keys import invalidate_user_summaries
 
@@ -42,6 +43,8 @@ def recompute(conn: psycopg.Connection, days: Mapping[uuid.UUID, Iterable[date]]
         if wanted[user_id]:
             tz, timeout = settings[user_id]
             refresh_days(aggregates, user_id, tz, timeout, wanted[user_id])
+    # Their leaderboard totals are due a (debounced) refresh: services/leaderboards.py.
+    LeaderboardRepository(conn).mark_dirty([user_id for user_id in settings if wanted[user_id]])
     return set(settings)
 
 

@@ -78,7 +78,12 @@ def rate_buckets(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> lis
 
 def public_rate_buckets(user_id: uuid.UUID, client: str) -> list[str]:
     """A keyless read of a user's shared data: the user's public bucket and the client address's."""
-    return [f"{PREFIX}rl:public:u:{user_id}", f"{PREFIX}rl:public:c:{client}"]
+    return [f"{PREFIX}rl:public:u:{user_id}", client_rate_bucket(client)]
+
+
+def client_rate_bucket(client: str) -> str:
+    """A client address's bucket of keyless reads (shared data, the public leaderboard, badges)."""
+    return f"{PREFIX}rl:public:c:{client}"
 
 
 # ------------------------------------------------------------------------------------------- read results

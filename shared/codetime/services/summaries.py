@@ -21,6 +21,7 @@ from codetime.domain.errors import InvalidInput
 from codetime.domain.names import PLURAL, display_name, stored_value
 from codetime.domain.ranges import today_in
 from codetime.domain.rules import RuleSet
+from codetime.domain.sharing import check_public_branches, check_public_filters, check_public_range, shared_lists
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
 from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
@@ -28,6 +29,7 @@ from codetime.repositories.rules import RuleRepository
 from codetime.repositories.users import User
 from codetime.services import aggregation
 from codetime.services.cache_keys import JsonPayload, cached, dumps
+from codetime.services.sharing import sharing_of
 
 MAX_RANGE_DAYS = 3660
 DURATION_SLICES = {
@@ -70,6 +72,29 @@ def summaries(
 
         return cached(user.id, "summaries", params, stored_or_computed)
     return cached(user.id, "summaries", params, lambda: _computed_summaries(user, start, end, tz, project, branches))
+
+
+def shared_summaries(
+    user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
+    branches: list[str] | None = None,
+) -> JsonPayload:  # fmt: skip
+    """Another user's summaries as a public reader may see them (their share settings), or NotShared: the range
+    within share_data_max_days, a project filter only with shared projects, no branch filter, and each day's lists
+    not shared (and entities, branches, dependencies) empty."""
+    sharing = sharing_of(user)
+    check_public_filters(sharing, {"project": project})
+    check_public_branches(branches)
+    _check_range(start, end)
+    check_public_range(sharing, start, end)
+    tz = tz or user.effective_timezone
+    params = {"s": start, "e": end, "tz": tz, "p": project, "share": [sharing.max_days, sorted(sharing.lists)]}
+
+    def build() -> bytes:
+        whole = json.loads(summaries(user, start, end, tz=tz, project=project).json_bytes())
+        whole["data"] = [shared_lists(day, sharing) for day in whole["data"]]
+        return dumps(whole)
+
+    return cached(user.id, "public_summaries", params, build)
 
 
 def _envelope(days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float) -> bytes:
