@@ -314,3 +314,23 @@ def test_teams_organization_dashboard_and_team_total(seeded, page) -> None:  # t
     page.get_by_label("E-mail (leave empty for an invite code)").fill("ann@example.com")
     page.get_by_role("button", name="Invite").click()
     page.get_by_text("Invitation sent to ann@example.com").wait_for()
+
+
+def test_sharing_makes_the_badge_and_its_markdown(dev_server, page) -> None:  # type: ignore[no-untyped-def]
+    key = dev_server.cli("users", "create", "--email", "badge@example.com", "--username", "badger").split("api key:")[1]
+    key = key.strip()
+    sign_in_with_key(page, key, base=dev_server.base)
+    page.get_by_role("link", name="Settings").click()
+    sharing = page.locator("#sharing-and-badges")
+    markdown = sharing.get_by_label("Badge Markdown (SVG served by this server)").input_value()
+    badge_url = f"{dev_server.base}/api/v1/users/badger/badge/last_7_days"
+    assert markdown == f"[![CodeTime]({badge_url})]({dev_server.base}/)"
+    assert httpx.get(badge_url, timeout=10).status_code == 403  # nothing shared yet: no badge, even for the owner
+    sharing.get_by_label("Stats anyone may read without a key").select_option("7")
+    sharing.get_by_role("button", name="Save sharing").click()
+    sharing.get_by_text("Sharing saved.").wait_for()
+    page.wait_for_function("() => { const i = document.querySelector('.badge-preview img'); return i && i.complete && i.naturalWidth > 0; }")
+    badge = httpx.get(badge_url, timeout=10)
+    assert badge.status_code == 200 and badge.headers["content-type"].startswith("image/svg+xml")
+    shields = sharing.get_by_label("Badge Markdown (shields.io endpoint)").input_value()
+    assert "img.shields.io/endpoint?url=" in shields and "badger%2Fbadge%2Flast_7_days%2Fshields" in shields

@@ -81,37 +81,65 @@ function preferences(s) {
 }
 
 function sharing(s, user) {
-  const profile = checkbox("Public profile (appear in public leaderboards)", s.public_profile);
+  const profile = checkbox("Public profile", s.public_profile);
+  const leaderboard = checkbox("Appear on the public leaderboard (display name, country and language totals)", s.public_leaderboard);
+  const country = h("input", { type: "text", name: "country_code", maxlength: 2, value: s.country_code || "", autocomplete: "country", size: 3 });
   const days = select([[0, "Nothing (private)"], [7, "Ranges up to 7 days"], [30, "Ranges up to 30 days"], [365, "Ranges up to a year"], [-1, "Any range"]],
     [0, 7, 30, 365, -1].includes(s.share_data_max_days) ? s.share_data_max_days : 7, { name: "share_data_max_days" });
   const dims = ["projects", "languages", "editors", "operating_systems", "machines", "categories"]
     .map((d) => [d, checkbox(`Show ${d.replace("_", " ")}`, s[`share_${d}`])]);
   const status = statusLine();
-  const statsUrl = `${location.origin}${apiBase()}/users/${encodeURIComponent(user.username)}/stats/last_7_days`;
-  const badgeUrl = `https://img.shields.io/badge/dynamic/json?label=coding%20time%20(7%20days)&query=%24.data.human_readable_total&url=${encodeURIComponent(statsUrl)}`;
-  const markdown = `[![Coding time](${badgeUrl})](${location.origin}/)`;
-  const mdField = h("textarea", { readonly: true, rows: 3, name: "badge_markdown" }, markdown);
   const form = h("form", {},
-    profile.el,
+    profile.el, leaderboard.el,
+    field("Country for leaderboards (two letters, e.g. DE)", country),
     field("Stats anyone may read without a key", days),
     h("fieldset", {}, h("legend", {}, "What public stats show"), dims.map(([, c]) => c.el)),
     h("button", { type: "submit" }, "Save sharing"), status.el);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const body = { public_profile: profile.input.checked, share_data_max_days: Number(days.value) };
+    const body = { public_profile: profile.input.checked, public_leaderboard: leaderboard.input.checked,
+      country_code: country.value.trim().toUpperCase() || null, share_data_max_days: Number(days.value) };
     dims.forEach(([d, c]) => (body[`share_${d}`] = c.input.checked));
     try {
       await api(me("/settings"), { method: "PATCH", body });
       status.ok("Sharing saved.");
+      drawBadge();
     } catch (exc) {
       status.fail(exc);
     }
   });
+
+  // Badges (GET /users/{username}/badge/{range}[/shields]?project=): public data, so only what is shared shows.
+  const who = encodeURIComponent(user.username);
+  const statsUrl = `${location.origin}${apiBase()}/users/${who}/stats/last_7_days`;
+  const badgeRange = select([["last_7_days", "Last 7 days"], ["last_30_days", "Last 30 days"], ["last_year", "Last year"]], "last_7_days", { name: "badge_range" });
+  const badgeProject = h("input", { type: "text", name: "badge_project", placeholder: "all projects" });
+  const svgField = h("textarea", { readonly: true, rows: 2, name: "badge_markdown" });
+  const shieldsField = h("textarea", { readonly: true, rows: 3, name: "shields_markdown" });
+  const preview = h("div", { class: "badge-preview" });
+  const urls = () => {
+    const base = `${location.origin}${apiBase()}/users/${who}/badge/${badgeRange.value}`;
+    const query = badgeProject.value.trim() ? `?project=${encodeURIComponent(badgeProject.value.trim())}` : "";
+    return { svg: `${base}${query}`, shields: `${base}/shields${query}` };
+  };
+  function drawBadge() {
+    const { svg, shields } = urls();
+    svgField.value = `[![CodeTime](${svg})](${location.origin}/)`;
+    shieldsField.value = `[![CodeTime](https://img.shields.io/endpoint?url=${encodeURIComponent(shields)})](${location.origin}/)`;
+    const img = h("img", { src: `${svg}${svg.includes("?") ? "&" : "?"}v=${Date.now()}`, alt: "Your badge (not shown: the range or project is not shared publicly yet)", height: 20 });
+    replace(preview, h("span", { class: "muted" }, "Preview: "), img);
+  }
+  badgeRange.addEventListener("change", drawBadge);
+  badgeProject.addEventListener("change", drawBadge);
+  drawBadge();
   return titled("Sharing and badges", form,
-    h("h3", {}, "Badge"),
+    h("h3", {}, "Badges"),
     h("p", {}, "Shared stats are public at ", h("a", { href: statsUrl, target: "_blank", rel: "noopener" }, statsUrl),
-      ". Embed a badge of your last 7 days in a README (it works once sharing allows ranges of 7 days or more):"),
-    field("Badge Markdown", mdField), copyButton(() => markdown, "Copy Markdown"));
+      ". A badge shows the time over a range (optionally of one project) and works once sharing covers that range."),
+    h("div", { class: "inline-form" }, field("Badge range", badgeRange), field("Project (optional)", badgeProject)),
+    preview,
+    field("Badge Markdown (SVG served by this server)", svgField), copyButton(() => svgField.value, "Copy badge Markdown"),
+    field("Badge Markdown (shields.io endpoint)", shieldsField), copyButton(() => shieldsField.value, "Copy shields.io Markdown"));
 }
 
 function rulesSection(rules) {
