@@ -79,7 +79,14 @@ def generate(user_id: str, count: int, days: int) -> list:
         RequestContext(user_id=user_id, user_agent=a, machine=m)
         for a, m in zip(AGENTS, ["desk", "laptop"], strict=True)
     ]
+    # A third of the sessions are AI agent work (WakaTime's AI fields, the model in the User-Agent): the AI
+    # aggregates and every read's AI figures are measured with data present.
+    ai_contexts = [
+        RequestContext(user_id=user_id, user_agent=f"wakatime/v1.130.0 (linux-6.8-x86_64) go1.24 {m} claude-code/2")
+        for m in ("opus/4.6", "sonnet/4.5")
+    ]
     out = []
+    ai_block, session, ai_ctx = False, "", ai_contexts[0]
     for d in range(days):
         day = today - timedelta(days=days - 1 - d)
         t = datetime(day.year, day.month, day.day, 7, tzinfo=ZoneInfo(TZ)).timestamp()
@@ -92,6 +99,8 @@ def generate(user_id: str, count: int, days: int) -> list:
             if i % 120 == 0:
                 project, ctx = rng.choice(PROJECTS), rng.choice(contexts)
                 t += rng.choice([60, 300, 600, 1800])
+                ai_block = rng.random() < 1 / 3
+                session, ai_ctx = f"session-{d}-{i}", rng.choice(ai_contexts)
             language = rng.choice(LANGUAGES[project])
             raw = {
                 "entity": f"/home/dev/{project}/src/module_{rng.randrange(40)}.{EXT[language]}", "type": "file",
@@ -100,6 +109,15 @@ def generate(user_id: str, count: int, days: int) -> list:
                 "lines": rng.randrange(10, 900), "lineno": rng.randrange(1, 900), "is_write": rng.random() < 0.2,
                 "dependencies": rng.sample(["fastapi", "psycopg", "react", "boto3"], 2),
             }  # fmt: skip
+            if ai_block:
+                raw.update({"category": "ai coding", "ai_session": session, "ai_subscription_plan": "max",
+                            "ai_line_changes": rng.randrange(-5, 60) if rng.random() < 0.2 else None,
+                            "ai_input_tokens": rng.randrange(0, 5000),
+                            "ai_cached_input_tokens": rng.randrange(0, 2**17), "ai_output_tokens": rng.randrange(3000),
+                            "ai_prompt_length": rng.randrange(10, 20000) if rng.random() < 0.05 else 0})  # fmt: skip
+                ctx = ai_ctx
+            elif rng.random() < 0.1:
+                raw["human_line_changes"] = rng.randrange(-3, 10)
             out.append(normalize_heartbeat(raw, ctx, now=time.time(), max_age_seconds=10**10))
             t += rng.uniform(15, 45)
     return out

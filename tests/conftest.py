@@ -99,7 +99,7 @@ def redis_url(redis_server: RedisServer) -> str:
 TEST_PEPPER = "test-pepper-not-a-secret"
 _TABLES = (
     "api_keys, users, heartbeats, daily_totals, daily_entity_totals, daily_dependency_totals, daily_activity, "
-    "daily_summaries, user_agents, "
+    "daily_summaries, daily_ai_totals, user_agents, "
     "local_queue, report_deliveries, reports, report_settings, ops_status, user_rules, jobs, goals, "
     "confirmation_codes, "
     "leaderboard_totals, leaderboard_users"

@@ -392,3 +392,46 @@ def test_a_delivery_whose_last_attempt_is_spent_is_not_claimed_again(
     with get_pool().connection() as conn:
         rows = conn.execute("SELECT status, attempts, last_error FROM report_deliveries").fetchall()
     assert rows == [("failed", 2, "no result recorded for the last attempt")] * 2
+
+
+def test_reports_carry_ai_vs_human_lines_and_tokens_when_there_are_any(env: WebhookReceiver) -> None:
+    from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
+    from codetime.services.writer import write_heartbeats
+
+    tonga, honolulu = _users(env)
+    day = datetime.now(UTC).date() - timedelta(days=3)
+    seed(tonga, local(TONGA, day, 10), 30)  # Tonga codes by hand only: no AI part in the report
+    seed(honolulu, local(HONOLULU, day, 10), 30)
+    context = RequestContext(user_id=str(honolulu.id), user_agent="wakatime/v1.130.0 (linux) go1.24 opus/4.6 claude")
+    first = local(HONOLULU, day, 11).timestamp()
+    raws = [
+        {"entity": "/src/a.py", "type": "file", "time": first, "category": "ai coding", "ai_session": "s1",
+         "ai_line_changes": 40, "ai_input_tokens": 1200, "ai_cached_input_tokens": 9000, "ai_output_tokens": 300,
+         "ai_prompt_length": 80},
+        {"entity": "/src/a.py", "type": "file", "time": first + 60, "category": "ai coding", "ai_session": "s1",
+         "ai_line_changes": -4},
+        {"entity": "/src/a.py", "type": "file", "time": first + 120, "category": "coding", "human_line_changes": 3},
+    ]  # fmt: skip
+    beats = [normalize_heartbeat(raw, context, now=first + 3600, max_age_seconds=None) for raw in raws]
+    with get_pool().connection() as conn:
+        write_heartbeats(conn, beats)
+    send_day = day + timedelta(days=1)
+    for user_tz in (TONGA, HONOLULU):
+        _tick(local(user_tz, send_day, 8).astimezone(UTC))
+
+    report = next(r for r in env.received if r["path"] == "/json")["json"]["report"]
+    assert report["ai"] == {
+        "ai_additions": 40, "ai_deletions": 4, "human_additions": 3, "human_deletions": 0, "ai_input_tokens": 1200,
+        "ai_cached_input_tokens": 9000, "ai_output_tokens": 300, "ai_sessions": 1,
+    }  # fmt: skip
+    slack = next(r for r in env.received if r["path"] == "/slack")["json"]
+    assert "AI coding: AI +40 / -4 lines, you +3 / -0 lines; 1,200 input tokens (9,000 cached)" in str(slack)
+    (mail,) = _sent_emails()  # Tonga's, without AI activity
+    assert "AI coding" not in mail.body
+    from codetime.domain.reports import render_html, render_text
+    from codetime.services.reports import report_for_period
+
+    with_ai = report_for_period(honolulu, "last_7_days")
+    assert with_ai.ai is not None and "AI +40 / -4 lines" in render_text(with_ai)
+    assert '<h3 style="margin:16px 0 4px">AI coding</h3>' in render_html(with_ai)
+    assert report_for_period(tonga, "last_7_days").ai is None

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from codetime.domain.ai import model_from_user_agent
 from codetime.domain.user_agents import parse_user_agent
 
 # Limits stated in the README; they keep one heartbeat well under SQS's message size and PostgreSQL's index limits.
@@ -25,6 +26,14 @@ MAX_FUTURE_SECONDS = 24 * 3600
 
 _TEXT_FIELDS = ("project", "branch", "language", "category", "machine")
 _INT_FIELDS = ("lines", "lineno", "cursorpos", "line_additions", "line_deletions", "project_root_count")
+# WakaTime's AI fields (wakatime-cli's Heartbeat struct and the live capture). Line changes are signed int32;
+# token counts are non-negative and may exceed int32 over a long agent turn; they are bounded at 10^12 a heartbeat
+# (the capture's largest is under 10^7) so a day's sums stay far inside PostgreSQL's bigint; a prompt length is a
+# non-negative int32. Text fields are NUL-free and at most MAX_TEXT_LENGTH.
+AI_SIGNED_FIELDS = ("ai_line_changes", "human_line_changes")
+AI_TOKEN_FIELDS = ("ai_input_tokens", "ai_cached_input_tokens", "ai_output_tokens")
+AI_TEXT_FIELDS = ("ai_session", "ai_model", "ai_subscription_plan")
+MAX_TOKENS = 10**12
 
 REQUIRED = "This field is required."
 
@@ -54,6 +63,15 @@ class Heartbeat:
     machine: str | None = None
     plugin: str | None = None
     user_agent: str | None = None
+    ai_line_changes: int | None = None
+    human_line_changes: int | None = None
+    ai_session: str | None = None
+    ai_model: str | None = None
+    ai_subscription_plan: str | None = None
+    ai_input_tokens: int | None = None
+    ai_cached_input_tokens: int | None = None
+    ai_output_tokens: int | None = None
+    ai_prompt_length: int | None = None
     content_hash: str = ""
     # Epoch seconds the heartbeat was queued (from the message envelope; never hashed or sent per heartbeat):
     # the writer drops heartbeats queued before the user's last "clear my data". None: not checked (imports).
@@ -90,8 +108,8 @@ class Heartbeat:
 _FIELD_NAMES = frozenset(f.name for f in fields(Heartbeat)) - {"queued_at"}
 _MESSAGE_TYPES: tuple[tuple[str, type | tuple[type, ...]], ...] = (
     *((name, str) for name in ("user_id", "entity", "type", "category", "content_hash", *_TEXT_FIELDS)),
-    *((name, str) for name in ("editor", "operating_system", "plugin", "user_agent")),
-    *((name, int) for name in _INT_FIELDS),
+    *((name, str) for name in ("editor", "operating_system", "plugin", "user_agent", *AI_TEXT_FIELDS)),
+    *((name, int) for name in (*_INT_FIELDS, *AI_SIGNED_FIELDS, *AI_TOKEN_FIELDS, "ai_prompt_length")),
     ("is_write", bool),
     ("dependencies", list),
 )
@@ -154,17 +172,34 @@ def _clean_text(errors: dict[str, list[str]], name: str, value: Any, max_length:
     return text or None
 
 
-def _clean_int(errors: dict[str, list[str]], name: str, value: Any) -> int | None:
+def _clean_int(
+    errors: dict[str, list[str]], name: str, value: Any, low: int = -INT32_MAX, high: int = INT32_MAX
+) -> int | None:
     if value is None or value == "":
         return None
     try:
+        # Digit strings are bounded first: int() of a huge digit string costs quadratic CPU.
+        if isinstance(value, str) and len(value) > 24:
+            raise ValueError
         number = int(value) if not isinstance(value, float) else int(value) if value.is_integer() else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = None
-    if number is None or isinstance(value, bool) or not -INT32_MAX <= number <= INT32_MAX:
-        errors.setdefault(name, []).append("A valid integer is required.")
+    if number is None or isinstance(value, bool) or not low <= number <= high:
+        message = "A valid integer is required." if low < 0 else f"A whole number from {low} to {high} is required."
+        errors.setdefault(name, []).append(message)
         return None
     return number
+
+
+def _clean_ai(errors: dict[str, list[str]], raw: dict[str, Any]) -> dict[str, Any]:
+    """WakaTime's AI fields, validated like the others; absent ones stay None."""
+    out: dict[str, Any] = {name: _clean_int(errors, name, raw.get(name)) for name in AI_SIGNED_FIELDS}
+    out.update({name: _clean_int(errors, name, raw.get(name), 0, MAX_TOKENS) for name in AI_TOKEN_FIELDS})
+    out["ai_prompt_length"] = _clean_int(errors, "ai_prompt_length", raw.get("ai_prompt_length"), 0, INT32_MAX)
+    out.update({name: _clean_text(errors, name, raw.get(name), MAX_TEXT_LENGTH) for name in AI_TEXT_FIELDS})
+    if out["ai_subscription_plan"]:
+        out["ai_subscription_plan"] = out["ai_subscription_plan"].lower()
+    return out
 
 
 def _clean_time(errors: dict[str, list[str]], value: Any, now: float, max_age_seconds: float | None) -> float | None:
@@ -234,11 +269,15 @@ def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_ag
     dependencies = _clean_dependencies(errors, raw.get("dependencies"))
     is_write = _clean_bool(errors, "is_write", raw.get("is_write"))
     user_agent = _clean_text(errors, "user_agent", raw.get("user_agent"), MAX_USER_AGENT_LENGTH)
+    ai = _clean_ai(errors, raw)
     if errors:
         raise HeartbeatErrors(errors)
 
     user_agent = user_agent or context.user_agent
     agent = parse_user_agent(user_agent)
+    # The model: a heartbeat's own `ai_model` (some plugins send it), else the model token wakatime-cli puts in
+    # an AI heartbeat's User-Agent ("opus/4.1-medium claude-code/2.0.0").
+    ai["ai_model"] = ai["ai_model"] or model_from_user_agent(user_agent)
     hb = Heartbeat(
         user_id=context.user_id,
         time=time,  # type: ignore[arg-type]  # errors above guarantee a value
@@ -256,6 +295,7 @@ def normalize_heartbeat(raw: Any, context: RequestContext, *, now: float, max_ag
         plugin=agent.plugin,
         user_agent=user_agent,
         **ints,
+        **ai,
     )
     _check_key_sizes(hb)
     hb.content_hash = content_hash(hb)
@@ -273,10 +313,18 @@ def _check_key_sizes(hb: Heartbeat) -> None:
             f"project, language, editor, operating system, machine, branch and category together must fit in "
             f"{MAX_KEY_BYTES} bytes of UTF-8."
         ]
+    if size(hb.project, hb.editor, hb.ai_session, hb.ai_model) > MAX_KEY_BYTES:
+        errors["ai_session"] = [
+            f"Together with the project, editor and AI model, must fit in {MAX_KEY_BYTES} bytes of UTF-8."
+        ]
     if size(hb.project, hb.entity) > MAX_KEY_BYTES:
         errors["entity"] = [f"Together with the project, must fit in {MAX_KEY_BYTES} bytes of UTF-8."]
     if errors:
         raise HeartbeatErrors(errors)
+
+
+# Every AI field, as stored (heartbeats columns) and as listed in raw heartbeats and exports.
+AI_FIELDS = (*AI_SIGNED_FIELDS, *AI_TOKEN_FIELDS, "ai_prompt_length", *AI_TEXT_FIELDS)
 
 
 def content_hash(hb: Heartbeat) -> str:
@@ -286,4 +334,9 @@ def content_hash(hb: Heartbeat) -> str:
         hb.language, hb.is_write, hb.dependencies, hb.lines, hb.lineno, hb.cursorpos, hb.line_additions,
         hb.line_deletions, hb.project_root_count, hb.user_agent, hb.machine,
     ]  # fmt: skip
+    ai = [getattr(hb, name) for name in AI_FIELDS]
+    if any(value is not None for value in ai):
+        # Only heartbeats with AI fields hash them: every other heartbeat keeps the hash it always had, so
+        # redelivery of a heartbeat stored before AI fields existed is still recognised as a duplicate.
+        identity.append(ai)
     return hashlib.sha256(json.dumps(identity, separators=(",", ":")).encode()).hexdigest()

@@ -42,6 +42,34 @@ class GoalProgress(BaseModel):
         return self.actual_seconds >= self.target_seconds
 
 
+class AiLines(BaseModel):
+    """AI vs human line changes and AI tokens of the period (domain/ai.py's sums); absent when there were none."""
+
+    ai_additions: int = 0
+    ai_deletions: int = 0
+    human_additions: int = 0
+    human_deletions: int = 0
+    ai_input_tokens: int = 0
+    ai_cached_input_tokens: int = 0
+    ai_output_tokens: int = 0
+    ai_sessions: int = 0
+
+    @property
+    def lines_text(self) -> str:
+        return (
+            f"AI +{self.ai_additions:,} / -{self.ai_deletions:,} lines, "
+            f"you +{self.human_additions:,} / -{self.human_deletions:,} lines"
+        )
+
+    @property
+    def tokens_text(self) -> str:
+        sessions = f"{self.ai_sessions:,} AI session{'s' if self.ai_sessions != 1 else ''}"
+        return (
+            f"{self.ai_input_tokens:,} input tokens ({self.ai_cached_input_tokens:,} cached), "
+            f"{self.ai_output_tokens:,} output tokens, {sessions}"
+        )
+
+
 class Report(BaseModel):
     user_name: str
     cadence: Cadence
@@ -55,6 +83,7 @@ class Report(BaseModel):
     languages: list[RankedItem]
     editors: list[RankedItem]
     goals: list[GoalProgress] = Field(default_factory=list)
+    ai: AiLines | None = None
 
     @property
     def change_percent(self) -> float | None:
@@ -157,6 +186,8 @@ def render_text(report: Report) -> str:
         if items:
             lines += ["", heading]
             lines += [f"  {i.name:<30} {duration_text(i.seconds):>16}  {i.percent:5.1f}%" for i in items]
+    if report.ai:
+        lines += ["", "AI coding", f"  {report.ai.lines_text}", f"  {report.ai.tokens_text}"]
     if report.goals:
         lines += ["", "Goals"]
         for g in report.goals:
@@ -214,6 +245,12 @@ def render_html(report: Report) -> str:
                 _bar_row(i.name, i.seconds, peak, f"{duration_text(i.seconds)} · {i.percent:.1f}%") for i in items
             ]
             parts.append("</table>")
+    if report.ai:
+        parts.append(
+            '<h3 style="margin:16px 0 4px">AI coding</h3>'
+            f'<p style="margin:0 0 4px">{e(report.ai.lines_text)}</p>'
+            f'<p style="margin:0 0 16px;color:#6b7280">{e(report.ai.tokens_text)}</p>'
+        )
     if report.goals:
         parts.append('<h3 style="margin:16px 0 4px">Goals</h3><table width="100%" cellpadding="0">')
         for g in report.goals:
@@ -232,6 +269,8 @@ def _summary_lines(report: Report) -> list[str]:
                            ("Editors", report.editors)):  # fmt: skip
         if items:
             lines.append(f"{heading}: " + ", ".join(f"{i.name} {duration_text(i.seconds)}" for i in items))
+    if report.ai:
+        lines.append(f"AI coding: {report.ai.lines_text}; {report.ai.tokens_text}")
     for g in report.goals:
         lines.append(f"Goal {g.title}: {duration_text(g.actual_seconds)} of {duration_text(g.target_seconds)}")
     return lines
@@ -258,6 +297,9 @@ def discord_payload(report: Report) -> dict[str, Any]:
                                ("Editors", report.editors))
         if items
     ]  # fmt: skip
+    if report.ai:
+        fields.append({"name": "AI coding", "value": f"{report.ai.lines_text}\n{report.ai.tokens_text}"[:1024],
+                       "inline": False})  # fmt: skip
     return {
         "content": f"{report.title}: {duration_text(report.total_seconds)}",
         "embeds": [{"title": report.title[:256], "description": _change_text(report), "fields": fields[:25]}],

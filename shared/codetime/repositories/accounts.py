@@ -10,10 +10,12 @@ from datetime import date, datetime
 import psycopg
 from psycopg import sql
 
+from codetime.domain.heartbeats import AI_FIELDS
+
 # Tables derived from heartbeats: emptied by a clear (settings, keys and rules stay).
 AGGREGATE_TABLES = (
     "daily_totals", "daily_entity_totals", "daily_dependency_totals", "daily_summaries", "daily_activity",
-    "user_agents", "leaderboard_totals",
+    "daily_ai_totals", "user_agents", "leaderboard_totals",
 )  # fmt: skip
 # A window of heartbeats deleted per statement: TimescaleDB chunks are 7 days, so a window touches few chunks and
 # one statement stays short even for a heavy user.
@@ -155,8 +157,8 @@ class AccountRepository:
             cur.execute(
                 "SELECT (time AT TIME ZONE %s)::date AS day, extract(epoch FROM time)::float8 AS time, entity, "
                 "type, category, project, branch, language, dependencies, lines, lineno, cursorpos, "
-                "line_additions, line_deletions, project_root_count, is_write, machine, user_agent "
-                "FROM heartbeats WHERE user_id = %s ORDER BY time, seq",
+                "line_additions, line_deletions, project_root_count, is_write, machine, user_agent, "
+                f"{', '.join(AI_FIELDS)} FROM heartbeats WHERE user_id = %s ORDER BY time, seq",
                 (tz, user_id),
             )
             yield from cur

@@ -9,16 +9,28 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from codetime.domain.ai import AiRow, prices_json
 from codetime.domain.rules import EXTENSION_PATTERN
 from codetime.domain.summaries import DIMENSIONS, TotalsRow
-
 
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
 # local day when that gap is within the timeout. Ties on time keep arrival order (seq), as reads do.
 # With rules (domain/rules.py), project and language are renamed here, so every aggregate and every read computed
 # from raw heartbeats sees the same names; at most one rule matches per join (unique per user, kind, pattern).
 # Users without rules get the plain query: the rule joins cost a regex per heartbeat.
-def _spans(with_rules: bool) -> str:
+# With `ai`, each heartbeat also carries its AI fields and its human line change (domain/ai.py's human_change: the
+# plugin's human_line_changes, else for non-AI heartbeats the change of `lines` since the previous heartbeat of the
+# same entity that local day). Only the writer's recompute and AI reads ask for it: the extra window sort is theirs.
+_AI_HB_COLUMNS = """,
+           h.ai_session, h.ai_model, h.ai_line_changes, h.ai_input_tokens, h.ai_cached_input_tokens,
+           h.ai_output_tokens, h.ai_prompt_length,
+           CASE WHEN h.human_line_changes IS NOT NULL THEN h.human_line_changes
+                WHEN h.ai_line_changes IS NULL AND h.category <> 'ai coding' THEN h.lines - lag(h.lines) OVER (
+                    PARTITION BY (h.time AT TIME ZONE %(tz)s)::date, h.entity ORDER BY h.time, h.seq)
+           END AS human_change"""
+
+
+def _spans(with_rules: bool, ai: bool = False) -> str:
     project = "coalesce(pr.replacement, h.project, '')" if with_rules else "coalesce(h.project, '')"
     language = "coalesce(lr.replacement, er.replacement, h.language, '')" if with_rules else "coalesce(h.language, '')"
     rules_cte = (
@@ -41,7 +53,7 @@ WITH {rules_cte}hb AS (
            coalesce(h.machine, '') AS machine, coalesce(h.branch, '') AS branch, h.category,
            extract(epoch FROM lead(h.time) OVER (
                PARTITION BY (h.time AT TIME ZONE %(tz)s)::date ORDER BY h.time, h.seq
-           ) - h.time)::float8 AS gap
+           ) - h.time)::float8 AS gap{_AI_HB_COLUMNS if ai else ""}
     FROM heartbeats h {rules}
     WHERE h.user_id = %(user_id)s AND h.time >= %(lo)s AND h.time < %(hi)s
 ), spans AS (
@@ -52,6 +64,34 @@ WITH {rules_cte}hb AS (
 
 
 _SPANS = {flag: _spans(flag) for flag in (False, True)}
+PRICES_JSON = prices_json()
+_AI_SPANS = {flag: _spans(flag, ai=True) for flag in (False, True)}
+
+# A day's AI sums per (project, editor, session, model), from the spans above (see domain/ai.py for each figure).
+_AI_ROWS = """
+SELECT day, project, editor, coalesce(ai_session, '') AS session, coalesce(ai_model, '') AS model,
+       sum(greatest(ai_line_changes, 0))::bigint, sum(greatest(-ai_line_changes, 0))::bigint,
+       sum(greatest(human_change, 0))::bigint, sum(greatest(-human_change, 0))::bigint,
+       sum(coalesce(ai_input_tokens, 0))::bigint, sum(coalesce(ai_cached_input_tokens, 0))::bigint,
+       sum(coalesce(ai_output_tokens, 0))::bigint, count(*) FILTER (WHERE ai_prompt_length > 0),
+       sum(CASE WHEN ai_prompt_length > 0 THEN ai_prompt_length ELSE 0 END)::bigint,
+       coalesce(sum(round(
+           coalesce(ai_input_tokens, 0) * (price ->> 0)::numeric
+           + coalesce(ai_cached_input_tokens, 0) * (price ->> 1)::numeric
+           + coalesce(ai_output_tokens, 0) * (price ->> 2)::numeric
+       )), 0)::bigint
+FROM (
+    SELECT spans.*, %(prices)s::jsonb -> substring(lower(ai_model) FROM '^[^-/_ .]*') AS price FROM spans
+) priced
+WHERE ai_session IS NOT NULL OR ai_line_changes <> 0 OR human_change <> 0 OR ai_input_tokens > 0
+   OR ai_cached_input_tokens > 0 OR ai_output_tokens > 0 OR ai_prompt_length > 0
+GROUP BY day, project, editor, session, model
+"""
+_AI_COLUMNS = (
+    "day, project, editor, session, model, ai_additions, ai_deletions, human_additions, human_deletions, "
+    "ai_input_tokens, ai_cached_input_tokens, ai_output_tokens, ai_prompt_events, ai_prompt_length_sum, "
+    "ai_cost_micros"
+)
 
 _DIMS = ", ".join(DIMENSIONS)
 
@@ -59,7 +99,8 @@ _DELETE_DAYS = """
 WITH a AS (DELETE FROM daily_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
      b AS (DELETE FROM daily_entity_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
      c AS (DELETE FROM daily_dependency_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
-     d AS (DELETE FROM daily_summaries WHERE user_id = %(user_id)s AND day = ANY(%(days)s))
+     d AS (DELETE FROM daily_summaries WHERE user_id = %(user_id)s AND day = ANY(%(days)s)),
+     e AS (DELETE FROM daily_ai_totals WHERE user_id = %(user_id)s AND day = ANY(%(days)s))
 DELETE FROM daily_activity WHERE user_id = %(user_id)s AND day = ANY(%(days)s)
 """
 
@@ -74,12 +115,15 @@ _INSERT_DAYS_TAIL = f"""
     INSERT INTO daily_dependency_totals (user_id, day, project, dependency, seconds)
     SELECT %(user_id)s, day, project, dependency, sum(seconds)
     FROM spans, unnest(dependencies) AS dependency GROUP BY day, project, dependency
+), ai AS (
+    INSERT INTO daily_ai_totals (user_id, {_AI_COLUMNS})
+    SELECT %(user_id)s, r.* FROM ({_AI_ROWS}) r
 )
 INSERT INTO daily_activity (user_id, day, heartbeats, seconds, first_at, last_at, timezone, timeout_seconds)
 SELECT %(user_id)s, day, count(*), sum(seconds), min(time), max(time), %(tz)s, %(timeout)s
 FROM spans GROUP BY day
 """
-_INSERT_DAYS = {flag: _SPANS[flag] + _INSERT_DAYS_TAIL for flag in (False, True)}
+_INSERT_DAYS = {flag: _AI_SPANS[flag] + _INSERT_DAYS_TAIL for flag in (False, True)}
 _READ_FROM_RAW = {
     flag: _SPANS[flag] + f"SELECT day, {_DIMS}, sum(seconds) FROM spans GROUP BY day, {_DIMS}" for flag in (False, True)
 }
@@ -290,6 +334,29 @@ class AggregateRepository:
             params,
         ).fetchall()
 
+    def ai_totals(
+        self, user_id: uuid.UUID, start: date, end: date, project: str | None = None, editor: str | None = None
+    ) -> list[AiRow]:
+        """The stored AI rows of start..end, optionally of one project and/or editor."""
+        rows = self.conn.execute(
+            f"SELECT {_AI_COLUMNS} FROM daily_ai_totals WHERE user_id = %s AND day BETWEEN %s AND %s "
+            "AND (%s::text IS NULL OR project = %s) AND (%s::text IS NULL OR editor = %s) ORDER BY day",
+            (user_id, start, end, project, project, editor, editor),
+        ).fetchall()
+        return list(map(AiRow._make, rows))
+
+    def ai_totals_from_raw(
+        self, user_id: uuid.UUID, start: date, end: date, tz: str, timeout_seconds: int,
+        project: str | None = None, editor: str | None = None,
+    ) -> list[AiRow]:  # fmt: skip
+        """The same rows computed from raw heartbeats in any timezone."""
+        params = _range_params(user_id, start, end, tz, timeout_seconds)
+        rows = self.conn.execute(_AI_SPANS[self.has_rules(user_id)] + _AI_ROWS + " ORDER BY day", params)
+        return [
+            AiRow._make(row) for row in rows
+            if (project is None or row[1] == project) and (editor is None or row[2] == editor)
+        ]  # fmt: skip
+
     def entity_totals(self, user_id: uuid.UUID, start: date, end: date, project: str) -> list[tuple[date, str, float]]:
         return self.conn.execute(
             "SELECT day, entity, seconds FROM daily_entity_totals "
@@ -313,7 +380,7 @@ def _params(
 ) -> dict[str, object]:
     return {
         "user_id": user_id, "tz": tz, "timeout": timeout_seconds, "days": days, "lo": lo, "hi": hi,
-        "ext_re": EXTENSION_PATTERN,
+        "ext_re": EXTENSION_PATTERN, "prices": PRICES_JSON,
     }  # fmt: skip
 
 

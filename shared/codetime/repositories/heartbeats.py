@@ -15,6 +15,8 @@ _COLUMNS = (
     "user_id", "time", "content_hash", "entity", "type", "category", "project", "branch", "language",
     "dependencies", "lines", "lineno", "cursorpos", "line_additions", "line_deletions", "project_root_count",
     "is_write", "editor", "operating_system", "machine", "plugin", "user_agent",
+    "ai_line_changes", "human_line_changes", "ai_session", "ai_model", "ai_subscription_plan", "ai_input_tokens",
+    "ai_cached_input_tokens", "ai_output_tokens", "ai_prompt_length",
 )  # fmt: skip
 _COLUMN_LIST = ", ".join(_COLUMNS)
 
@@ -26,7 +28,9 @@ _STAGING_DDL = (
     " project text, branch text, language text, dependencies text[], lines integer, lineno integer,"
     " cursorpos integer, line_additions integer, line_deletions integer, project_root_count integer,"
     " is_write boolean, editor text, operating_system text, machine text, plugin text, user_agent text,"
-    " queued_at float8, ord integer"
+    " ai_line_changes integer, human_line_changes integer, ai_session text, ai_model text,"
+    " ai_subscription_plan text, ai_input_tokens bigint, ai_cached_input_tokens bigint, ai_output_tokens bigint,"
+    " ai_prompt_length integer, queued_at float8, ord integer"
     ") ON COMMIT DELETE ROWS"
 )
 STAGING_COLUMNS = f"{_COLUMN_LIST}, queued_at, ord"  # the order copy_text writes
@@ -109,6 +113,9 @@ def copy_text(heartbeats: Iterable[Heartbeat]) -> str:
             _int(hb.lines), _int(hb.lineno), _int(hb.cursorpos), _int(hb.line_additions), _int(hb.line_deletions),
             _int(hb.project_root_count), "t" if hb.is_write else "f", _text(hb.editor), _text(hb.operating_system),
             _text(hb.machine), _text(hb.plugin), _text(hb.user_agent),
+            _int(hb.ai_line_changes), _int(hb.human_line_changes), _text(hb.ai_session), _text(hb.ai_model),
+            _text(hb.ai_subscription_plan), _int(hb.ai_input_tokens), _int(hb.ai_cached_input_tokens),
+            _int(hb.ai_output_tokens), _int(hb.ai_prompt_length),
             "\\N" if hb.queued_at is None else repr(float(hb.queued_at)), str(ord_),
         )))  # fmt: skip
     lines.append("")

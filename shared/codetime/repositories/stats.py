@@ -8,6 +8,10 @@ from datetime import date, datetime
 import psycopg
 from psycopg.rows import dict_row
 
+from codetime.domain.heartbeats import AI_FIELDS
+
+_AI_COLUMNS = ", ".join(AI_FIELDS)
+
 
 class StatsRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
@@ -51,8 +55,8 @@ class StatsRepository:
             return cur.execute(
                 "SELECT content_hash, extract(epoch FROM time)::float8 AS time, entity, type, category, project, "
                 "branch, language, dependencies, lines, lineno, cursorpos, line_additions, line_deletions, "
-                "project_root_count, is_write, editor, operating_system, machine, user_agent, created_at "
-                "FROM heartbeats WHERE user_id = %s AND time >= %s AND time < %s "
+                f"project_root_count, is_write, editor, operating_system, machine, user_agent, {_AI_COLUMNS}, "
+                "created_at FROM heartbeats WHERE user_id = %s AND time >= %s AND time < %s "
                 "ORDER BY time, seq OFFSET %s LIMIT %s",
                 (user_id, lo, hi, offset, limit),
             ).fetchall()

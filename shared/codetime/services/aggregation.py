@@ -20,6 +20,7 @@ from datetime import date
 import psycopg
 
 from codetime.db import get_pool
+from codetime.domain.ai import AiRow
 from codetime.domain.names import DIMENSIONS, display_name
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.repositories.aggregates import AggregateRepository
@@ -62,9 +63,13 @@ def refresh_days(
     dependencies: dict[date, dict[str, float]] = defaultdict(dict)
     for day, name, seconds in aggregates.dependency_totals(user_id, first, last):
         dependencies[day][name] = seconds
+    ai_rows: dict[date, list[AiRow]] = defaultdict(list)
+    for ai_row in aggregates.ai_totals(user_id, first, last):
+        ai_rows[ai_row.day].append(ai_row)  # type: ignore[index]
     stored = []
     for day in sorted(rows):
-        body = json.dumps(build_day(day, tz, rows[day], dependencies[day]), separators=(",", ":"))
+        item = build_day(day, tz, rows[day], dependencies[day], ai_rows=ai_rows[day])
+        body = json.dumps(item, separators=(",", ":"))
         stored.append((day, body, *day_seconds(rows[day]), *_compact_totals(rows[day], dependencies[day])))
     aggregates.store_summaries(user_id, stored)
 
@@ -181,6 +186,22 @@ def range_totals(user: User, start: date, end: date, filters: Mapping[str, str] 
     if per_day:
         result.days = [(day, seconds, other) for day, (seconds, other) in sorted(per_day.items())]
     return result
+
+
+def ai_rows(
+    user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
+    editor: str | None = None,
+) -> list[AiRow]:  # fmt: skip
+    """The AI sums of start..end (local days of `tz`, default the user's) per (day, project, editor, session,
+    model): from daily_ai_totals when the aggregates are current, else computed from raw heartbeats."""
+    with get_pool().connection() as conn:
+        aggregates = AggregateRepository(conn)
+        zone = tz or user.effective_timezone
+        if zone == user.effective_timezone and aggregates.is_current(
+            user.id, user.effective_timezone, user.timeout_seconds
+        ):
+            return aggregates.ai_totals(user.id, start, end, project, editor)
+        return aggregates.ai_totals_from_raw(user.id, start, end, zone, user.timeout_seconds, project, editor)
 
 
 def seconds_by_day(user: User, start: date, end: date, any_of: Mapping[str, Sequence[str]]) -> dict[date, float]:

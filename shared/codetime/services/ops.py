@@ -18,6 +18,7 @@ from codetime.cache import RedisCache, get_cache
 from codetime.clients import aws_client
 from codetime.config import get_settings
 from codetime.db import get_pool
+from codetime.domain import ai
 from codetime.domain.errors import Conflict
 from codetime.domain.ranges import today_in
 from codetime.logs import logger
@@ -262,7 +263,7 @@ def prometheus_metrics(user: User) -> str:
         lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} counter"]
         for value, seconds in sorted(per[dim].items()):
             lines.append(f'{metric}{{name="{_label(value)}"}} {seconds:.6f}')
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _ai_metrics(aggregation.ai_rows(user, today, today))) + "\n"
 
 
 # ------------------------------------------------------------------------------------------------ jobs
@@ -287,3 +288,31 @@ def list_jobs(status: str, page: int, per_page: int) -> dict[str, Any]:
         "total": total, "total_pages": total_pages, "page": page,
         "prev_page": page - 1 if page > 1 else None, "next_page": page + 1 if page < total_pages else None,
     }  # fmt: skip
+
+
+# Wakapi has no AI metrics: these follow its naming (wakatime_<what>_total, today's values, like
+# wakatime_seconds_total), one per sum of domain/ai.py.
+_AI_METRICS = (
+    ("ai_additions", "Lines added by AI (today)."),
+    ("ai_deletions", "Lines deleted by AI (today)."),
+    ("human_additions", "Lines added by hand (today)."),
+    ("human_deletions", "Lines deleted by hand (today)."),
+    ("ai_input_tokens", "AI input tokens, not cached (today)."),
+    ("ai_cached_input_tokens", "AI cached input tokens (today)."),
+    ("ai_output_tokens", "AI output tokens (today)."),
+    ("ai_prompt_events", "AI prompts (today)."),
+    ("ai_sessions", "AI sessions (today)."),
+)
+
+
+def _ai_metrics(rows: list[ai.AiRow]) -> list[str]:
+    totals = ai.line_totals(rows)
+    lines = []
+    for name, help_text in _AI_METRICS:
+        metric = f"wakatime_{name}_total"
+        lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} counter", f"{metric} {totals[name]}"]
+    metric = "wakatime_ai_model_line_changes_total"
+    lines += [f"# HELP {metric} Lines changed by AI per model family (today).", f"# TYPE {metric} counter"]
+    for model, count in sorted(ai.figures(rows).model_lines.items()):
+        lines.append(f'{metric}{{name="{_label(model)}"}} {count}')
+    return lines

@@ -27,6 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from codetime.clients import aws_client
 from codetime.db import get_pool
+from codetime.domain import ai
 from codetime.domain import reports as model
 from codetime.domain.errors import InvalidInput, NotFound
 from codetime.logs import logger, metrics
@@ -110,7 +111,16 @@ def build_report(user: User, cadence: model.Cadence, start: date, end: date) -> 
         languages=model.ranked(current["languages"], total),
         editors=model.ranked(current["editors"], total),
         goals=goals,
+        ai=_ai_lines(user, start, end),
     )
+
+
+def _ai_lines(user: User, start: date, end: date) -> model.AiLines | None:
+    """The period's AI vs human lines and tokens, or None when there are none (the report then has no AI part)."""
+    totals = ai.line_totals(aggregation.ai_rows(user, start, end))
+    if not any(totals.values()):
+        return None
+    return model.AiLines(**{name: totals[name] for name in model.AiLines.model_fields})
 
 
 def _days(start: date, end: date) -> list[date]:

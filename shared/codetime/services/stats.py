@@ -13,12 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from codetime.db import get_pool
+from codetime.domain import ai
 from codetime.domain import wakatime_format as fmt
 from codetime.domain.errors import InvalidInput
 from codetime.domain.names import PLURAL, display_name, stored_value
 from codetime.domain.ranges import resolve_range, today_in
 from codetime.domain.sharing import Sharing, check_public_filters, check_public_range, public_stats
-from codetime.domain.summaries import DIMENSIONS, SUMMARY_KEYS
+from codetime.domain.summaries import AI_DIMENSIONS, DIMENSIONS, SUMMARY_KEYS
 from codetime.domain.user_agents import parse_user_agent
 from codetime.repositories.aggregates import local_bounds
 from codetime.repositories.stats import StatsRepository
@@ -112,7 +113,7 @@ def shared_stats(user: User, range_name: str, filters: dict[str, str | None]) ->
     params["share"] = [sharing.max_days, sorted(sharing.lists)]
 
     def build() -> bytes:
-        data = _build_stats(user, range_key, start, end, stored)
+        data = _without_ai(_build_stats(user, range_key, start, end, stored))
         return dumps({"data": public_stats(data, sharing)})
 
     return cached(user.id, "public_stats", params, build)
@@ -145,6 +146,7 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
     if "project" in filters:
         data["branches"] = fmt.summary_items(totals.shown("branch"))
         data["entities"] = fmt.summary_items(totals.entities)
+    _add_ai(user, start, end, filters, data)
     data["best_day"] = (
         {"date": best[0].isoformat(), "text": fmt.human_text(best[1]), "total_seconds": round(best[1], 6)}
         if best and best[1] > 0
@@ -174,6 +176,36 @@ def _build_stats(user: User, range_key: str, start: date, end: date, filters: di
         "created_at": _iso(user.created_at),
     })  # fmt: skip
     return data
+
+
+def _add_ai(user: User, start: date, end: date, filters: dict[str, str], data: dict[str, Any]) -> None:
+    """WakaTime's AI keys over the range (as in a summary's grand_total, plus `ai_line_changes_total`), and on each
+    project and editor item. AI sums are kept per project and editor only: under another filter they are left out
+    rather than shown unfiltered."""
+    if not set(filters) <= set(AI_DIMENSIONS):
+        return
+    rows = aggregation.ai_rows(user, start, end, project=filters.get("project"), editor=filters.get("editor"))
+    keys = ai.summary_keys(rows)
+    data.update(keys)
+    data["ai_line_changes_total"] = keys["ai_additions"] + keys["ai_deletions"]
+    for dim in AI_DIMENSIONS if rows else ():
+        by_name = ai.grouped(rows, dim)
+        named = {display_name(dim, stored): group for stored, group in by_name.items()}
+        for item in data[PLURAL[dim]]:
+            item.update(ai.summary_keys(named.get(item["name"], ())))
+
+
+def _without_ai(data: dict[str, Any]) -> dict[str, Any]:
+    """Stats without AI figures (lines, tokens, costs): public profiles share time, not these."""
+
+    def keep(key: str) -> bool:
+        return not key.startswith(("ai_", "human_"))
+
+    out = {k: v for k, v in data.items() if keep(k)}
+    for dim in AI_DIMENSIONS:
+        if PLURAL[dim] in out:
+            out[PLURAL[dim]] = [{k: v for k, v in item.items() if keep(k)} for item in out[PLURAL[dim]]]
+    return out
 
 
 def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from codetime.db import get_pool
+from codetime.domain import ai
 from codetime.domain import wakatime_format as fmt
 from codetime.domain.durations import compute_durations
 from codetime.domain.errors import InvalidInput
@@ -84,7 +85,7 @@ def shared_summaries(
     sharing = sharing_of(user)
     check_public_filters(sharing, {"project": project})
     check_public_branches(branches)
-    _check_range(start, end)
+    check_range(start, end)
     check_public_range(sharing, start, end)
     tz = tz or user.effective_timezone
     params = {"s": start, "e": end, "tz": tz, "p": project, "share": [sharing.max_days, sorted(sharing.lists)]}
@@ -97,13 +98,18 @@ def shared_summaries(
     return cached(user.id, "public_summaries", params, build)
 
 
-def _envelope(days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float) -> bytes:
+def _envelope(
+    days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float,
+    ai_rows: list[ai.AiRow],
+) -> bytes:  # fmt: skip
     first_start, _ = fmt.day_bounds_utc(start, tz)
     _, last_end = fmt.day_bounds_utc(end, tz)
     tail = {
         "start": first_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "end": last_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "cumulative_total": fmt.cumulative_total(total),
+        # The range's AI figures (CodeTime's addition; WakaTime's cumulative_total has only time): sessions,
+        # averages and medians over the whole range, not sums of the days'.
+        "cumulative_total": {**fmt.cumulative_total(total), **ai.summary_keys(ai_rows)},
         "daily_average": fmt.daily_average(total, (end - start).days + 1, active, other_language_seconds=other),
         "timezone": tz,
     }
@@ -125,7 +131,7 @@ def _stored_summaries(user: User, start: date, end: date, tz: str) -> bytes:
             total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
         else:
             days_json.append(json.dumps(build_day(day, tz, (), {}), separators=(",", ":")))
-    return _envelope(days_json, start, end, tz, total, active, other)
+    return _envelope(days_json, start, end, tz, total, active, other, aggregation.ai_rows(user, start, end))
 
 
 def _from_raw(user: User, tz: str) -> bool:
@@ -170,16 +176,27 @@ def _computed_summaries(
                 ents = repo.entity_totals(user.id, start, end, filters["project"])  # type: ignore[arg-type]
             for day, entity, seconds in ents:
                 entities[day][entity] += seconds
+    # AI rows follow a project filter; they are not kept per branch, so a branch filter leaves them whole-project.
+    ai_rows = aggregation.ai_rows(user, start, end, tz=tz, project=filters.get("project"))
+    ai_by_day: dict[date, list[ai.AiRow]] = defaultdict(list)
+    for ai_row in ai_rows:
+        ai_by_day[ai_row.day].append(ai_row)  # type: ignore[index]
     days_json, total, other, active = [], 0.0, 0.0, 0
     for day in _days(start, end):
         day_entities = entities.get(day, {}) if project is not None else None
         item = build_day(
-            day, tz, by_day.get(day, ()), dependencies.get(day, {}), day_entities, with_branches=project is not None
+            day,
+            tz,
+            by_day.get(day, ()),
+            dependencies.get(day, {}),
+            day_entities,
+            with_branches=project is not None,
+            ai_rows=ai_by_day.get(day, ()),
         )
         days_json.append(json.dumps(item, separators=(",", ":")))
         seconds, other_seconds = day_seconds(by_day.get(day, ()))
         total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
-    return _envelope(days_json, start, end, tz, total, active, other)
+    return _envelope(days_json, start, end, tz, total, active, other, ai_rows)
 
 
 def statusbar_today(user: User) -> JsonPayload:
@@ -239,8 +256,17 @@ def build_durations(
             return proj, tuple(value or ())
         return proj, value if field == "entity" else display_name(field, value)
 
+    # Each duration carries the AI figures of the heartbeats it spans (durations-day.json's keys).
+    spans = compute_durations(heartbeats, user.timeout_seconds, key, time_of=lambda hb: hb["time"])
+    starts = {id(d.first): i for i, d in enumerate(spans)}
+    members: list[list[ai.AiRow]] = [[] for _ in spans]
+    current = -1
+    for hb, ai_row in zip(heartbeats, ai.heartbeat_rows(heartbeats), strict=True):
+        current = starts.get(id(hb), current)  # a duration holds the heartbeats from its first to the next's
+        if ai_row is not None:
+            members[current].append(ai_row)
     result = []
-    for d in compute_durations(heartbeats, user.timeout_seconds, key, time_of=lambda hb: hb["time"]):
+    for d, ai_rows in zip(spans, members, strict=True):
         proj, value = d.value
         if project is not None and proj != project:
             continue
@@ -249,6 +275,7 @@ def build_durations(
             "project": proj,
             "duration": round(d.duration, 6),
             "color": None,
+            **ai.duration_keys(ai_rows),
         }
         if anonymous:
             del item["project"]
@@ -281,6 +308,11 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
         for dim in DIMENSIONS:
             items = sorted(dims[dim].items(), key=lambda kv: (-kv[1], kv[0]))
             result[PLURAL[dim]] = [{"key": name, "total": round(seconds, 6)} for name, seconds in items]
+        # The range's AI figures under WakaTime's names (a CodeTime addition to Wakapi's shape, for the dashboard),
+        # when the filters are ones the AI sums are kept by (project, editor).
+        if set(stored) <= {"project", "editor"}:
+            rows = aggregation.ai_rows(user, start, end, project=stored.get("project"), editor=stored.get("editor"))
+            result["ai"] = ai.summary_keys(rows)
         return dumps(result)
 
     return cached(user.id, "dashboard", {"s": start, "e": end, "f": filters}, build)

@@ -30,6 +30,17 @@ class HeartbeatIn(BaseModel):
     project_root_count: int | None = None
     is_write: bool | None = None
     user_agent: str | None = None
+    ai_line_changes: int | None = Field(None, description="Lines changed by AI since the last heartbeat (signed)")
+    human_line_changes: int | None = Field(None, description="Lines changed by hand since the last heartbeat")
+    ai_session: str | None = Field(None, max_length=255, description="The AI agent's session id")
+    ai_model: str | None = Field(
+        None, max_length=255, description="AI model; default: the model token of the User-Agent (opus/4.6)"
+    )
+    ai_subscription_plan: str | None = Field(None, max_length=255, description="e.g. max, pro")
+    ai_input_tokens: int | None = Field(None, ge=0, description="AI input tokens (not cached) since the last one")
+    ai_cached_input_tokens: int | None = Field(None, ge=0, description="AI cached input tokens")
+    ai_output_tokens: int | None = Field(None, ge=0, description="AI output tokens")
+    ai_prompt_length: int | None = Field(None, ge=0, description="Characters of the prompt this heartbeat records")
 
 
 class BulkResponse(BaseModel):

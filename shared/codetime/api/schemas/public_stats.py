@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from codetime.api.schemas.summaries import TotalItem
+from codetime.api.schemas.summaries import AiFigures, TotalItem
 
 
 class BestDay(BaseModel):
@@ -13,7 +13,8 @@ class BestDay(BaseModel):
     total_seconds: float
 
 
-class Stats(BaseModel):
+class Stats(AiFigures):  # the AI keys: the owner's stats only, never public ones
+    ai_line_changes_total: int | None = None
     total_seconds: float = Field(description="Excluding time in no known language ('Other')")
     total_seconds_including_other_language: float
     human_readable_total: str

@@ -161,6 +161,15 @@ class StoredHeartbeat(BaseModel):
     operating_system: str | None
     machine_name: str | None
     user_agent: str | None
+    ai_line_changes: int | None = None
+    human_line_changes: int | None = None
+    ai_session: str | None = None
+    ai_model: str | None = None
+    ai_subscription_plan: str | None = None
+    ai_input_tokens: int | None = None
+    ai_cached_input_tokens: int | None = None
+    ai_output_tokens: int | None = None
+    ai_prompt_length: int | None = None
     created_at: str | None
     user_id: str
 

@@ -5,7 +5,38 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
-class TotalItem(BaseModel):
+class AiModelShare(BaseModel):
+    name: str = Field(description="Model family, e.g. Opus")
+    lines: int
+    cost: float
+
+
+class AiFigures(BaseModel):
+    """WakaTime's AI coding keys (README "AI coding analytics"): in grand_total, on project and editor items of days
+    with AI activity, per duration (no breakdown or total cost there), and over a range."""
+
+    ai_additions: int | None = None
+    ai_deletions: int | None = None
+    human_additions: int | None = None
+    human_deletions: int | None = None
+    ai_model_line_changes: dict[str, int] | None = None
+    ai_input_tokens: int | None = None
+    ai_cached_input_tokens: int | None = None
+    ai_output_tokens: int | None = None
+    ai_prompt_length_sum: int | None = None
+    ai_prompt_events_total: int | None = None
+    ai_sessions: int | None = None
+    ai_model_costs: dict[str, float] | None = Field(None, description="USD, priced model families only")
+    ai_model_breakdown: list[AiModelShare] | None = None
+    ai_model_total_cost: float | None = None
+    ai_prompt_length_avg: int | None = None
+    ai_prompt_events_avg_per_session: int | None = None
+    ai_prompt_events_median_per_session: int | None = None
+    ai_prompt_length_avg_per_session: int | None = None
+    ai_prompt_length_median_per_session: int | None = None
+
+
+class TotalItem(AiFigures):
     name: str
     total_seconds: float
     percent: float
@@ -17,7 +48,7 @@ class TotalItem(BaseModel):
     seconds: int | None = None
 
 
-class GrandTotal(BaseModel):
+class GrandTotal(AiFigures):
     hours: int
     minutes: int
     total_seconds: float
@@ -54,7 +85,7 @@ class StatusbarResponse(BaseModel):
     has_team_features: bool
 
 
-class CumulativeTotal(BaseModel):
+class CumulativeTotal(AiFigures):
     seconds: float
     text: str
     digital: str
@@ -80,7 +111,7 @@ class SummariesResponse(BaseModel):
     timezone: str
 
 
-class Duration(BaseModel):
+class Duration(AiFigures):
     time: float
     project: str
     duration: float
@@ -112,3 +143,4 @@ class DashboardSummary(BaseModel):
     machines: list[KeyTotal]
     branches: list[KeyTotal]
     categories: list[KeyTotal]
+    ai: AiFigures | None = Field(None, description="The range's AI figures (no filter, or project/editor filters)")
