@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
@@ -72,7 +71,7 @@ def year_of_heartbeats(today: datetime) -> list[dict]:
                     break
                 language = rng.choice(languages)
                 beats.append({
-                    "entity": f"/home/ada/src/{project}/{language.lower()}/module_{rng.randint(1, 9)}.{language[:2].lower()}",
+                    "entity": f"/home/ada/src/{project}/module_{rng.randint(1, 9)}.{language[:2].lower()}",
                     "type": "file", "time": at.timestamp(), "project": project, "language": language,
                     "branch": branch, "category": "coding" if rng.random() > 0.1 else "debugging",
                     "machine": "laptop" if "darwin" in platform else "workstation", "is_write": rng.random() > 0.7,
@@ -108,10 +107,16 @@ def main() -> int:
         httpx.post(f"{base}/api/v1/users/current/goals", auth=auth, timeout=30,
                    json={"title": "Two hours a day on CodeTime", "delta": "day", "seconds": 7200,
                          "projects": ["codetime"]}).raise_for_status()  # fmt: skip
-        httpx.post(f"{base}/api/v1/users/current/rules", auth=auth, timeout=30,
-                   json={"kind": "project", "pattern": "website-old", "replacement": "website"}).raise_for_status()
+        httpx.post(
+            f"{base}/api/v1/users/current/rules",
+            auth=auth,
+            timeout=30,
+            json={"kind": "project", "pattern": "website-old", "replacement": "website"},
+        ).raise_for_status()
         yesterday = (today - timedelta(days=1)).date().isoformat()
-        while not httpx.get(f"{base}/api/v1/users/current/settings", auth=auth, timeout=30).json()["data"]["is_up_to_date"]:
+        while not httpx.get(f"{base}/api/v1/users/current/settings", auth=auth, timeout=30).json()["data"][
+            "is_up_to_date"
+        ]:
             time.sleep(0.5)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
@@ -138,12 +143,16 @@ def main() -> int:
             context = browser.new_context(viewport={"width": 1280, "height": 860})
             page = context.new_page()
             page.goto(base + "/signin")
-            page.evaluate("k => sessionStorage.setItem('codetime.credential', JSON.stringify({kind: 'key', value: k}))", key)
+            page.evaluate(
+                "k => sessionStorage.setItem('codetime.credential', JSON.stringify({kind: 'key', value: k}))", key
+            )
             for path in ("/", "/?range=last_year", "/calendar"):
                 page.goto(base + path)
                 ms = page.wait_for_function(
-                    "document.querySelector('main h1') && !document.querySelector('main .loading') && performance.now()",
-                    polling="raf").json_value()
+                    "document.querySelector('main h1') && !document.querySelector('main .loading')"
+                    " && performance.now()",
+                    polling="raf",
+                ).json_value()
                 print(f"first view interactive: {path} in {ms:.0f} ms")
             context.close()
             browser.close()

@@ -38,7 +38,9 @@ class DevServer:
         """A `codetime` command against this server's data dir; its standard output."""
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env["CODETIME_DATA_DIR"] = str(self.data_dir)
-        done = subprocess.run(fake_clock.command([CODETIME, *args]), env=env, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            fake_clock.command([CODETIME, *args]), env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -47,7 +47,7 @@ def test_sign_in_with_a_key_shows_today_and_the_project(seeded, page) -> None:  
 
 
 def test_sign_in_with_the_dev_issuer(seeded, page) -> None:  # type: ignore[no-untyped-def]
-    """Authorization code + PKCE against the dev issuer of `codetime dev`, as a person, and back to the page asked for."""
+    """Authorization code + PKCE against `codetime dev`'s dev issuer, as a person, back to the page asked for."""
     page.goto(seeded.base + "/goals")
     page.wait_for_url("**/signin?next=%2Fgoals")
     page.get_by_role("button", name="Sign in with your account").click()
@@ -85,7 +85,10 @@ def test_changing_the_range_shows_the_apis_numbers(seeded, page) -> None:  # typ
     expected = seeded.get("/api/v1/users/current/summaries", range="last_30_days")
     page.locator("#range-total", has_text=expected["cumulative_total"]["text"]).wait_for()
     assert page.locator("#daily-average").inner_text() == expected["daily_average"]["text"]
-    assert page.locator("table caption", has_text="Coding time per day").locator("xpath=..").locator("tbody tr").count() == 30
+    assert (
+        page.locator("table caption", has_text="Coding time per day").locator("xpath=..").locator("tbody tr").count()
+        == 30
+    )
     # A custom range: from the dates' fields.
     page.get_by_label("Range", exact=True).select_option("custom")
     last = expected["data"][-1]["range"]["date"]
@@ -160,8 +163,12 @@ def test_without_the_socket_today_is_polled_every_minute(dev_server, browser) ->
     try:
         page.clock.install(time=time.time())  # the page's timers under the test's control (and at the suite's now)
         # A live endpoint that refuses every connection: the page must say so and poll instead.
-        page.route("**/config.json", lambda route: route.fulfill(json={
-            "oidc": None, "live_url": "ws://127.0.0.1:9/api/v1/live", "api_base": "/api/v1"}))
+        page.route(
+            "**/config.json",
+            lambda route: route.fulfill(
+                json={"oidc": None, "live_url": "ws://127.0.0.1:9/api/v1/live", "api_base": "/api/v1"}
+            ),
+        )
         sign_in_with_key(page, key, base=dev_server.base)
         page.get_by_text("Today: 0 secs").wait_for()
         page.locator("#live-indicator[data-mode='polling']").wait_for()
@@ -207,7 +214,11 @@ def test_the_overview_works_with_the_keyboard_alone(seeded, page) -> None:  # ty
 @pytest.mark.parametrize(
     ("status", "body", "words"),
     [
-        (429, {"error": "Too many requests.", "retry_after": 17}, "Rate limited: too many requests. Try again in 17 seconds."),
+        (
+            429,
+            {"error": "Too many requests.", "retry_after": 17},
+            "Rate limited: too many requests. Try again in 17 seconds.",
+        ),
         (503, {"error": "The database is unavailable; retry later."}, "The server is unavailable right now"),
         (None, None, "The server is unavailable: it could not be reached."),
     ],
@@ -281,7 +292,6 @@ def test_no_page_is_blank_when_scripts_see_no_data(dev_server, browser) -> None:
         context.close()
 
 
-
 def test_teams_organization_dashboard_and_team_total(seeded, page) -> None:  # type: ignore[no-untyped-def]
     """A person creates an organization and a dashboard, invites someone, and sees the team's total (the API's)."""
     token = seeded.cli("token", "--email", "lead@example.com").strip()
@@ -329,7 +339,10 @@ def test_sharing_makes_the_badge_and_its_markdown(dev_server, page) -> None:  # 
     sharing.get_by_label("Stats anyone may read without a key").select_option("7")
     sharing.get_by_role("button", name="Save sharing").click()
     sharing.get_by_text("Sharing saved.").wait_for()
-    page.wait_for_function("() => { const i = document.querySelector('.badge-preview img'); return i && i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.badge-preview img');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     badge = httpx.get(badge_url, timeout=10)
     assert badge.status_code == 200 and badge.headers["content-type"].startswith("image/svg+xml")
     shields = sharing.get_by_label("Badge Markdown (shields.io endpoint)").input_value()
