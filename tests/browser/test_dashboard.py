@@ -347,3 +347,19 @@ def test_sharing_makes_the_badge_and_its_markdown(dev_server, page) -> None:  # 
     assert badge.status_code == 200 and badge.headers["content-type"].startswith("image/svg+xml")
     shields = sharing.get_by_label("Badge Markdown (shields.io endpoint)").input_value()
     assert "img.shields.io/endpoint?url=" in shields and "badger%2Fbadge%2Flast_7_days%2Fshields" in shields
+
+
+def test_the_overview_shows_ai_and_human_line_changes(dev_server, page) -> None:  # type: ignore[no-untyped-def]
+    key = dev_server.cli("users", "create", "--email", "ai@example.com").split("api key:")[1].strip()
+    beats = _beats("ai-app", 4)
+    for i, beat in enumerate(beats):
+        beat.update(category="ai coding", ai_line_changes=[12, -3, 5, 0][i], human_line_changes=[0, 4, 0, -2][i])
+    dev_server.post_beats(beats, key)
+    dev_server.wait_today(180, key)
+    sign_in_with_key(page, key, base=dev_server.base)
+    days = dev_server.get("/api/v1/users/current/summaries", key, range="last_7_days")["data"]
+    total = {k: sum(d["grand_total"][k] for d in days) for k in ("ai_additions", "ai_deletions", "human_additions")}
+    assert total == {"ai_additions": 17, "ai_deletions": 3, "human_additions": 4}
+    card = page.locator("#ai-lines")
+    card.get_by_text("AI: +17 / −3").wait_for()
+    card.get_by_text("Human: +4 / −2").wait_for()
