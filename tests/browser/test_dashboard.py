@@ -243,6 +243,8 @@ def test_an_expired_sign_in_says_so(seeded, page) -> None:  # type: ignore[no-un
     token = seeded.cli("token", "--email", "ada@example.com", "--minutes", "1").strip()
     sign_in_with_token(page, seeded.base, token)
     page.get_by_role("heading", name="Overview").wait_for()
+    page.wait_for_function("!document.querySelector('main .loading')")
+    # From now on the API says the token expired (as it does once `exp` passes): the next page asks again.
     page.route("**/api/v1/**", lambda route: route.fulfill(status=401, json={"error": "Token expired."}))
     page.get_by_role("link", name="Goals").click()
     page.get_by_text("Your sign-in has expired. Please sign in again.").wait_for()
