@@ -133,7 +133,7 @@ def main() -> int:
                 for name, path in pages:
                     page.goto(base + path.format(yesterday=yesterday))
                     page.locator("main h1").wait_for()
-                    page.wait_for_function("!document.querySelector('main .loading')")
+                    page.wait_for_function("() => !document.querySelector('main .loading')")
                     page.wait_for_timeout(300)
                     page.screenshot(path=str(OUT / f"{name}-{label}.png"))
                     print(f"wrote docs/screenshots/{name}-{label}.png")
@@ -149,7 +149,7 @@ def main() -> int:
             for path in ("/", "/?range=last_year", "/calendar"):
                 page.goto(base + path)
                 ms = page.wait_for_function(
-                    "document.querySelector('main h1') && !document.querySelector('main .loading')"
+                    "() => document.querySelector('main h1') && !document.querySelector('main .loading')"
                     " && performance.now()",
                     polling="raf",
                 ).json_value()

@@ -162,7 +162,7 @@ def test_without_the_socket_today_is_polled_every_minute(dev_server, browser) ->
     page = context.new_page()
     try:
         page.clock.install(time=time.time())  # the page's timers under the test's control (and at the suite's now)
-        # A live endpoint that refuses every connection: the page must say so and poll instead.
+        # A live endpoint that never answers: the page must say so and poll instead.
         page.route(
             "**/config.json",
             lambda route: route.fulfill(
@@ -171,6 +171,7 @@ def test_without_the_socket_today_is_polled_every_minute(dev_server, browser) ->
         )
         sign_in_with_key(page, key, base=dev_server.base)
         page.get_by_text("Today: 0 secs").wait_for()
+        page.clock.run_for(11_000)  # the socket never opens (the CSP refuses that URL): given up after 10 s
         page.locator("#live-indicator[data-mode='polling']").wait_for()
         assert page.locator("#live-indicator").inner_text() == "○ Updates every minute"
         dev_server.post_beats(_beats("browser-poll", 3), key)
@@ -208,7 +209,7 @@ def test_the_overview_works_with_the_keyboard_alone(seeded, page) -> None:  # ty
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/projects/{PROJECT}")
     page.get_by_role("heading", name=f"Project {PROJECT}").wait_for()
-    page.wait_for_function("document.activeElement.id === 'main'")  # focus moves to the new page's content
+    page.wait_for_function("() => document.activeElement.id === 'main'")  # focus moves to the new page's content
 
 
 @pytest.mark.parametrize(
@@ -243,7 +244,7 @@ def test_an_expired_sign_in_says_so(seeded, page) -> None:  # type: ignore[no-un
     token = seeded.cli("token", "--email", "ada@example.com", "--minutes", "1").strip()
     sign_in_with_token(page, seeded.base, token)
     page.get_by_role("heading", name="Overview").wait_for()
-    page.wait_for_function("!document.querySelector('main .loading')")
+    page.wait_for_function("() => !document.querySelector('main .loading')")
     # From now on the API says the token expired (as it does once `exp` passes): the next page asks again.
     page.route("**/api/v1/**", lambda route: route.fulfill(status=401, json={"error": "Token expired."}))
     page.get_by_role("link", name="Goals").click()
@@ -258,6 +259,8 @@ PAGES = ["/", "/calendar", "/day", "/projects", f"/projects/{PROJECT}", "/goals"
 def test_no_serious_accessibility_violations_on_any_page(seeded, browser, width) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
+    blocked: list[str] = []  # the page runs under the same CSP as on CloudFront: nothing may be refused
+    page.on("console", lambda m: "Content Security Policy" in m.text and blocked.append(m.text))
     try:
         page.goto(seeded.base + "/signin")
         page.get_by_label("API key").wait_for()
@@ -269,9 +272,10 @@ def test_no_serious_accessibility_violations_on_any_page(seeded, browser, width)
         for path in PAGES:
             page.goto(seeded.base + path)
             page.locator("main h1").wait_for()
-            page.wait_for_function("!document.querySelector('main .loading')")
+            page.wait_for_function("() => !document.querySelector('main .loading')")
             problems[path] = axe_violations(page)
         assert {p: v for p, v in problems.items() if v} == {}, json.dumps(problems, indent=1)
+        assert blocked == []
         # A phone width does not scroll sideways.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     finally:

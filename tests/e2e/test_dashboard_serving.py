@@ -36,7 +36,9 @@ def test_pages_are_the_app_and_assets_are_cached_for_good(dist: Path) -> None:
         response = client.get(path)
         assert response.status_code == 200 and response.text == INDEX, path
         assert response.headers["cache-control"] == "no-cache"
-        assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "frame-ancestors 'none'" in csp
+        assert "connect-src 'self' http://127.0.0.1:8000;" in csp  # the dev issuer's origin (token endpoint)
     asset = client.get("/assets/index-abc123.js", headers={"Accept-Encoding": "gzip"})
     assert asset.status_code == 200 and asset.headers["content-type"].startswith("text/javascript")
     assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"

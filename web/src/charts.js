@@ -36,7 +36,8 @@ matchMedia("(prefers-color-scheme: dark)").addEventListener?.("change", () => {
  */
 export function chartFigure(config, alt, { height = 260 } = {}) {
   const canvas = h("canvas", { role: "img", "aria-label": alt.label });
-  const box = h("div", { class: "chart-box", style: `height:${height}px` }, canvas);
+  const box = h("div", { class: "chart-box" }, canvas);
+  box.style.height = `${height}px`; // CSSOM, not a style attribute: the CSP (style-src 'self') allows only this
   const el = h("figure", { class: "chart" }, box,
     h("details", {}, h("summary", {}, "Show as table"), table(alt.caption, alt.headers, alt.rows)));
   config.options = { responsive: true, maintainAspectRatio: false, animation: false, ...config.options };

@@ -5,6 +5,7 @@ import { credential } from "./auth.js";
 
 const POLL_MS = 60_000;
 const PING_MS = 240_000;
+const CONNECT_MS = 10_000; // a socket neither open nor closed by then (a silent network, a blocked URL) counts as down
 
 export class TodayFeed {
   constructor(liveUrl) {
@@ -51,6 +52,8 @@ export class TodayFeed {
   stop() {
     this.stopped = true;
     this.clearTimers();
+    this.stopPolling();
+    clearTimeout(this.retryTimer);
     if (this.socket) this.socket.close();
   }
 
@@ -70,11 +73,19 @@ export class TodayFeed {
 
   poll() {
     if (this.stopped) return;
-    this.clearTimers();
     this.setMode("polling");
-    this.timers.push(setInterval(() => this.refresh(), POLL_MS));
-    // Try the socket again now and then: the server may come back.
-    if (this.liveUrl) this.timers.push(setTimeout(() => this.connect(), Math.min(300_000, 15_000 * 2 ** this.failures)));
+    // One steady minute timer while the socket is down; reconnection attempts never restart it.
+    this.pollTimer ||= setInterval(() => this.refresh(), POLL_MS);
+    // Try the socket again now and then (backing off): the server may come back.
+    if (this.liveUrl) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.connect(), Math.min(300_000, 15_000 * 2 ** this.failures));
+    }
+  }
+
+  stopPolling() {
+    clearInterval(this.pollTimer);
+    this.pollTimer = null;
   }
 
   connect() {
@@ -90,10 +101,19 @@ export class TodayFeed {
       return;
     }
     this.socket = socket;
+    const giveUp = setTimeout(() => {
+      if (opened || this.socket !== socket) return;
+      this.socket = null;
+      this.failures += 1;
+      socket.close();
+      this.poll();
+    }, CONNECT_MS);
     socket.addEventListener("open", () => {
+      clearTimeout(giveUp);
       opened = true;
       this.failures = 0;
       this.clearTimers();
+      this.stopPolling();
       socket.send(JSON.stringify({ type: "subscribe", channel: "user.today" }));
       this.timers.push(setInterval(() => socket.readyState === 1 && socket.send(JSON.stringify({ type: "ping" })), PING_MS));
       this.setMode("live");
@@ -108,6 +128,7 @@ export class TodayFeed {
       if (message.type === "statusbar.today" && message.data) this.publish(message.data);
     });
     socket.addEventListener("close", () => {
+      clearTimeout(giveUp);
       if (this.socket !== socket || this.stopped) return;
       this.socket = null;
       if (!opened) this.failures += 1;

@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import FileResponse, HTMLResponse, Response
@@ -47,6 +48,25 @@ def route_paths(routes: list[Any], prefix: str = "") -> Iterator[str]:
             yield prefix + route.path
 
 
+def content_security_policy(config: dict[str, Any]) -> str:
+    """The app's CSP: its own origin only, plus the sign-in issuer and the live WebSocket it connects to."""
+    connect = ["'self'"]
+    if config.get("oidc"):
+        connect.append(_origin(config["oidc"]["issuer"]))
+    if config.get("live_url"):
+        connect.append(config["live_url"])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        f"connect-src {' '.join(dict.fromkeys(connect))}; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _first_segments(app: Any) -> frozenset[str]:
     # Every top-level path segment the API answers under ("api", "docs", "openapi.json", ".well-known", "health"):
     # requests there always go to the API, so an unknown API path is its JSON 404, never the app's index.html.
@@ -65,6 +85,7 @@ class Dashboard:
         self.api = api
         self.dist = (dist or dist_dir()).resolve()
         self.config = json.dumps(config).encode()
+        self.csp = content_security_policy(config)
         self.reserved = _first_segments(api)
         self.static = GZipMiddleware(self._serve, minimum_size=1024)
 
@@ -94,7 +115,10 @@ class Dashboard:
             return FileResponse(wanted, media_type=media_type, headers={"Cache-Control": cache})
         if "." in path.rsplit("/", 1)[-1]:  # a missing file (e.g. an old asset), not one of the app's pages
             return Response("Not Found", status_code=404, media_type="text/plain")
-        # The page may not be framed by other sites (CloudFront sets the full set of security headers on AWS).
-        headers = {"Cache-Control": "no-cache", "Content-Security-Policy": "frame-ancestors 'none'",
-                   "X-Content-Type-Options": "nosniff"}  # fmt: skip
+        # The same policy as CloudFront's on AWS (infra_cdk/dashboard.py), so the browser tests hold the app to it.
+        headers = {
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": self.csp,
+            "X-Content-Type-Options": "nosniff",
+        }
         return FileResponse(index, media_type="text/html", headers=headers)
