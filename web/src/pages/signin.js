@@ -4,7 +4,9 @@ import { codeFlowAvailable, signInWithKey, signOut, startSignIn } from "../auth.
 import { field, h, notice, replace } from "../ui.js";
 
 export async function render(main, ctx) {
-  const next = new URLSearchParams(location.search).get("next") || "/";
+  // Only a path of this app: never another origin ("//host", "https://...") after signing in.
+  const asked = new URLSearchParams(location.search).get("next") || "/";
+  const next = /^\/(?![/\\])/.test(asked) ? asked : "/";
   const status = h("div", { "aria-live": "polite" });
   const keyInput = h("input", { type: "password", name: "api_key", autocomplete: "off", spellcheck: "false", required: true, placeholder: "waka_…" });
   const form = h("form", { class: "card narrow" },
