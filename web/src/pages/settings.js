@@ -3,6 +3,7 @@
 // person, or a key plus a one-time code from `codetime users confirm` on the server (api/deps.py ConfirmedUser).
 import { api, apiBase, describe, me } from "../api.js";
 import { authorization, credential, signOut } from "../auth.js";
+import { confirmField, statusLine } from "../forms.js";
 import { dateTime } from "../format.js";
 import { checkbox, copyButton, field, h, notice, replace, section, select, table } from "../ui.js";
 
@@ -32,24 +33,6 @@ function titled(title, ...children) {
   const el = section(title, ...children);
   el.id = slug(title);
   return el;
-}
-
-/** A status line for a form (polite news, or an alert for a failure). */
-function statusLine() {
-  const el = h("div", { "aria-live": "polite", class: "form-status" });
-  return { el, ok: (text) => replace(el, notice(text)), fail: (exc) => replace(el, notice(exc.message || String(exc), "error")) };
-}
-
-/** The one-time confirmation code field, shown to people signed in with a key. */
-function confirmField(byKey, user) {
-  if (!byKey) return { el: null, value: () => undefined };
-  const input = h("input", { type: "text", name: "confirmation", autocomplete: "one-time-code", inputmode: "numeric" });
-  return {
-    el: field("Confirmation code", input,
-      `Signed in with an API key, this action needs a one-time code: on the server run “codetime users confirm --username ${user.username}”. ` +
-      "(Signed in as a person, no code is needed.)"),
-    value: () => input.value.trim() || undefined,
-  };
 }
 
 function preferences(s) {
@@ -181,7 +164,7 @@ function keysSection(keys, byKey, user) {
   const status = statusLine();
   const shown = h("div", { "aria-live": "polite" });
   const listBox = h("div", {});
-  const confirm = confirmField(byKey, user);
+  const confirm = confirmField(user);
   const showOnce = (issued, what) => {
     const value = h("input", { type: "text", readonly: true, value: issued.key, name: "new_key", class: "mono" });
     replace(shown, h("div", { class: "card highlight" },
@@ -246,7 +229,7 @@ function reportsSection(r, byKey, user) {
     hooks.append(row);
   };
   (r.webhooks || []).forEach(hookRow);
-  const confirm = confirmField(byKey, user);
+  const confirm = confirmField(user);
   const status = statusLine();
   const form = h("form", {}, daily.el, weekly.el, field(`Send at (${r.timezone})`, hour), field("Weekly report on", weekday), email.el,
     h("h3", {}, "Webhooks"), byKey ? h("p", { class: "muted" }, "Webhook addresses are masked when signed in with a key; saving keeps what is shown.") : null,
@@ -335,7 +318,7 @@ function danger(ctx, byKey) {
   const user = ctx.user;
   const part = (title, what, path, after) => {
     const typed = h("input", { type: "text", name: `confirm_${path ? "data" : "account"}`, autocomplete: "off", spellcheck: "false" });
-    const confirm = confirmField(byKey, user);
+    const confirm = confirmField(user);
     const button = h("button", { type: "submit", class: "danger", disabled: true }, title);
     typed.addEventListener("input", () => (button.disabled = typed.value !== user.username));
     const status = statusLine();

@@ -2,8 +2,8 @@
 // a dashboard's team totals and leaderboard, and private leaderboards. Creating an organization or an invite is a
 // take-over action: a signed-in person, or a key with a confirmation code (api/deps.py ConfirmedUser).
 import { api, me } from "../api.js";
-import { credential } from "../auth.js";
 import { chartFigure, color } from "../charts.js";
+import { confirmField, statusLine } from "../forms.js";
 import { hours, shortDate } from "../format.js";
 import { rangeFromQuery, rangePicker, rangeSearch, summariesQuery } from "../ranges.js";
 import { checkbox, copyButton, field, h, notice, replace, section, select, table } from "../ui.js";
@@ -14,20 +14,6 @@ export async function render(main, ctx, rest) {
   if (parts.length >= 3 && parts[1] === "dashboards") return dashboard(main, ctx, parts[0], parts[2]);
   if (parts.length === 1) return organization(main, ctx, parts[0]);
   return overview(main, ctx);
-}
-
-function confirmField(user) {
-  if (credential()?.kind !== "key") return { el: null, value: () => undefined };
-  const input = h("input", { type: "text", name: "confirmation", autocomplete: "one-time-code" });
-  return {
-    el: field("Confirmation code", input, `Signed in with an API key, this needs a one-time code: on the server run “codetime users confirm --username ${user.username}”.`),
-    value: () => input.value.trim() || undefined,
-  };
-}
-
-function statusLine() {
-  const el = h("div", { "aria-live": "polite" });
-  return { el, ok: (t) => replace(el, notice(t)), fail: (e) => replace(el, notice(e.message || String(e), "error")) };
 }
 
 async function overview(main, ctx) {
