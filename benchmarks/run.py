@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from servers import PostgresServer, RedisServer  # noqa: E402
 
@@ -422,6 +422,9 @@ def main() -> int:
         print("    SnapStart (restore from a snapshot) cannot be measured outside AWS Lambda: not measured here.")
         with tempfile.TemporaryDirectory() as tmp:
             bench_accounts(user, Path(tmp), results)
+        import live
+
+        live.run(results)
         reset_clients()
     results.write(args)
     return 0

@@ -132,7 +132,7 @@ def test_a_gone_connection_is_removed_when_answered() -> None:
     assert live.registry.get("c1") is None
 
 
-def test_publish_never_raises_and_keeps_to_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_publish_changes_never_raises_and_keeps_to_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     from codetime.config import get_settings
 
     user = uuid.uuid4()
@@ -143,11 +143,12 @@ def test_publish_never_raises_and_keeps_to_its_budget(monkeypatch: pytest.Monkey
     monkeypatch.setenv("CODETIME_DB_POOL_TIMEOUT_SECONDS", "1")
     get_settings.cache_clear()
     try:
-        result = service.publish({user: {date.today()}}, live=live)
+        result = service.publish_changes(live, [protocol.Change(user, {date.today()})])
         assert result.errors == 1 and result.sent == 0
         monkeypatch.setenv("CODETIME_LIVE_PUBLISH_BUDGET_MS", "0")
         get_settings.cache_clear()
-        result = service.publish({uuid.uuid4(): {date.today()}, user: {date.today()}}, live=live)
+        changes = [protocol.Change(uuid.uuid4(), {date.today()}), protocol.Change(user, {date.today()})]
+        result = service.publish_changes(live, changes)
         assert result.skipped_users == 2 and result.errors == 0
     finally:
         from codetime.lifecycle import reset_clients
@@ -155,8 +156,44 @@ def test_publish_never_raises_and_keeps_to_its_budget(monkeypatch: pytest.Monkey
         reset_clients()
 
 
-def test_publish_without_live_configured_does_nothing() -> None:
-    assert service.publish({uuid.uuid4(): {date.today()}}, live=None).sent == 0
+def test_the_writers_hand_off_is_one_call_and_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codetime import connections
+
+    handed: list[str] = []
+
+    class Target:
+        def __init__(self, fail: bool) -> None:
+            self.fail = fail
+
+        def put(self, body: str) -> None:
+            if self.fail:
+                raise TimeoutError("queue away")
+            handed.append(body)
+
+    user, day = uuid.uuid4(), date(2027, 3, 27)
+    latest = {user: protocol.Latest(1_800_000_000.0, "a.py", "p", "Python", None)}
+    connections.stop_local()
+    assert service.publish({user: {day}}, latest)  # nowhere to hand over: nothing to do
+    connections.use_local(Recorder(), Target(fail=False))
+    try:
+        assert service.publish({user: {day}}, latest) and len(handed) == 1
+        [change] = protocol.decode_changes(handed)
+        assert change == protocol.Change(user, {day}, latest[user])
+        connections.use_local(Recorder(), Target(fail=True))
+        assert service.publish({user: {day}}, latest) is False  # logged and counted, never raised
+    finally:
+        connections.stop_local()
+
+
+def test_changes_are_merged_per_user() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    first = protocol.encode_changes({a: [date(2027, 3, 27)]}, {a: protocol.Latest(10.0, "x.py")})
+    second = protocol.encode_changes(
+        {a: [date(2027, 3, 28)], b: [date(2027, 3, 28)]}, {a: protocol.Latest(20.0, "y.py")}
+    )
+    merged = {c.user_id: c for c in protocol.decode_changes([first, second])}
+    assert merged[a].days == {date(2027, 3, 27), date(2027, 3, 28)} and merged[a].latest.entity == "y.py"
+    assert merged[b].latest is None
 
 
 def test_queue_sender_packs_messages_under_the_sqs_limit(monkeypatch: pytest.MonkeyPatch) -> None:
