@@ -1,17 +1,19 @@
 """Live updates on AWS (README "Live updates"): the WebSocket API and its stage, the connection registry (DynamoDB),
 the delivery queue and its function, their IAM, and the alarms on publish and delivery errors.
 
-    client ──wss──> WebSocket API (stage `live`) ── $connect / $disconnect / $default ──> live function (VPC)
-                                                                     registry (DynamoDB) <──┤
-    writer (VPC) ── after each batch: registry Query, events ──> delivery queue (SQS) <─────┘ replies
-                                                                     │
-                               delivery function (no VPC) <──────────┘ ── PostToConnection ──> clients
-                                                          └── GoneException: the connection's items deleted
+    client ──wss──> WebSocket API (stage `live`) ── $connect / $disconnect / $default ──┐
+    writer (VPC) ── after each batch: one message of changed users ──> changes queue ───┤
+                                                                                         v
+                            registry (DynamoDB) <── live function (VPC: database, cache, registry)
+                                                         │ replies and events
+                                                         v
+                         delivery queue ──> delivery function (no VPC) ── PostToConnection ──> clients
+                                                         └── GoneException: the connection's items deleted
 
-Why a hand-off queue rather than PostToConnection from the writer: the writer and the live function run in the
-VPC, which reaches SQS (interface endpoint) and DynamoDB (gateway endpoint) but has no route to API Gateway's
-management API without a NAT gateway; and one SendMessage per batch keeps the writer's cost flat however many
-connections listen (docs/architecture.md "Live updates").
+Why hand-offs rather than PostToConnection from the writer: computing the events (statusbar, goals) in the write
+path cost the writer 2.4x its throughput (`make bench` (e)), while one SendMessage per batch is flat however many
+connections listen; and the VPC reaches SQS (interface endpoint) and DynamoDB (gateway endpoint) but has no route
+to API Gateway's management API without a NAT gateway (docs/architecture.md "Live updates").
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ ACCESS_LOG_FIELDS = {
 # What the live function does to the registry ($connect count and put, subscribe, $disconnect).
 ROUTE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query",
                  "dynamodb:BatchWriteItem")  # fmt: skip
-# What publishing does (subscribers by topic, coalescing and goal-status items, a removed org member's subscription).
-PUBLISH_ACTIONS = ("dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# ... and what publishing adds (coalescing and goal-status items).
+PUBLISH_ACTIONS = ("dynamodb:UpdateItem",)
 # What delivery does with a gone connection: find its items and delete them.
 DELIVERY_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
 
@@ -82,7 +84,7 @@ class Live(Construct):
         routes: lambda_.Function,
         routes_entry: lambda_.IFunction,
         delivery: lambda_.Function,
-        publishers: Sequence[lambda_.Function],
+        writers: Sequence[lambda_.Function],
         topic: sns.ITopic,
         log_retention: logs.RetentionDays,
         throttle_rate: int,
@@ -123,6 +125,17 @@ class Live(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=2),
         )  # fmt: skip
         delivery.add_event_source(sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True))
+        # The writer's hand-offs: the live function publishes them (up to 10 written batches merged per user).
+        self.changes_dead_letters = sqs.Queue(
+            self, "ChangesDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            retention_period=Duration.days(1),
+        )  # fmt: skip
+        self.changes = sqs.Queue(
+            self, "Changes", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            retention_period=Duration.minutes(1), visibility_timeout=Duration.seconds(6 * 10),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.changes_dead_letters, max_receive_count=2),
+        )  # fmt: skip
+        routes.add_event_source(sources.SqsEventSource(self.changes, batch_size=10, report_batch_item_failures=True))
 
         def integration(name: str) -> apigwv2.WebSocketRouteOptions:
             return apigwv2.WebSocketRouteOptions(
@@ -153,13 +166,14 @@ class Live(Construct):
         )
 
         base = {"CODETIME_LIVE_TABLE": self.table.table_name}
-        for function in (routes, *publishers):
-            for name, value in {**base, "CODETIME_LIVE_QUEUE_URL": self.queue.queue_url}.items():
-                function.add_environment(name, value)
-            self.queue.grant_send_messages(function)
-        self.table.grant(routes, *ROUTE_ACTIONS)
-        for function in publishers:
-            self.table.grant(function, *PUBLISH_ACTIONS)
+        for name, value in {**base, "CODETIME_LIVE_QUEUE_URL": self.queue.queue_url}.items():
+            routes.add_environment(name, value)
+        self.queue.grant_send_messages(routes)
+        self.table.grant(routes, *ROUTE_ACTIONS, *PUBLISH_ACTIONS)
+        # The writer only hands off: one queue, nothing else (it never reads the registry).
+        for function in writers:
+            function.add_environment("CODETIME_LIVE_CHANGES_URL", self.changes.queue_url)
+            self.changes.grant_send_messages(function)
         for name, value in {**base, "CODETIME_LIVE_ENDPOINT": self.stage.callback_url}.items():
             delivery.add_environment(name, value)
         self.table.grant(delivery, *DELIVERY_ACTIONS)
@@ -167,7 +181,7 @@ class Live(Construct):
         stack = Stack.of(self)
         table_id = stack.resolve(stack.get_logical_id(self.table.node.default_child))
         api_id = stack.resolve(stack.get_logical_id(self.api.node.default_child))
-        for function in (routes, *publishers, delivery):
+        for function in (routes, delivery):
             acknowledge(
                 function,
                 {f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]": "The registry's one GSI (by_topic), "
@@ -186,7 +200,7 @@ class Live(Construct):
 
         self.alarms = [
             self._alarm("PublishErrorsAlarm", metric("LivePublishErrors"), 5, topic,
-                        "Live events could not be published after writes (registry or delivery queue failing)"),
+                        "Live changes could not be handed off or published (changes queue, registry, reads)"),
             self._alarm("DeliveryErrorsAlarm", metric("LiveDeliveryErrors"), 5, topic,
                         "Live messages could not be posted to connections (management API failing)"),
             self._alarm("DeliveryFunctionErrorsAlarm", delivery.metric_errors(period=FIVE_MINUTES), 1, topic,
@@ -195,6 +209,9 @@ class Live(Construct):
                         "The live WebSocket function failed (connects, messages)"),
             self._alarm("DeliveryDeadLettersAlarm", self.dead_letters.metric_approximate_number_of_messages_visible(
                 period=FIVE_MINUTES, statistic="Maximum"), 1, topic, "Live delivery batches dead-lettered"),
+            self._alarm("ChangesDeadLettersAlarm", self.changes_dead_letters
+                        .metric_approximate_number_of_messages_visible(period=FIVE_MINUTES, statistic="Maximum"), 1,
+                        topic, "Live changes batches dead-lettered"),
         ]  # fmt: skip
 
     def _alarm(self, name: str, metric: cw.IMetric, threshold: float, topic: sns.ITopic, description: str) -> cw.Alarm:

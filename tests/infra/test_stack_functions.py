@@ -113,11 +113,12 @@ def test_no_wildcard_resource_where_a_resource_can_be_named(any_variant: Synthes
 def test_queue_and_secret_grants_name_their_resources(rds: Synthesized) -> None:
     queue = rds.logical_id("/Pipeline/Heartbeats/", "AWS::SQS::Queue")
     dlq = rds.logical_id("/Pipeline/DeadLetters/", "AWS::SQS::Queue")
-    live = rds.logical_id("/Live/Delivery/Resource", "AWS::SQS::Queue")  # live updates' delivery queue
+    # Live updates' delivery and changes queues (infra_cdk/live.py).
+    live = [rds.logical_id(f"/Live/{name}/Resource", "AWS::SQS::Queue") for name in ("Delivery", "Changes")]
     for _, statement in _statements(rds):
         actions = _as_list(statement["Action"])
         if any(a.startswith("sqs:") for a in actions):
-            assert statement["Resource"] in ({"Fn::GetAtt": [q, "Arn"]} for q in (queue, dlq, live))
+            assert statement["Resource"] in ({"Fn::GetAtt": [q, "Arn"]} for q in (queue, dlq, *live))
         if any(a.startswith("secretsmanager:") for a in actions):
             assert all("Ref" in r for r in _as_list(statement["Resource"])), statement
 

@@ -75,9 +75,10 @@ def test_registry_table_has_ttl_and_the_topic_index(any_variant: Synthesized) ->
 
 
 def test_functions_get_the_live_settings_and_only_their_permissions(any_variant: Synthesized) -> None:
-    for name in ("Live", "Writer"):
-        env = any_variant.function(name)["Properties"]["Environment"]["Variables"]
-        assert {"CODETIME_LIVE_TABLE", "CODETIME_LIVE_QUEUE_URL"} <= set(env), name
+    env = any_variant.function("Live")["Properties"]["Environment"]["Variables"]
+    assert {"CODETIME_LIVE_TABLE", "CODETIME_LIVE_QUEUE_URL"} <= set(env)
+    env = any_variant.function("Writer")["Properties"]["Environment"]["Variables"]
+    assert "CODETIME_LIVE_CHANGES_URL" in env and "CODETIME_LIVE_TABLE" not in env
     delivery = any_variant.function("LiveDelivery")["Properties"]
     assert delivery["Handler"] == "functions.live_delivery.handler"
     assert "VpcConfig" not in delivery  # reaches the management API without NAT
@@ -85,18 +86,10 @@ def test_functions_get_the_live_settings_and_only_their_permissions(any_variant:
     assert "DATABASE_SECRET_ARN" not in delivery["Environment"]["Variables"]
 
     assert _actions(_policy_statements(any_variant, "Live"), "dynamodb:") == {
-        "dynamodb:GetItem",
-        "dynamodb:PutItem",
-        "dynamodb:DeleteItem",
-        "dynamodb:Query",
-        "dynamodb:BatchWriteItem",
-    }
-    assert _actions(_policy_statements(any_variant, "Writer"), "dynamodb:") == {
-        "dynamodb:Query",
-        "dynamodb:GetItem",
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:BatchWriteItem",
         "dynamodb:UpdateItem",
-        "dynamodb:DeleteItem",
-    }
+    }  # fmt: skip
+    assert not _actions(_policy_statements(any_variant, "Writer"), "dynamodb:")  # the writer only hands off
     delivery_statements = _policy_statements(any_variant, "LiveDelivery")
     assert _actions(delivery_statements, "dynamodb:") == {"dynamodb:Query", "dynamodb:BatchWriteItem"}
     assert _actions(delivery_statements, "execute-api:") == {"execute-api:ManageConnections"}
@@ -105,23 +98,27 @@ def test_functions_get_the_live_settings_and_only_their_permissions(any_variant:
     # Nobody else may post to connections; only the writer and the live function send to the delivery queue.
     for name in ("Live", "Writer", "Summary", "Ingestion"):
         assert not _actions(_policy_statements(any_variant, name), "execute-api:"), name
-    queue = any_variant.logical_id("/Live/Delivery/Resource", "AWS::SQS::Queue")
-    senders = {
-        name for name in ("Live", "Writer", "Summary", "Ingestion", "Keys", "Ops")
-        if any(queue in json.dumps(s["Resource"]) and "sqs:SendMessage" in json.dumps(s["Action"])
-               for s in _policy_statements(any_variant, name))
-    }  # fmt: skip
-    assert senders == {"Live", "Writer"}
+
+    def senders(queue: str) -> set[str]:
+        return {
+            name for name in ("Live", "Writer", "Summary", "Ingestion", "Keys", "Ops", "LiveDelivery")
+            if any(queue in json.dumps(s["Resource"]) and "sqs:SendMessage" in json.dumps(s["Action"])
+                   for s in _policy_statements(any_variant, name))
+        }  # fmt: skip
+
+    assert senders(any_variant.logical_id("/Live/Delivery/Resource", "AWS::SQS::Queue")) == {"Live"}
+    assert senders(any_variant.logical_id("/Live/Changes/Resource", "AWS::SQS::Queue")) == {"Writer"}
 
 
-def test_delivery_queue_feeds_the_delivery_function(any_variant: Synthesized) -> None:
-    queue = any_variant.logical_id("/Live/Delivery/Resource", "AWS::SQS::Queue")
-    delivery = any_variant.logical_id("/Functions/LiveDelivery/", "AWS::Lambda::Function")
+@pytest.mark.parametrize(("queue_name", "function"), [("Delivery", "LiveDelivery"), ("Changes", "Live")])
+def test_the_live_queues_feed_their_functions(any_variant: Synthesized, queue_name: str, function: str) -> None:
+    queue = any_variant.logical_id(f"/Live/{queue_name}/Resource", "AWS::SQS::Queue")
+    target = any_variant.logical_id(f"/Functions/{function}/", "AWS::Lambda::Function")
     mappings = [
         m["Properties"] for m in any_variant.resources("AWS::Lambda::EventSourceMapping").values()
         if queue in json.dumps(m["Properties"]["EventSourceArn"])
     ]  # fmt: skip
-    assert len(mappings) == 1 and delivery in json.dumps(mappings[0]["FunctionName"])
+    assert len(mappings) == 1 and target in json.dumps(mappings[0]["FunctionName"])
     properties = any_variant.template["Resources"][queue]["Properties"]
     assert properties["MessageRetentionPeriod"] == 60  # live messages are stale after a minute
     assert "RedrivePolicy" in properties
@@ -136,6 +133,11 @@ def test_alarms_on_publish_and_delivery_errors(any_variant: Synthesized) -> None
     }  # fmt: skip
     assert alarms["PublishErrorsAlarm"]["MetricName"] == "LivePublishErrors"
     assert alarms["DeliveryErrorsAlarm"]["MetricName"] == "LiveDeliveryErrors"
-    assert {"DeliveryFunctionErrorsAlarm", "LiveFunctionErrorsAlarm", "DeliveryDeadLettersAlarm"} <= set(alarms)
+    assert {
+        "DeliveryFunctionErrorsAlarm",
+        "LiveFunctionErrorsAlarm",
+        "DeliveryDeadLettersAlarm",
+        "ChangesDeadLettersAlarm",
+    } <= set(alarms)
     for alarm in alarms.values():
         assert {"Ref": topic} in alarm["AlarmActions"]
