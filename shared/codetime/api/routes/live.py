@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -67,7 +69,11 @@ class LocalPublisher:
     """The writer's hand-off under `codetime dev`: a bounded in-memory queue and one daemon thread publishing from
     it. `put` never blocks (a full queue drops the oldest work: the next write publishes fresh state anyway)."""
 
-    def __init__(self, maxsize: int = 1000) -> None:
+    def __init__(self, target: Callable[[], Live] | None = None, maxsize: int = 1000, window: float = 0.25) -> None:
+        self._target = target  # the Live to publish to (default: this process's, `live()`)
+        # After the first change arrives, what else arrives within `window` seconds is published with it: under a
+        # burst of writes each user is published a few times a second, not once per batch (make bench (e)).
+        self._window = window
         self._queue: queue.Queue[str] = queue.Queue(maxsize)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -88,15 +94,23 @@ class LocalPublisher:
     def _run(self) -> None:
         while True:
             bodies = [self._queue.get()]
+            time.sleep(self._window)
             while True:  # everything waiting is merged: one publish per user however many batches queued up
                 try:
                     bodies.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             try:
-                service.publish_changes(live(), protocol.decode_changes(bodies))
+                service.publish_changes((self._target or live)(), protocol.decode_changes(bodies))
             except Exception:  # publish_changes never raises; a decoding bug must not end the thread either
                 logger.exception("local live publisher failed")
+            finally:
+                for _ in bodies:
+                    self._queue.task_done()
+
+    def join(self) -> None:
+        """Wait until everything handed over so far is published (benchmarks)."""
+        self._queue.join()
 
 
 HUB = LocalHub()
