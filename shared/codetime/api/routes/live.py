@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 import time
@@ -30,6 +31,17 @@ from codetime.services import live as service
 
 LIVE_PATH = "/api/v1/live"
 _SEND_TIMEOUT = 2.0
+
+
+class _DenialIsAHandshake(logging.Filter):
+    """uvicorn logs "ASGI callable returned without completing handshake." after a denial response (the 401 of a
+    refused connection), which did complete it; this endpoint always accepts or denies, so the line is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "without completing handshake" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_DenialIsAHandshake())
 
 
 class LocalHub:
