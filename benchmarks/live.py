@@ -1,4 +1,4 @@
-"""`make bench` (e): live updates. Freshness: from the 202 of a heartbeat post to the `statusbar.today` event at a
+"""`make bench` (g): live updates. Freshness: from the 202 of a heartbeat post to the `statusbar.today` event at a
 WebSocket client, under `codetime dev` (its local queue polls every 0.5 s; embedded PostgreSQL). Writer throughput
 with publishing on and off: the same writer batches of today's heartbeats, alternating runs."""
 
@@ -169,7 +169,7 @@ def bench_writer_publishing(users: int, per_user: int, batch: int, rounds: int) 
 def run(results: Any, posts: int = 100) -> None:
     from run import p50_p95, percentiles
 
-    print(f"\n(e) live updates: freshness under `codetime dev` ({posts} posts, one at a time), writer publishing")
+    print(f"\n(g) live updates: freshness under `codetime dev` ({posts} posts, one at a time), writer publishing")
     samples = bench_freshness(posts)
     f50, f95 = p50_p95(samples)
     print(f"    202 -> statusbar.today at the client  {percentiles(samples)}   (local queue polls every 0.5 s)")

@@ -306,6 +306,68 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
     return results
 
 
+TEAM_SIZE = 25  # a realistic engineering team on one dashboard
+
+
+def bench_team(owner_key: str, rounds: int, size: int = TEAM_SIZE) -> dict[str, tuple[list[float], list[float]]]:
+    """(f) team reads through the summary Lambda: a dashboard of `size` members, each with 30 days of activity
+    (3,000 heartbeats written by the writer); uncached = the group's cache generation dropped before each read."""
+    from codetime.db import get_pool
+    from codetime.domain.ranges import today_in
+    from codetime.services import orgs
+    from codetime.services.auth import authenticate_key
+    from codetime.services.cache_keys import invalidate_group
+    from codetime.services.keys import create_user
+    from codetime.services.writer import write_heartbeats
+    from functions import summary
+    from harness import basic, http_event, invoke
+
+    owner = authenticate_key(owner_key).user
+    org = uuid.UUID(orgs.create(owner, orgs.ORG, "Bench Team", ["codetime", "infra*"])["id"])
+    members = []
+    for i in range(size):
+        member, _ = create_user(email=f"member{i}@example.com", username=f"member{i}", timezone=TZ)
+        beats = generate(str(member.id), 3000, 30)
+        with get_pool().connection() as conn:
+            for start in range(0, len(beats), 1000):
+                with conn.transaction():
+                    write_heartbeats(conn, beats[start : start + 1000])
+        members.append(orgs.join(member, orgs.invite(owner, orgs.ORG, org)["code"])["member_id"])
+        if i % 5 == 4:  # a fifth of the team shares only matching projects, a fifth totals only
+            orgs.set_privacy(member, orgs.ORG, org, "matching" if i % 10 == 4 else "totals")
+    dashboard = orgs.create_dashboard(owner, org, "Engineering", [uuid.UUID(m) for m in members])["id"]
+    with get_pool().connection() as conn, conn.transaction():  # everyone joined before the activity began
+        conn.execute("UPDATE org_members SET joined_at = now() - interval '90 days' WHERE org_id = %s", (org,))
+    today = today_in(TZ)
+    base = f"/api/v1/users/current/orgs/{org}/dashboards/{dashboard}"
+    reads = {
+        f"team summaries, {size} members, 7 days": (f"{base}/summaries",
+                                                    {"start": str(today - timedelta(days=6)), "end": str(today)}),
+        f"team summaries, {size} members, 30 days": (f"{base}/summaries",
+                                                     {"start": str(today - timedelta(days=29)), "end": str(today)}),
+        "one member's summaries, 30 days": (f"{base}/members/{members[0]}/summaries",
+                                            {"start": str(today - timedelta(days=29)), "end": str(today)}),
+        f"dashboard leaderboard, {size} members": (f"{base}/leaderboard", {}),
+    }  # fmt: skip
+    results = {}
+    for name, (path, query) in reads.items():
+        uncached, cached = [], []
+        event = http_event("GET", path, headers=basic(owner_key), query=query)
+        for _ in range(rounds):
+            invalidate_group(org)
+            started = time.perf_counter()
+            response = invoke(summary.handler, event)
+            uncached.append(time.perf_counter() - started)
+            assert response["statusCode"] == 200, response
+        for _ in range(rounds * 4):
+            started = time.perf_counter()
+            response = invoke(summary.handler, event)
+            cached.append(time.perf_counter() - started)
+            assert response["statusCode"] == 200, response
+        results[name] = (uncached, cached)
+    return results
+
+
 def bench_accounts(user, tmp: Path, results: Results) -> None:  # type: ignore[no-untyped-def]
     """(d) export the user to a file, import it into a fresh user (CLI path), delete that user."""
     from codetime.services.accounts import delete_account
@@ -339,12 +401,80 @@ def bench_accounts(user, tmp: Path, results: Results) -> None:  # type: ignore[n
     results.add("accounts.delete", n / deleted, "heartbeats/s")
 
 
+def bench_leaderboard(users: int, rounds: int, results: Results) -> None:
+    """(e) the public leaderboard over `users` opted-in users: the precomputed table as the refresh leaves it (one
+    row per user and language), read through the summary handler without any cache (leaders are never cached)."""
+    import psycopg
+
+    from codetime.db import get_pool
+    from functions import summary
+    from harness import http_event, invoke
+
+    rng = random.Random(7)
+    languages = ["Python", "TypeScript", "Go", "Rust", "Java", "SQL", "Markdown", "Bash"]
+    countries = ["DE", "US", "FR", "IN", "BR", "JP", "GB", "NL"]
+    with get_pool().connection() as conn:
+        ids = [uuid.uuid4() for _ in range(users)]
+        with conn.cursor() as cur:
+            with cur.copy("COPY users (id, username, display_name, public_leaderboard, country_code) FROM STDIN") as cp:
+                for i, user_id in enumerate(ids):
+                    cp.write_row((user_id, f"coder{i:05d}", f"Coder {i}", True, countries[i % len(countries)]))
+            copy = (
+                "COPY leaderboard_totals (user_id, language, seconds, days, public, country_code, username) FROM STDIN"
+            )
+            with cur.copy(copy) as cp:
+                for i, user_id in enumerate(ids):
+                    days = rng.randint(1, 7)
+                    # Whole minutes: equal totals happen, as on a real board (ties share a rank).
+                    spent = {lang: 60.0 * rng.randint(1, 600) for lang in rng.sample(languages, rng.randint(1, 4))}
+                    user = (True, countries[i % len(countries)], f"coder{i:05d}")
+                    cp.write_row((user_id, "", sum(spent.values()), days, *user))
+                    for lang, seconds in spent.items():
+                        cp.write_row((user_id, lang, seconds, days, *user))
+            cur.execute(
+                "INSERT INTO leaderboard_users (user_id, start_day, end_day, computed_at) "
+                "SELECT id, current_date - 6, current_date, now() FROM users WHERE username LIKE 'coder%%'"
+            )
+    # As autovacuum leaves a table the refresh writes now and then: visibility map set (index-only scans), analyzed.
+    # A VACUUM right after the load may not mark its pages all-visible yet (the loading snapshot's horizon): again.
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        for _ in range(5):
+            for table in ("users", "leaderboard_totals", "leaderboard_users"):
+                conn.execute(f"VACUUM ANALYZE {table}")
+            visible = conn.execute("SELECT relallvisible >= relpages FROM pg_class WHERE relname = "
+                                   "'leaderboard_totals'").fetchone()  # fmt: skip
+            if visible and visible[0]:
+                break
+            time.sleep(1)
+    reads = {
+        "first page": {},
+        "page 50 (of 100)": {"page": "50"},
+        "language=Python": {"language": "Python"},
+        "country_code=DE": {"country_code": "DE"},
+    }
+    print(f"\n(e) public leaderboard, {users:,} opted-in users (GET /api/v1/leaders, never cached)")
+    for name, query in reads.items():
+        event = http_event("GET", "/api/v1/leaders", headers={"authorization": None}, query=query or None)
+        samples = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            response = invoke(summary.handler, event)
+            samples.append(time.perf_counter() - started)
+            assert response["statusCode"] == 200, response
+        p50, p95 = p50_p95(samples)
+        print(f"    {name:38s} uncached {percentiles(samples)}")
+        key = "leaderboard_10k." + name.split(" (")[0].replace("=", "_").replace(" ", "_")
+        results.add(f"{key}.p95", p95, "ms", target="<= 20 ms")
+        results.add(f"{key}.p50", p50, "ms")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--heartbeats", type=int, default=500_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--batch", type=int, default=1000, help="heartbeats per SQS batch (10 messages)")
     parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--leaderboard-users", type=int, default=10_000)
     parser.add_argument("--cold-rounds", type=int, default=5, help="fresh interpreters per Lambda for cold starts")
     args = parser.parse_args()
     results = Results()
@@ -406,6 +536,20 @@ def main() -> int:
             results.add(f"{key}.uncached.p50", u50, "ms", "naive 1-year summary p50", naive_p50)
             results.add(f"{key}.cached.p95", c95, "ms", "naive 1-year summary p95", naive_p95, cached_target)
 
+        print(f"\n(f) team reads through the summary Lambda handler: a dashboard of {TEAM_SIZE} members, 30 days each"
+              " (a fifth sharing matching projects only, a fifth totals only)")  # fmt: skip
+        for name, (uncached, cached) in bench_team(issued.plaintext, args.rounds).items():
+            u50, u95 = p50_p95(uncached)
+            c50, c95 = p50_p95(cached)
+            print(f"    {name:38s} uncached {percentiles(uncached)}")
+            print(f"    {'':38s} cached   {percentiles(cached)}")
+            days = "_30d" if "30 days" in name else "_7d" if "7 days" in name else ""
+            key = "teams." + name.split(",")[0].replace("'", "").replace(" ", "_") + days
+            results.add(f"{key}.uncached.p50", u50, "ms")
+            results.add(f"{key}.uncached.p95", u95, "ms")
+            results.add(f"{key}.cached.p50", c50, "ms")
+            results.add(f"{key}.cached.p95", c95, "ms", target="<= 5 ms")
+
         print("\n(c) cold start: fresh interpreter, import the Lambda's entry module (app build) + first request")
         interpreter = bench_interpreter(args.cold_rounds)
         i50, _ = p50_p95(interpreter)
@@ -422,6 +566,7 @@ def main() -> int:
         print("    SnapStart (restore from a snapshot) cannot be measured outside AWS Lambda: not measured here.")
         with tempfile.TemporaryDirectory() as tmp:
             bench_accounts(user, Path(tmp), results)
+        bench_leaderboard(args.leaderboard_users, args.rounds, results)
         import live
 
         live.run(results)

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from codetime.logs import logger, metrics, tracer
+from codetime.services.leaderboards import refresh_all_due
 from codetime.services.maintenance import run_maintenance
 
 
@@ -14,5 +15,7 @@ from codetime.services.maintenance import run_maintenance
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     scheduled = event.get("time")
     now = datetime.fromisoformat(scheduled.replace("Z", "+00:00")) if scheduled else None
+    if (event.get("detail") or {}).get("job") == "leaderboards":
+        return {"leaderboard_users_refreshed": refresh_all_due(now)}
     result = asdict(run_maintenance(now))
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in result.items()}

@@ -11,7 +11,7 @@ the delivery queue and its function, their IAM, and the alarms on publish and de
                                                          └── GoneException: the connection's items deleted
 
 Why hand-offs rather than PostToConnection from the writer: computing the events (statusbar, goals) in the write
-path cost the writer 2.4x its throughput (`make bench` (e)), while one SendMessage per batch is flat however many
+path cost the writer 2.4x its throughput (`make bench` (g)), while one SendMessage per batch is flat however many
 connections listen; and the VPC reaches SQS (interface endpoint) and DynamoDB (gateway endpoint) but has no route
 to API Gateway's management API without a NAT gateway (docs/architecture.md "Live updates").
 """

@@ -23,6 +23,8 @@ class ScheduledJob:
     function: lambda_.IFunction
     schedule: events.Schedule
     description: str
+    # The scheduled event's `detail`, for a function serving several jobs (maintenance: {"job": "leaderboards"}).
+    detail: dict[str, str] | None = None
 
 
 class Schedules(Construct):
@@ -75,6 +77,16 @@ class Schedules(Construct):
                         retry_attempts=retry_attempts,
                         max_event_age=max_event_age,
                         dead_letter_queue=self.dead_letters,
+                        event=events.RuleTargetInput.from_object(
+                            {
+                                "detail-type": "Scheduled Event",
+                                "source": "aws.events",
+                                "time": events.EventField.time,
+                                "detail": job.detail,
+                            }
+                        )
+                        if job.detail
+                        else None,
                     )
                 ],
             )

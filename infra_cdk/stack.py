@@ -183,6 +183,9 @@ class CodeTimeStack(Stack):
                              "CodeTime: hourly report tick"),
                 ScheduledJob("Maintenance", maintenance, events.Schedule.cron(minute="30", hour="3"),
                              "CodeTime: daily maintenance (retention, compression, aggregate audit)"),
+                # Leaderboards: users whose 7-day window moved at their midnight, writes no later batch picked up.
+                ScheduledJob("LeaderboardRefresh", maintenance, events.Schedule.cron(minute="5"),
+                             "CodeTime: hourly leaderboard refresh", detail={"job": "leaderboards"}),
             ],
         )  # fmt: skip
         dead_letters = [pipeline.dead_letters, *([schedules.dead_letters] if schedules.dead_letters else [])]

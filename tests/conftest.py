@@ -101,8 +101,10 @@ _TABLES = (
     "api_keys, users, heartbeats, daily_totals, daily_entity_totals, daily_dependency_totals, daily_activity, "
     "daily_summaries, user_agents, "
     "local_queue, report_deliveries, reports, report_settings, ops_status, user_rules, jobs, goals, "
-    "confirmation_codes"
+    "confirmation_codes, "
+    "leaderboard_totals, leaderboard_users"
 )
+_TABLES += ", organizations, org_members, org_invites, org_dashboards, org_dashboard_members"  # teams (issue 12)
 
 
 def _migrated(dsn: str, timescale: bool) -> str:

@@ -23,7 +23,7 @@ from harness import Response, basic, confirmed, http_event, invoke
 pytestmark = pytest.mark.e2e
 KEY = "waka_cccccccc-1111-4222-8333-444444444444"
 # A valid value for each path parameter and for each required query parameter.
-PATH_VALUES = {"user": "current", "range": "last_7_days"}
+PATH_VALUES = {"user": "current", "range": "last_7_days", "type": "languages"}
 # A date well inside the accepted range whatever today is (the suite may run on a pinned clock).
 RECENT = (date.today() - timedelta(days=30)).isoformat()
 REQUIRED_QUERY = {"date": RECENT}
@@ -45,7 +45,8 @@ def _is_string(schema: dict[str, Any]) -> bool:
 
 
 def _url(path: str) -> str:
-    for name in ("goal_id", "report_id", "key_id", "rule_id"):
+    teams = ("org", "board", "dashboard", "member", "board_member", "invite", "board_invite", "invitation")
+    for name in ("goal_id", "report_id", "key_id", "rule_id", *teams):
         path = path.replace(f"{{{name}}}", str(uuid.uuid4()))
     return path.format(**PATH_VALUES)
 

@@ -266,6 +266,17 @@ VALID_BODIES: dict[str, object] = {
     "RuleIn": {"kind": "project", "pattern": "old", "replacement": "new"},
     "RulePatch": {"replacement": "newer"},
     "ReportSettingsIn": {"daily": True, "weekly": False, "webhooks": []},
+    # Teams (issue 12); a callable makes a fresh body per request.
+    "OrgCreate": {"name": "Team", "project_patterns": ["team-*"]},
+    "OrgPatch": {"name": "Renamed"},
+    "BoardCreate": {"name": "Board"},
+    "InviteCreate": {"max_uses": 2},
+    "MemberInvite": {"email": "newcomer@example.com"},
+    "RoleBody": {"role": "admin"},
+    "PrivacyBody": {"privacy": "totals"},
+    "DashboardCreate": {"name": "Team B"},
+    "DashboardPatch": {"name": "Team C"},
+    "JoinBody": lambda: _fresh_invite_code(),
 }
 # Routes reading their body themselves (no model), by the end of their path.
 RAW_BODIES: dict[str, object] = {
@@ -294,6 +305,7 @@ def _valid_body(endpoint) -> object:  # type: ignore[no-untyped-def]
     annotation = field.field_info.annotation
     model = next(a for a in (annotation, *getattr(annotation, "__args__", ())) if hasattr(a, "model_fields"))
     body = VALID_BODIES[model.__name__]
+    body = body() if callable(body) else body
     TypeAdapter(annotation).validate_python(body)  # the body is valid: a refusal cannot be a validation error
     return body
 
@@ -317,11 +329,50 @@ def _own_objects(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
     from codetime.services import user_settings
     from codetime.services.keys import create_key
 
+    with get_pool().connection() as conn:  # earlier calls' goals: a user may have at most 100
+        conn.execute("DELETE FROM goals WHERE user_id = %s", (user.id,))
     goal = goals_service.create(user, {"seconds": 3600, "delta": "day"})
     rule = user_settings.add_rule(user, "project", f"p{time.monotonic_ns()}", "q")
     key = create_key(user, "spare").key
     return {"user": "current", "range": "last_7_days", "goal_id": str(goal["id"]), "rule_id": str(rule.id),
-            "key_id": str(key.id), "report_id": "00000000-0000-4000-8000-000000000000"}  # fmt: skip
+            "key_id": str(key.id), "report_id": "00000000-0000-4000-8000-000000000000",
+            **_own_groups(user)}  # fmt: skip
+
+
+def _own_groups(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A fresh organization and private leaderboard the user owns, each with another member, invites and (the
+    organization) a dashboard, plus an e-mail invitation to the user from someone else's organization. The user's
+    earlier groups are deleted first (a user may be in at most 100)."""
+    import uuid
+
+    from codetime.services import orgs
+
+    with get_pool().connection() as conn:
+        conn.execute("DELETE FROM organizations WHERE id IN (SELECT org_id FROM org_members WHERE user_id = %s)",
+                     (user.id,))  # fmt: skip
+    stamp = time.monotonic_ns()
+    friend, _ = create_user(email=None, username=f"friend{stamp}")
+    org = uuid.UUID(orgs.create(user, orgs.ORG, f"Org {stamp}")["id"])
+    board = uuid.UUID(orgs.create(user, orgs.BOARD, f"Board {stamp}")["id"])
+    member = orgs.join(friend, orgs.invite(user, orgs.ORG, org)["code"])["member_id"]
+    board_member = orgs.join(friend, orgs.invite(user, orgs.BOARD, board)["code"])["member_id"]
+    dashboard = orgs.create_dashboard(user, org, "Team A", [uuid.UUID(member)])["id"]
+    elsewhere = uuid.UUID(orgs.create(friend, orgs.ORG, f"Elsewhere {stamp}")["id"])
+    return {"org": str(org), "board": str(board), "member": member, "board_member": board_member,
+            "dashboard": dashboard, "invite": orgs.invite(user, orgs.ORG, org, max_uses=2)["id"],
+            "board_invite": orgs.invite(user, orgs.BOARD, board, max_uses=2)["id"],
+            "invitation": orgs.invite(friend, orgs.ORG, elsewhere, email=user.email)["id"]}  # fmt: skip
+
+
+def _fresh_invite_code() -> dict[str, str]:
+    """An invite code to a new organization of someone else (the join route's body: valid once)."""
+    import uuid
+
+    from codetime.services import orgs
+
+    owner, _ = create_user(email=None, username=f"owner{time.monotonic_ns()}")
+    org = uuid.UUID(orgs.create(owner, orgs.ORG, "Joinable")["id"])
+    return {"code": orgs.invite(owner, orgs.ORG, org)["code"]}
 
 
 def _rows(user_id) -> dict[str, int]:  # type: ignore[no-untyped-def]

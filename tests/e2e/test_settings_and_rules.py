@@ -85,7 +85,7 @@ def test_settings_read_change_and_validate(user, sqs) -> None:  # type: ignore[n
         "display_name": None, "timezone": "Europe/Moscow", "timeout": 15, "week_start": 1, "public_profile": False,
         "share_data_max_days": 0, "share_projects": False, "share_languages": False, "share_editors": False,
         "share_operating_systems": False, "share_machines": False, "share_categories": False,
-        "is_up_to_date": True,
+        "public_leaderboard": False, "country_code": None, "is_up_to_date": True,
     }  # fmt: skip
     for body, field in (
         ({"timezone": "Mars/Olympus_Mons"}, None),
@@ -115,7 +115,7 @@ def test_settings_read_change_and_validate(user, sqs) -> None:  # type: ignore[n
         "display_name": "Ada", "timezone": "Europe/Moscow", "timeout": 15, "week_start": 0, "public_profile": True,
         "share_data_max_days": 0, "share_projects": False, "share_languages": False, "share_editors": False,
         "share_operating_systems": False, "share_machines": False, "share_categories": False,
-        "is_up_to_date": True,
+        "public_leaderboard": False, "country_code": None, "is_up_to_date": True,
     }  # fmt: skip
     assert sqs.depth() == 0  # nothing that changes computed time: no job
     assert week_begins() == 6  # weeks now begin on Sunday

@@ -9,12 +9,18 @@ from fastapi.routing import APIRoute
 
 from codetime.api.routes import (
     accounts,
+    badges,
     diagnostics,
     goals,
     ingestion,
+    insights,
     keys,
+    leaders,
+    meta,
     metrics,
     ops,
+    org_admin,
+    orgs,
     public_stats,
     reports,
     stats,
@@ -27,9 +33,13 @@ pytestmark = pytest.mark.infra
 
 ROUTERS = {
     "Ingestion": (ingestion.router, diagnostics.router),
-    "Summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router),
+    "Summary": (summaries.router, stats.router, public_stats.router, goals.router, reports.router, metrics.router,
+                leaders.router, meta.router, badges.router, insights.router),
     "Keys": (keys.router, user_settings.router, accounts.router), "Ops": (ops.router,),
 }  # fmt: skip
+# Teams (issue 12): reads in the summary Lambda, management in the keys Lambda.
+ROUTERS["Summary"] += (orgs.router,)
+ROUTERS["Keys"] += (org_admin.router,)
 
 
 def _package_routes() -> dict[str, str]:

@@ -70,11 +70,23 @@ def test_alarm_topic_is_encrypted_tls_only_and_mails_by_context(rds: Synthesized
 def test_report_tick_and_maintenance_are_scheduled_with_retries_and_a_dlq(any_variant: Synthesized) -> None:
     rules = {v["Metadata"]["aws:cdk:path"].split("/")[-2]: v["Properties"]
              for v in any_variant.resources("AWS::Events::Rule").values()}  # fmt: skip
-    assert set(rules) == {"ReportTick", "Maintenance"}
+    assert set(rules) == {"ReportTick", "Maintenance", "LeaderboardRefresh"}
     assert rules["ReportTick"]["ScheduleExpression"] == "cron(0 * * * ? *)"  # on the hour: users pick an hour
     assert rules["Maintenance"]["ScheduleExpression"] == "cron(30 3 * * ? *)"
+    assert rules["LeaderboardRefresh"]["ScheduleExpression"] == "cron(5 * * * ? *)"
+    # The maintenance function tells the leaderboard job by the event's detail (functions/maintenance.py).
+    (refresh,) = rules["LeaderboardRefresh"]["Targets"]
+    transformer = refresh["InputTransformer"]
+    assert transformer["InputPathsMap"] == {"time": "$.time"}  # the event's own time, as functions/ read it
+    sent = json.loads(transformer["InputTemplate"].replace("<time>", '"2027-03-27T23:05:00Z"'))
+    assert sent["detail"] == {"job": "leaderboards"} and sent["time"] == "2027-03-27T23:05:00Z"
+    assert (
+        "Input" not in rules["Maintenance"]["Targets"][0]
+        and "InputTransformer" not in rules["Maintenance"]["Targets"][0]
+    )
     dlq = any_variant.logical_id("/Schedules/DeadLetters/", "AWS::SQS::Queue")
-    for name, function in (("ReportTick", "Reports"), ("Maintenance", "Maintenance")):
+    for name, function in (("ReportTick", "Reports"), ("Maintenance", "Maintenance"),
+                           ("LeaderboardRefresh", "Maintenance")):  # fmt: skip
         (target,) = rules[name]["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [any_variant.logical_id(f"/Functions/{function}/",
                                                                         "AWS::Lambda::Function"), "Arn"]}  # fmt: skip

@@ -183,8 +183,20 @@ def _openapi(app: FastAPI) -> dict:
 # list the entry modules, the local app and the CDK routes are built from. A Lambda imports only its own routers.
 LAMBDA_ROUTERS: dict[str, tuple[str, ...]] = {
     "ingestion": ("ingestion", "diagnostics"),
-    "summary": ("summaries", "stats", "public_stats", "goals", "reports", "metrics"),
-    "keys": ("keys", "settings", "accounts"),
+    "summary": (
+        "summaries",
+        "stats",
+        "public_stats",
+        "goals",
+        "reports",
+        "metrics",
+        "leaders",
+        "meta",
+        "badges",
+        "insights",
+        "orgs",
+    ),
+    "keys": ("keys", "settings", "accounts", "org_admin"),
     "ops": ("ops",),
 }
 LAMBDA_TITLES = {

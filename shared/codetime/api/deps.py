@@ -127,3 +127,14 @@ async def get_admin_user(principal: CurrentPrincipal) -> User:
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
 """A signed-in person (token) whose subject or verified e-mail is listed in CODETIME_ADMINS."""
+
+
+async def get_optional_principal(request: Request) -> Principal | None:
+    """The caller when a credential is given (it must be valid: 401 otherwise), None for an anonymous reader."""
+    if extract_api_key(request) is None:
+        return None
+    return await get_principal(request)
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+"""Routes anyone may read (the public leaderboard, meta): a key or token only adds what is the caller's own."""

@@ -72,12 +72,25 @@ def check_public_filters(sharing: Sharing, filters: dict[str, str | None]) -> No
             raise NotShared(f"Filtering by {name} needs that list to be shared publicly.")
 
 
-def public_stats(data: dict[str, Any], sharing: Sharing) -> dict[str, Any]:
-    """A stats `data` object as a public reader may see it: lists not shared, and private ones, are empty."""
+def shared_lists(data: dict[str, Any], sharing: Sharing) -> dict[str, Any]:
+    """A stats `data` or one day of summaries as a public reader may see it: lists not shared, and private ones
+    (entities, branches, dependencies), are empty."""
     visible = dict(data)
     for name in (*SHAREABLE, *_PRIVATE_LISTS):
         if name in visible and not sharing.shares(name):
             visible[name] = []
+    return visible
+
+
+def check_public_branches(branches: list[str] | None) -> None:
+    """Branch names are never public: a branch filter would tell whether one exists."""
+    if branches:
+        raise NotShared("Branches are never shared publicly.")
+
+
+def public_stats(data: dict[str, Any], sharing: Sharing) -> dict[str, Any]:
+    """A stats `data` object as a public reader may see it: lists not shared, and private ones, are empty."""
+    visible = shared_lists(data, sharing)
     visible["is_coding_activity_visible"] = sharing.coding_activity
     visible["is_other_usage_visible"] = sharing.anything
     return visible

@@ -22,12 +22,21 @@ class LocalJob:
     handler: Callable[[dict[str, Any], Any], Any]
 
 
+# The scheduled event's detail of the hourly leaderboard refresh (infra_cdk/stack.py sends the same).
+LEADERBOARD_JOB = {"job": "leaderboards"}
+
+
 def default_jobs(reports: Handler, maintenance: Handler) -> list[LocalJob]:
     """The same schedules the stack creates, for these Lambda handlers: the report tick on the hour, maintenance
-    daily at 03:30 UTC."""
+    daily at 03:30 UTC, the leaderboard refresh (the maintenance function with a detail) hourly at :05."""
     return [
         LocalJob("ReportTick", lambda m: m.minute == 0, reports),
         LocalJob("Maintenance", lambda m: (m.hour, m.minute) == (3, 30), maintenance),
+        LocalJob(
+            "LeaderboardRefresh",
+            lambda m: m.minute == 5,
+            lambda event, context: maintenance({**event, "detail": LEADERBOARD_JOB}, context),
+        ),
     ]
 
 

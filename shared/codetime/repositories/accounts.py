@@ -13,7 +13,7 @@ from psycopg import sql
 # Tables derived from heartbeats: emptied by a clear (settings, keys and rules stay).
 AGGREGATE_TABLES = (
     "daily_totals", "daily_entity_totals", "daily_dependency_totals", "daily_summaries", "daily_activity",
-    "user_agents",
+    "user_agents", "leaderboard_totals",
 )  # fmt: skip
 # A window of heartbeats deleted per statement: TimescaleDB chunks are 7 days, so a window touches few chunks and
 # one statement stays short even for a heavy user.
@@ -59,6 +59,13 @@ class AccountRepository:
         ).fetchall()
         if not keys:
             return None
+        # Organizations and private leaderboards the user owns go with them (nobody else could rename or delete
+        # them); memberships elsewhere cascade.
+        self.conn.execute(
+            "DELETE FROM organizations WHERE id IN "
+            "(SELECT org_id FROM org_members WHERE user_id = %s AND role = 'owner')",
+            (user_id,),
+        )
         self.conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
         self.conn.execute(
             "INSERT INTO data_purges (user_id, before, account_deleted) VALUES (%s, 'infinity', true) "

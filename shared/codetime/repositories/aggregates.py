@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -216,6 +216,40 @@ class AggregateRepository:
             {"u": user_id, "tz": tz, "t": timeout_seconds},
         ).fetchone()
         return bool(row and row[0])
+
+    def current_users(self, users: Sequence[tuple[uuid.UUID, str, int]]) -> set[uuid.UUID]:
+        """Of (user, timezone, timeout) triples, the users whose aggregates are current (is_current, in one query)."""
+        if not users:
+            return set()
+        rows = self.conn.execute(
+            "SELECT x.u FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS x(u, tz, t) "
+            "WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE user_id = x.u AND status IN ('pending', 'running')) "
+            "AND NOT EXISTS (SELECT 1 FROM daily_activity WHERE user_id = x.u "
+            "AND (timezone <> x.tz OR timeout_seconds <> x.t))",
+            ([u for u, _, _ in users], [tz for _, tz, _ in users], [t for _, _, t in users]),
+        ).fetchall()
+        return {row[0] for row in rows}
+
+    def totals_of_users(
+        self, firsts: Mapping[uuid.UUID, date], end: date, dimensions: Sequence[str] = DIMENSIONS
+    ) -> dict[uuid.UUID, list[TotalsRow]]:
+        """Pre-aggregated rows of several users, each from their own first day to `end` (one query: team reads),
+        summed over the dimensions not in `dimensions` (those read as '')."""
+        out: dict[uuid.UUID, list[TotalsRow]] = {user_id: [] for user_id in firsts}
+        if not firsts:
+            return out
+        kept = [f"t.{d}" if d in dimensions else "''" for d in DIMENSIONS]
+        grouped = ", ".join(f"t.{d}" for d in DIMENSIONS if d in dimensions)
+        rows = self.conn.execute(
+            f"SELECT t.user_id, t.day, {', '.join(kept)}, sum(t.seconds) FROM daily_totals t "
+            "JOIN unnest(%s::uuid[], %s::date[]) AS r(user_id, first) ON t.user_id = r.user_id "
+            f"AND t.day BETWEEN r.first AND %s GROUP BY t.user_id, t.day{', ' + grouped if grouped else ''} "
+            "ORDER BY t.day",
+            (list(firsts), list(firsts.values()), end),
+        ).fetchall()
+        for row in rows:
+            out[row[0]].append(TotalsRow(*row[1:]))
+        return out
 
     def totals(
         self, user_id: uuid.UUID, start: date, end: date, filters: dict[str, str] | None = None

@@ -36,6 +36,9 @@ class User:
     share_operating_systems: bool = False
     share_machines: bool = False
     share_categories: bool = False
+    # The public leaderboard (services/leaderboards.py): opted in, and the optional country it can filter by.
+    public_leaderboard: bool = False
+    country_code: str | None = None
 
     @property
     def effective_timezone(self) -> str:
@@ -63,7 +66,8 @@ class ApiKey:
 _USER_COLUMNS = (
     "id, username, email, display_name, timezone, timeout_seconds, created_at, last_heartbeat_at, "
     "last_plugin, last_project, oidc_subject, week_start, public_profile, modified_at, share_data_max_days, "
-    "share_projects, share_languages, share_editors, share_operating_systems, share_machines, share_categories"
+    "share_projects, share_languages, share_editors, share_operating_systems, share_machines, share_categories, "
+    "public_leaderboard, country_code"
 )
 _KEY_COLUMNS = "id, user_id, key_hint, label, created_at, last_used_at, last_plugin, revoked_at, read_only"
 
@@ -94,6 +98,12 @@ class UserRepository:
     def get(self, user_id: uuid.UUID | str) -> User | None:
         with self.conn.cursor(row_factory=class_row(User)) as cur:
             return cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s", (user_id,)).fetchone()
+
+    def get_many(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+        """Several users by id, in one query (team reads)."""
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            rows = cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ANY(%s)", (list(user_ids),)).fetchall()
+        return {user.id: user for user in rows}
 
     def find(self, username_or_email: str) -> User | None:
         with self.conn.cursor(row_factory=class_row(User)) as cur:

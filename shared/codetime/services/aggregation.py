@@ -23,6 +23,7 @@ from codetime.db import get_pool
 from codetime.domain.names import DIMENSIONS, display_name
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
 from codetime.repositories.aggregates import AggregateRepository
+from codetime.repositories.leaderboards import LeaderboardRepository
 from codetime.repositories.users import User, UserRepository
 from codetime.services.cache_keys import invalidate_user_summaries
 
@@ -42,6 +43,8 @@ def recompute(conn: psycopg.Connection, days: Mapping[uuid.UUID, Iterable[date]]
         if wanted[user_id]:
             tz, timeout = settings[user_id]
             refresh_days(aggregates, user_id, tz, timeout, wanted[user_id])
+    # Their leaderboard totals are due a (debounced) refresh: services/leaderboards.py.
+    LeaderboardRepository(conn).mark_dirty([user_id for user_id in settings if wanted[user_id]])
     return set(settings)
 
 
@@ -194,3 +197,37 @@ def seconds_by_day(user: User, start: date, end: date, any_of: Mapping[str, Sequ
         if all(getattr(row, dim) in names for dim, names in wanted.items()):
             out[row.day] += row.seconds
     return dict(out)
+
+
+def team_rows(
+    members: Mapping[uuid.UUID, tuple[User, date]], end: date, dimensions: Sequence[str] = DIMENSIONS
+) -> dict[uuid.UUID, list[TotalsRow]]:
+    """Per-day rows of several users, each from their own first day to `end`, in their own timezone: team reads.
+    Only `dimensions` are kept (the others read as '', their rows summed). Users whose aggregates are current are
+    read in one query; the others from raw heartbeats, one by one (the same rule as `range_totals`)."""
+    out: dict[uuid.UUID, list[TotalsRow]] = {}
+    wanted = {key: (user, first) for key, (user, first) in members.items() if first <= end}
+    with get_pool().connection() as conn:
+        aggregates = AggregateRepository(conn)
+        current = aggregates.current_users(
+            [(user.id, user.effective_timezone, user.timeout_seconds) for user, _ in wanted.values()]
+        )
+        fresh = {user.id: first for user, first in wanted.values() if user.id in current}
+        stored = aggregates.totals_of_users(fresh, end, dimensions)
+        for key, (user, first) in wanted.items():
+            if user.id in current:
+                out[key] = stored[user.id]
+            else:
+                raw = aggregates.totals_from_raw(user.id, first, end, user.effective_timezone, user.timeout_seconds)
+                out[key] = _narrowed(raw, dimensions)
+    return out
+
+
+def _narrowed(rows: Sequence[TotalsRow], dimensions: Sequence[str]) -> list[TotalsRow]:
+    """Rows summed over the dimensions not kept (as totals_of_users does in SQL)."""
+    if set(DIMENSIONS) <= set(dimensions):
+        return list(rows)
+    summed: dict[tuple, float] = defaultdict(float)
+    for row in rows:
+        summed[(row.day, *(getattr(row, d) if d in dimensions else "" for d in DIMENSIONS))] += row.seconds
+    return [TotalsRow(*key, seconds) for key, seconds in summed.items()]

@@ -37,6 +37,16 @@ def result_key(user_id: uuid.UUID | str, generation: str, name: str, digest: str
     return f"{PREFIX}r:{user_id}:{generation}:{name}:{digest}"
 
 
+def group_generation_key(group_id: uuid.UUID | str) -> str:
+    """An organization's (or private leaderboard's) generation: replaced when its members or their privacy change."""
+    return f"{PREFIX}ggen:{group_id}"
+
+
+def team_result_key(group_id: uuid.UUID | str, generation: str, members: str, name: str, digest: str) -> str:
+    """A team read: versioned by the group's generation and by a digest of its members' own generations."""
+    return f"{PREFIX}t:{group_id}:{generation}:{members}:{name}:{digest}"
+
+
 def api_key_entry(key_hash: bytes) -> str:
     """key hash -> (user, key id, scope) of an active key."""
     return f"{PREFIX}key:{key_hash.hex()}"
@@ -68,7 +78,12 @@ def rate_buckets(kind: str, user_id: uuid.UUID, key_id: uuid.UUID | None) -> lis
 
 def public_rate_buckets(user_id: uuid.UUID, client: str) -> list[str]:
     """A keyless read of a user's shared data: the user's public bucket and the client address's."""
-    return [f"{PREFIX}rl:public:u:{user_id}", f"{PREFIX}rl:public:c:{client}"]
+    return [f"{PREFIX}rl:public:u:{user_id}", client_rate_bucket(client)]
+
+
+def client_rate_bucket(client: str) -> str:
+    """A client address's bucket of keyless reads (shared data, the public leaderboard, badges)."""
+    return f"{PREFIX}rl:public:c:{client}"
 
 
 # ------------------------------------------------------------------------------------------- read results
@@ -100,11 +115,36 @@ def user_generation(user_id: uuid.UUID | str) -> str:
     return token
 
 
+def _digest(params: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
 def cached(user_id: uuid.UUID, name: str, params: dict[str, Any], compute: Callable[[], bytes]) -> JsonPayload:
     """The cached result `name` for these parameters, computed (and cached, gzipped) on a miss."""
+    return _cached(result_key(user_id, user_generation(user_id), name, _digest(params)), compute)
+
+
+def cached_team(
+    group_id: uuid.UUID, member_ids: list[uuid.UUID], name: str, params: dict[str, Any], compute: Callable[[], bytes]
+) -> JsonPayload:
+    """A team read over these members' data: stale when the group changes (invalidate_group) or when any member's
+    own data changes (their generation, as for their own reads), with one cache round trip for all generations."""
     cache = get_cache()
-    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
-    key = result_key(user_id, user_generation(user_id), name, digest)
+    keys = [group_generation_key(group_id), *(generation_key(m) for m in member_ids)]
+    found = cache.get_many(keys)
+    tokens = []
+    for key, value in zip(keys, found, strict=True):
+        if value is None:
+            value = uuid.uuid4().hex[:12].encode()
+            cache.set(key, value, _GENERATION_TTL)
+        tokens.append(value.decode())
+    members = hashlib.sha1(",".join(f"{m}={t}" for m, t in zip(member_ids, tokens[1:], strict=True)).encode())
+    key = team_result_key(group_id, tokens[0], members.hexdigest()[:20], name, _digest(params))
+    return _cached(key, compute)
+
+
+def _cached(key: str, compute: Callable[[], bytes]) -> JsonPayload:
+    cache = get_cache()
     hit = cache.get(key)
     # Hits and misses as two counts: the hit ratio is CacheHit / (CacheHit + CacheMiss) in CloudWatch.
     metrics.add_metric(name="CacheHit" if hit is not None else "CacheMiss", unit=MetricUnit.Count, value=1)
@@ -119,6 +159,14 @@ def cached(user_id: uuid.UUID, name: str, params: dict[str, Any], compute: Calla
 def invalidate_user_summaries(user_id: uuid.UUID | str) -> None:
     """Make every cached result of this user stale (after a write that changed their data)."""
     get_cache().set(generation_key(user_id), uuid.uuid4().hex[:12].encode(), _GENERATION_TTL)
+
+
+def invalidate_group(group_id: uuid.UUID | str) -> None:
+    """A group's members, roles, privacy or patterns changed, or it is gone: every cached team read of it is
+    unreachable at once (a new generation) and deleted (nothing of a removed member stays in the cache)."""
+    cache = get_cache()
+    cache.set(group_generation_key(group_id), uuid.uuid4().hex[:12].encode(), _GENERATION_TTL)
+    cache.delete_prefix(f"{PREFIX}t:{group_id}:")
 
 
 def drop_user_results(user_id: uuid.UUID | str) -> None:

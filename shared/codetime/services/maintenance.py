@@ -17,7 +17,7 @@ from codetime.db import get_pool
 from codetime.logs import logger, metrics
 from codetime.repositories.aggregates import AggregateRepository
 from codetime.repositories.maintenance import MaintenanceRepository
-from codetime.services import aggregation
+from codetime.services import aggregation, leaderboards
 
 # Background work normally runs from queue messages; this budget finishes what a lost message or a dead worker left.
 _PENDING_BUDGET_SECONDS = 300
@@ -38,6 +38,7 @@ class MaintenanceResult:
     days_audited: int = 0
     days_repaired: int = 0
     jobs_completed: int = 0
+    leaderboard_users_refreshed: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -51,6 +52,7 @@ def run_maintenance(now: datetime | None = None) -> MaintenanceResult:
         ("compression", lambda: compress_chunks(now, result)),
         ("audit", lambda: audit_aggregates(result)),
         ("pending_jobs", lambda: complete_pending_jobs(result)),
+        ("leaderboards", lambda: refresh_leaderboards(result)),
     ]
     for name, step in steps:
         try:
@@ -73,6 +75,11 @@ def run_maintenance(now: datetime | None = None) -> MaintenanceResult:
 
 class MaintenanceFailed(Exception):
     pass
+
+
+def refresh_leaderboards(result: MaintenanceResult) -> None:
+    """Every leaderboard user that is due (the hourly schedule does the same; daily here as a backstop)."""
+    result.leaderboard_users_refreshed = leaderboards.refresh_all_due()
 
 
 # ------------------------------------------------------------------------------------------------ retention

@@ -123,6 +123,12 @@ def check_public(user_id: uuid.UUID, client: str) -> None:
     _take("public", cache_keys.public_rate_buckets(user_id, client))
 
 
+def check_client(client: str) -> None:
+    """A keyless read of something public to everyone (the public leaderboard): one token of the client address's
+    public bucket."""
+    _take("public", [cache_keys.client_rate_bucket(client)])
+
+
 def _take(kind: str, keys: list[str]) -> None:
     limit = limit_for(kind)
     if limit is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from codetime.domain.errors import InvalidInput
 from codetime.domain.names import PLURAL, display_name, stored_value
 from codetime.domain.ranges import today_in
 from codetime.domain.rules import RuleSet
+from codetime.domain.sharing import check_public_branches, check_public_filters, check_public_range, shared_lists
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
 from codetime.repositories.aggregates import AggregateRepository, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
@@ -27,6 +29,7 @@ from codetime.repositories.rules import RuleRepository
 from codetime.repositories.users import User
 from codetime.services import aggregation
 from codetime.services.cache_keys import JsonPayload, cached, dumps
+from codetime.services.sharing import sharing_of
 
 MAX_RANGE_DAYS = 3660
 DURATION_SLICES = {
@@ -40,7 +43,8 @@ class RangeTooLong(InvalidInput):
     pass
 
 
-def _check_range(start: date, end: date) -> None:
+def check_range(start: date, end: date) -> None:
+    """A range of at most MAX_RANGE_DAYS days, end not before start."""
     if end < start:
         raise InvalidInput("end must not be before start.")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
@@ -56,7 +60,7 @@ def summaries(
     branches: list[str] | None = None,
 ) -> JsonPayload:  # fmt: skip
     """GET /users/current/summaries: one WakaTime summary per day of start..end (inclusive), as JSON."""
-    _check_range(start, end)
+    check_range(start, end)
     tz = tz or user.effective_timezone
     params = {"s": start, "e": end, "tz": tz, "p": project, "b": branches}
     if project is None and not branches and tz == user.effective_timezone:
@@ -68,6 +72,29 @@ def summaries(
 
         return cached(user.id, "summaries", params, stored_or_computed)
     return cached(user.id, "summaries", params, lambda: _computed_summaries(user, start, end, tz, project, branches))
+
+
+def shared_summaries(
+    user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
+    branches: list[str] | None = None,
+) -> JsonPayload:  # fmt: skip
+    """Another user's summaries as a public reader may see them (their share settings), or NotShared: the range
+    within share_data_max_days, a project filter only with shared projects, no branch filter, and each day's lists
+    not shared (and entities, branches, dependencies) empty."""
+    sharing = sharing_of(user)
+    check_public_filters(sharing, {"project": project})
+    check_public_branches(branches)
+    check_range(start, end)
+    check_public_range(sharing, start, end)
+    tz = tz or user.effective_timezone
+    params = {"s": start, "e": end, "tz": tz, "p": project, "share": [sharing.max_days, sorted(sharing.lists)]}
+
+    def build() -> bytes:
+        whole = json.loads(summaries(user, start, end, tz=tz, project=project).json_bytes())
+        whole["data"] = [shared_lists(day, sharing) for day in whole["data"]]
+        return dumps(whole)
+
+    return cached(user.id, "public_summaries", params, build)
 
 
 def _envelope(days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float) -> bytes:
@@ -182,18 +209,30 @@ def durations(
         raise InvalidInput(f"slice_by must be one of: {', '.join(sorted(DURATION_SLICES))}.")
     tz = tz or user.effective_timezone
     params = {"d": day, "s": field, "p": project, "tz": tz}
-    return cached(user.id, "durations", params, lambda: _build_durations(user, day, field, project, tz))
+    return cached(user.id, "durations", params, lambda: build_durations(user, day, field, project, tz))
 
 
-def _build_durations(user: User, day: date, field: str, project: str | None, tz: str) -> bytes:
+def build_durations(
+    user: User, day: date, field: str, project: str | None, tz: str, *,
+    keep: Callable[[dict[str, Any]], bool] | None = None, anonymous: bool = False, empty: bool = False,
+) -> bytes:  # fmt: skip
+    """One day's durations as JSON. Team reads (services/orgs.py) narrow them to what a member shares: `keep`
+    selects heartbeats (after the user's rules), `anonymous` merges spans without naming projects, `empty` shows
+    none (a day before the member joined)."""
     lo, hi = local_bounds(day, day, tz)
-    with get_pool().connection() as conn:
-        heartbeats = HeartbeatRepository(conn).for_range(user.id, lo, hi)
-        rules = RuleSet.of(RuleRepository(conn).list(user.id))
-    if rules:
-        heartbeats = [rules.apply(hb) for hb in heartbeats]
+    heartbeats: list[dict[str, Any]] = []
+    if not empty:
+        with get_pool().connection() as conn:
+            heartbeats = HeartbeatRepository(conn).for_range(user.id, lo, hi)
+            rules = RuleSet.of(RuleRepository(conn).list(user.id))
+        if rules:
+            heartbeats = [rules.apply(hb) for hb in heartbeats]
+    if keep is not None:
+        heartbeats = [hb for hb in heartbeats if keep(hb)]
 
     def key(hb: dict) -> tuple[str, Any]:
+        if anonymous:
+            return "", None
         proj = display_name("project", hb["project"])
         value = hb[field]
         if field == "dependencies":
@@ -211,7 +250,9 @@ def _build_durations(user: User, day: date, field: str, project: str | None, tz:
             "duration": round(d.duration, 6),
             "color": None,
         }
-        if field != "project":
+        if anonymous:
+            del item["project"]
+        elif field != "project":
             item[field] = list(value) if field == "dependencies" else value
         result.append(item)
     start, end = fmt.day_bounds_utc(day, tz)
@@ -225,7 +266,7 @@ def _build_durations(user: User, day: date, field: str, project: str | None, tz:
 
 def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str]) -> JsonPayload:
     """GET /api/v1/summary: totals per dimension over a range (seconds as `total`, largest first)."""
-    _check_range(start, end)
+    check_range(start, end)
     tz = user.effective_timezone
 
     def build() -> bytes:

@@ -7,7 +7,9 @@ from typing import Any
 
 from codetime.db import get_pool
 from codetime.domain import rules as domain_rules
+from codetime.domain.countries import country_code
 from codetime.domain.errors import InvalidInput, NotFound
+from codetime.repositories.leaderboards import LeaderboardRepository
 from codetime.repositories.rules import Rule, RuleRepository, RuleTaken
 from codetime.repositories.users import User, UserRepository
 from codetime.services import aggregation, jobs
@@ -31,6 +33,8 @@ SETTINGS = {
     "timeout": "timeout_seconds",
     "week_start": "week_start",
     "public_profile": "public_profile",
+    "public_leaderboard": "public_leaderboard",
+    "country_code": "country_code",
     **{name: name for name in SHARE_SETTINGS},
 }
 
@@ -42,6 +46,8 @@ def settings_of(user: User) -> dict[str, Any]:
         "timeout": user.timeout_seconds // 60,
         "week_start": user.week_start,
         "public_profile": user.public_profile,
+        "public_leaderboard": user.public_leaderboard,
+        "country_code": user.country_code,
         **share_settings_of(user),
         "is_up_to_date": aggregation.is_current(user),
     }
@@ -53,7 +59,7 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
     unknown = set(changes) - set(SETTINGS)
     if unknown:
         raise InvalidSettings(f"Unknown settings: {', '.join(sorted(unknown))}.")
-    for name in ("timezone", "timeout", "week_start", "public_profile", *SHARE_SETTINGS):
+    for name in ("timezone", "timeout", "week_start", "public_profile", "public_leaderboard", *SHARE_SETTINGS):
         if name in changes and changes[name] is None:
             raise InvalidSettings(f"{name} cannot be null.")
     columns: dict[str, object] = {}
@@ -73,6 +79,14 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
         columns["week_start"] = changes["week_start"]
     if "public_profile" in changes:
         columns["public_profile"] = bool(changes["public_profile"])
+    if "public_leaderboard" in changes:
+        if not isinstance(changes["public_leaderboard"], bool):
+            raise InvalidSettings("public_leaderboard is true or false.")
+        columns["public_leaderboard"] = changes["public_leaderboard"]
+    if "country_code" in changes:
+        # null or "" clears it; anything else must be a known ISO 3166-1 alpha-2 code (UnknownCountry: 400).
+        code = changes["country_code"]
+        columns["country_code"] = country_code(code) if code else None
     columns |= share_columns(changes)
     job_id = None
     with get_pool().connection() as conn, conn.transaction():
@@ -80,6 +94,9 @@ def update_settings(user: User, changes: dict[str, Any]) -> User:
         before = repo.time_settings([user.id], lock="update").get(user.id)
         updated = repo.update_settings(user.id, columns) if columns else repo.get(user.id)
         assert before is not None and updated is not None
+        if {"public_leaderboard", "country_code"} & set(columns):
+            # The board's copies, in this transaction: opting out hides the user from the next read.
+            LeaderboardRepository(conn).sync_user(user.id)
         if (updated.effective_timezone, updated.timeout_seconds) != before:
             reason = "timezone" if updated.effective_timezone != before[0] else "timeout"
             job_id = jobs.create_recompute(conn, user.id, reason)

@@ -23,7 +23,7 @@ from codetime.logs import logger
 from codetime.queue import get_queue
 from codetime.queue_messages import decode_job_message, decode_message, encode_job_message, purge_target
 from codetime.repositories.heartbeats import HeartbeatRepository
-from codetime.services import aggregation, live
+from codetime.services import aggregation, leaderboards, live
 from codetime.services.accounts import run_purge_message
 from codetime.services.jobs import run_job
 from codetime.services.ops import mark_writer_success
@@ -121,6 +121,8 @@ def process_messages(messages: Sequence[QueueMessage]) -> WriteResult:
         # After the commit, within its own time budget; it never raises (README "Live updates").
         live.publish(result.days, live.latest_heartbeats(hb for _, hbs in decoded for hb in hbs))
     _run_jobs(jobs, result)
+    if result.days:
+        leaderboards.refresh_after_write()
     if len(result.failed) < len(messages):
         mark_writer_success(result.received, result.inserted)
     return result

@@ -84,7 +84,7 @@ class LocalPublisher:
     def __init__(self, target: Callable[[], Live] | None = None, maxsize: int = 1000, window: float = 0.25) -> None:
         self._target = target  # the Live to publish to (default: this process's, `live()`)
         # After the first change arrives, what else arrives within `window` seconds is published with it: under a
-        # burst of writes each user is published a few times a second, not once per batch (make bench (e)).
+        # burst of writes each user is published a few times a second, not once per batch (make bench (g)).
         self._window = window
         self._queue: queue.Queue[str] = queue.Queue(maxsize)
         self._thread: threading.Thread | None = None

@@ -12,7 +12,6 @@ from codetime.api.rate_limits import RATE_LIMITED, ReadLimit
 from codetime.api.responses import json_payload
 from codetime.api.schemas import summaries as schemas
 from codetime.api.schemas.common import NO_NUL, USER_ROUTE_ERRORS
-from codetime.domain.errors import InvalidInput
 from codetime.domain.ranges import parse_date, resolve_range, today_in
 from codetime.services import summaries as service
 from codetime.services.keys import validate_timezone
@@ -31,7 +30,7 @@ def _ok(model: type) -> dict[int | str, dict[str, Any]]:
     return {200: {"model": model, "description": "OK"}}
 
 
-def _timezone(value: str | None) -> str | None:
+def timezone_param(value: str | None) -> str | None:
     return validate_timezone(value) if value else None
 
 
@@ -48,32 +47,7 @@ for _prefix in PREFIXES:
     def statusbar_today(user: CurrentUser, request: Request) -> Response:
         return json_payload(service.statusbar_today(user), request)
 
-    @router.get(
-        f"{_prefix}/summaries",
-        operation_id=f"{_id}summaries",
-        dependencies=OWNER,
-        summary="Per-day summaries",
-        responses=_ok(schemas.SummariesResponse),
-    )
-    def summaries(
-        user: CurrentUser,
-        request: Request,
-        start: Annotated[str | None, Query(description="First day, YYYY-MM-DD (inclusive)")] = None,
-        end: Annotated[str | None, Query(description="Last day, YYYY-MM-DD (inclusive)")] = None,
-        range: Annotated[str | None, Query(description="Today, Yesterday, Last 7 Days, last_30_days, ...")] = None,
-        project: Annotated[str | None, Query(max_length=255, pattern=NamePattern)] = None,
-        branches: Annotated[str | None, Query(description="Comma-separated branch names")] = None,
-        timezone: Annotated[str | None, Query(description="IANA timezone; default the user's")] = None,
-    ) -> Response:
-        tz = _timezone(timezone) or user.effective_timezone
-        if range:
-            first, last = resolve_range(range, tz, week_start=user.iso_week_start)
-        elif start and end:
-            first, last = parse_date(start, tz, "start"), parse_date(end, tz, "end")
-        else:
-            raise InvalidInput("Give start and end (YYYY-MM-DD), or range.")
-        branch_list = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
-        return json_payload(service.summaries(user, first, last, tz=tz, project=project, branches=branch_list), request)
+    # GET {_prefix}/summaries: routes/public_stats.py (the owner, or anyone for what the user shares).
 
     @router.get(
         f"{_prefix}/durations",
@@ -92,7 +66,7 @@ for _prefix in PREFIXES:
         project: Annotated[str | None, Query(max_length=255, pattern=NamePattern)] = None,
         timezone: Annotated[str | None, Query()] = None,
     ) -> Response:
-        tz = _timezone(timezone) or user.effective_timezone
+        tz = timezone_param(timezone) or user.effective_timezone
         day = parse_date(date, tz) if date else today_in(tz)
         return json_payload(service.durations(user, day, slice_by=slice_by, project=project, tz=tz), request)
 

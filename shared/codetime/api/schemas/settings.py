@@ -25,6 +25,12 @@ class SettingsPatch(BaseModel):
         description="First day of the week: 0 Sunday ... 6 Saturday",
     )  # fmt: skip
     public_profile: StrictBool | None = Field(None, description="Opt in to a public profile")
+    public_leaderboard: StrictBool | None = Field(
+        None, description="Appear on the public leaderboard (GET /api/v1/leaders) with display name and country"
+    )
+    country_code: Text | None = Field(
+        None, max_length=2, description="ISO 3166-1 alpha-2 country for leaderboards (e.g. DE); null or '' clears"
+    )
     share_data_max_days: StrictInt | None = Field(
         None, ge=-1, le=MAX_SHARED_DAYS,
         description="Stats anyone may read without a key: 0 none (default), -1 any range, N ranges of at most N days",
@@ -46,6 +52,8 @@ class SettingsOut(BaseModel):
     timeout: int = Field(description="Keystroke timeout in minutes")
     week_start: int
     public_profile: bool
+    public_leaderboard: bool
+    country_code: str | None
     share_data_max_days: int = Field(description="0 nothing public, -1 any range, N ranges of at most N days")
     share_projects: bool
     share_languages: bool
