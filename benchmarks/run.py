@@ -21,7 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from servers import PostgresServer, RedisServer  # noqa: E402
 
@@ -324,6 +324,68 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
     return results
 
 
+TEAM_SIZE = 25  # a realistic engineering team on one dashboard
+
+
+def bench_team(owner_key: str, rounds: int, size: int = TEAM_SIZE) -> dict[str, tuple[list[float], list[float]]]:
+    """(f) team reads through the summary Lambda: a dashboard of `size` members, each with 30 days of activity
+    (3,000 heartbeats written by the writer); uncached = the group's cache generation dropped before each read."""
+    from codetime.db import get_pool
+    from codetime.domain.ranges import today_in
+    from codetime.services import orgs
+    from codetime.services.auth import authenticate_key
+    from codetime.services.cache_keys import invalidate_group
+    from codetime.services.keys import create_user
+    from codetime.services.writer import write_heartbeats
+    from functions import summary
+    from harness import basic, http_event, invoke
+
+    owner = authenticate_key(owner_key).user
+    org = uuid.UUID(orgs.create(owner, orgs.ORG, "Bench Team", ["codetime", "infra*"])["id"])
+    members = []
+    for i in range(size):
+        member, _ = create_user(email=f"member{i}@example.com", username=f"member{i}", timezone=TZ)
+        beats = generate(str(member.id), 3000, 30)
+        with get_pool().connection() as conn:
+            for start in range(0, len(beats), 1000):
+                with conn.transaction():
+                    write_heartbeats(conn, beats[start : start + 1000])
+        members.append(orgs.join(member, orgs.invite(owner, orgs.ORG, org)["code"])["member_id"])
+        if i % 5 == 4:  # a fifth of the team shares only matching projects, a fifth totals only
+            orgs.set_privacy(member, orgs.ORG, org, "matching" if i % 10 == 4 else "totals")
+    dashboard = orgs.create_dashboard(owner, org, "Engineering", [uuid.UUID(m) for m in members])["id"]
+    with get_pool().connection() as conn, conn.transaction():  # everyone joined before the activity began
+        conn.execute("UPDATE org_members SET joined_at = now() - interval '90 days' WHERE org_id = %s", (org,))
+    today = today_in(TZ)
+    base = f"/api/v1/users/current/orgs/{org}/dashboards/{dashboard}"
+    reads = {
+        f"team summaries, {size} members, 7 days": (f"{base}/summaries",
+                                                    {"start": str(today - timedelta(days=6)), "end": str(today)}),
+        f"team summaries, {size} members, 30 days": (f"{base}/summaries",
+                                                     {"start": str(today - timedelta(days=29)), "end": str(today)}),
+        "one member's summaries, 30 days": (f"{base}/members/{members[0]}/summaries",
+                                            {"start": str(today - timedelta(days=29)), "end": str(today)}),
+        f"dashboard leaderboard, {size} members": (f"{base}/leaderboard", {}),
+    }  # fmt: skip
+    results = {}
+    for name, (path, query) in reads.items():
+        uncached, cached = [], []
+        event = http_event("GET", path, headers=basic(owner_key), query=query)
+        for _ in range(rounds):
+            invalidate_group(org)
+            started = time.perf_counter()
+            response = invoke(summary.handler, event)
+            uncached.append(time.perf_counter() - started)
+            assert response["statusCode"] == 200, response
+        for _ in range(rounds * 4):
+            started = time.perf_counter()
+            response = invoke(summary.handler, event)
+            cached.append(time.perf_counter() - started)
+            assert response["statusCode"] == 200, response
+        results[name] = (uncached, cached)
+    return results
+
+
 def bench_accounts(user, tmp: Path, results: Results) -> None:  # type: ignore[no-untyped-def]
     """(d) export the user to a file, import it into a fresh user (CLI path), delete that user."""
     from codetime.services.accounts import delete_account
@@ -492,6 +554,20 @@ def main() -> int:
             results.add(f"{key}.uncached.p50", u50, "ms", "naive 1-year summary p50", naive_p50)
             results.add(f"{key}.cached.p95", c95, "ms", "naive 1-year summary p95", naive_p95, cached_target)
 
+        print(f"\n(f) team reads through the summary Lambda handler: a dashboard of {TEAM_SIZE} members, 30 days each"
+              " (a fifth sharing matching projects only, a fifth totals only)")  # fmt: skip
+        for name, (uncached, cached) in bench_team(issued.plaintext, args.rounds).items():
+            u50, u95 = p50_p95(uncached)
+            c50, c95 = p50_p95(cached)
+            print(f"    {name:38s} uncached {percentiles(uncached)}")
+            print(f"    {'':38s} cached   {percentiles(cached)}")
+            days = "_30d" if "30 days" in name else "_7d" if "7 days" in name else ""
+            key = "teams." + name.split(",")[0].replace("'", "").replace(" ", "_") + days
+            results.add(f"{key}.uncached.p50", u50, "ms")
+            results.add(f"{key}.uncached.p95", u95, "ms")
+            results.add(f"{key}.cached.p50", c50, "ms")
+            results.add(f"{key}.cached.p95", c95, "ms", target="<= 5 ms")
+
         print("\n(c) cold start: fresh interpreter, import the Lambda's entry module (app build) + first request")
         interpreter = bench_interpreter(args.cold_rounds)
         i50, _ = p50_p95(interpreter)
@@ -509,6 +585,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             bench_accounts(user, Path(tmp), results)
         bench_leaderboard(args.leaderboard_users, args.rounds, results)
+        import live
+
+        live.run(results)
         reset_clients()
     results.write(args)
     return 0

@@ -1,11 +1,14 @@
 """Lambda: the live WebSocket API's routes (API Gateway WebSocket events): $connect authorizes and records the
-connection, $disconnect removes it, $default handles subscribe / unsubscribe / ping (README "Live updates")."""
+connection, $disconnect removes it, $default handles subscribe / unsubscribe / ping (README "Live updates"); and the
+publisher: SQS batches of the writer's changes (the changes queue) become events for the subscribed connections.
+Everything it sends goes through the delivery queue (functions/live_delivery.py posts it)."""
 
 import base64
 import json
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from codetime.connections import aws_live
 from codetime.domain import live as protocol
@@ -36,16 +39,43 @@ def _refused(status: int, message: str, **headers: str) -> dict[str, Any]:
             "body": json.dumps({"error": message})}  # fmt: skip
 
 
+def _publish(live: Any, event: dict[str, Any]) -> dict[str, Any]:
+    """The changes queue's batch: merged per user, published once each. Never fails the batch (a redelivery would
+    repeat the events that were sent; the next write publishes fresh state)."""
+    bodies = []
+    for raw in event["Records"]:
+        record = SQSRecord(raw)
+        bodies.append(record.body)
+    try:
+        changes = protocol.decode_changes(bodies)
+    except (ValueError, KeyError, TypeError):
+        logger.error("malformed live changes dropped", extra={"messages": len(bodies)})
+        return {"batchItemFailures": []}
+    result = service.publish_changes(live, changes)
+    logger.info(
+        "live changes published",
+        extra={
+            "users": len(changes),
+            "sent": result.sent,
+            "errors": result.errors,
+            "skipped_users": result.skipped_users,
+        },
+    )
+    return {"batchItemFailures": []}
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    request = event["requestContext"]
-    route, connection_id = request["routeKey"], request["connectionId"]
-    # Replies go through the delivery queue, as the writer's events do (functions/live_delivery.py posts them).
+    # Replies and events go through the delivery queue (functions/live_delivery.py posts them).
     live = aws_live()
     if live is None:
         raise RuntimeError("CODETIME_LIVE_TABLE and CODETIME_LIVE_QUEUE_URL must be set")
+    if "Records" in event:
+        return _publish(live, event)
+    request = event["requestContext"]
+    route, connection_id = request["routeKey"], request["connectionId"]
     if route == "$connect":
         credential, subprotocol = _credential(event)
         try:

@@ -1,6 +1,8 @@
-"""Live connections: who is connected to which channels (the registry) and how a message reaches a connection
-(the sender). AWS: a DynamoDB table and API Gateway's management API (PostToConnection). `codetime dev`: memory
-and the process's own WebSockets (codetime.api.routes.live registers them with `use_local`).
+"""Live connections: who is connected to which channels (the registry), how a message reaches a connection (the
+sender), and where the writer hands its changes (the change target). AWS: a DynamoDB table, the delivery queue
+drained by the delivery function's PostToConnection, and the changes queue drained by the live function.
+`codetime dev`: memory, the process's own WebSockets and a publisher thread (codetime.api.routes.live registers
+them with `use_local`).
 
 The registry's items (one table, docs/architecture.md "Live updates"):
 - connection   pk=`conn#<connection id>`  sk=`conn`              topic=`user#<user id>`  read_only, expires_at
@@ -20,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from codetime.clients import aws_client, live_management_client
+from codetime.clients import aws_client, live_management_client, live_sqs_client
 from codetime.config import get_settings
 
 # API Gateway closes a WebSocket after 2 hours; a little more, so a live connection's items never expire early.
@@ -57,6 +59,12 @@ class Registry(Protocol):
     def remove(self, connection_id: str) -> None: ...
     def claim(self, user_id: str, name: str, interval: float, now: float) -> bool: ...
     def swap(self, user_id: str, name: str, value: dict[str, Any]) -> dict[str, Any] | None: ...
+
+
+class ChangeTarget(Protocol):
+    def put(self, body: str) -> None:
+        """Hand over one changes message (domain.live.encode_changes); raises when it could not."""
+        ...
 
 
 class Sender(Protocol):
@@ -297,6 +305,17 @@ class QueueSender:
         aws_client("sqs").send_message(QueueUrl=self.queue_url, MessageBody=body)
 
 
+class SqsChangeTarget:
+    """The changes queue (AWS): the live function publishes from it. One SendMessage per written batch, with short
+    timeouts and one attempt, so the writer's cost stays bounded."""
+
+    def __init__(self, queue_url: str) -> None:
+        self.queue_url = queue_url
+
+    def put(self, body: str) -> None:
+        live_sqs_client().send_message(QueueUrl=self.queue_url, MessageBody=body)
+
+
 def decode_deliveries(body: str) -> list[tuple[str, str]]:
     """The (connection id, message) pairs of one live delivery queue message."""
     return [(str(cid), str(text)) for cid, text in json.loads(body)["deliveries"]]
@@ -305,14 +324,29 @@ def decode_deliveries(body: str) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------------------------- which one
 
 _local: Live | None = None
+_local_changes: ChangeTarget | None = None
 
 
-def use_local(sender: Sender) -> Live:
-    """`codetime dev`: connections in this process, in memory (called once by the local WebSocket route)."""
-    global _local
+def use_local(sender: Sender, changes: ChangeTarget | None = None) -> Live:
+    """`codetime dev`: connections in this process, in memory, and the publisher the writer hands changes to."""
+    global _local, _local_changes
     if _local is None or _local.sender is not sender:
         _local = Live(MemoryRegistry(), sender)
+    if changes is not None:
+        _local_changes = changes
     return _local
+
+
+def stop_local() -> None:
+    """Forget `codetime dev`'s connections and publisher: the writer hands nothing over (benchmarks compare)."""
+    global _local, _local_changes
+    _local, _local_changes = None, None
+
+
+def get_change_target() -> ChangeTarget | None:
+    """Where the writer hands its changes: the changes queue on AWS, else `codetime dev`'s publisher, else nowhere."""
+    url = get_settings().live_changes_url
+    return SqsChangeTarget(url) if url else _local_changes
 
 
 def aws_live(*, deliver: bool = False) -> Live | None:
@@ -328,8 +362,3 @@ def aws_live(*, deliver: bool = False) -> Live | None:
     if not settings.live_queue_url:
         return None
     return Live(DynamoRegistry(settings.live_table), QueueSender(settings.live_queue_url))
-
-
-def get_live() -> Live | None:
-    """Where live messages go in this process: AWS when configured, else `codetime dev`'s, else nowhere (None)."""
-    return aws_live() or _local

@@ -45,7 +45,8 @@ def _is_string(schema: dict[str, Any]) -> bool:
 
 
 def _url(path: str) -> str:
-    for name in ("goal_id", "report_id", "key_id", "rule_id"):
+    teams = ("org", "board", "dashboard", "member", "board_member", "invite", "board_invite", "invitation")
+    for name in ("goal_id", "report_id", "key_id", "rule_id", *teams):
         path = path.replace(f"{{{name}}}", str(uuid.uuid4()))
     return path.format(**PATH_VALUES)
 

@@ -8,6 +8,7 @@ import base64
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -205,3 +206,170 @@ def client_keys(world: World) -> list[dict]:
 
     with TestClient(create_local_app()) as client:
         return client.get("/api/v1/auth/keys", headers=_auth(ATTACKER_KEY)).json()["data"]
+
+
+# --- teams (issue 12): every organization and leaderboard route, as each kind of person -------------------------
+
+TEAM_MARKERS = ("/orgs", "/organization", "/leaderboards", "/invitations")
+GROUP_PARAMS = {"org", "board"}
+TEAM_BODIES: dict[str, object] = {
+    "OrgCreate": {"name": "Mine"}, "OrgPatch": {"name": "Taken over"}, "BoardCreate": {"name": "Mine"},
+    "InviteCreate": {"max_uses": 5, "role": "member"}, "MemberInvite": {"email": "intruder@example.com"},
+    "RoleBody": {"role": "admin"}, "PrivacyBody": {"privacy": "totals"}, "DashboardCreate": {"name": "Intruders"},
+    "DashboardPatch": {"name": "Renamed", "add_members": []}, "JoinBody": {"code": "ct_inv_not-a-real-code"},
+}  # fmt: skip
+# Never shown to anyone: the totals-only member's and the removed member's projects.
+NEVER_SHOWN = ("totals-only-project", "removed-members-project")
+
+
+@dataclass
+class Team:
+    keys: dict[str, str]
+    users: dict[str, object]
+    values: dict[str, str]  # path values: the team's ids, the member being tess
+    mia: dict[str, str]  # the same with mia as the member
+
+
+def _team_body(route) -> object:  # type: ignore[no-untyped-def]
+    field = route.route.body_field
+    if field is None:
+        return None
+    annotation = field.field_info.annotation
+    model = next(a for a in (annotation, *getattr(annotation, "__args__", ())) if hasattr(a, "model_fields"))
+    return TEAM_BODIES[model.__name__]
+
+
+@pytest.fixture
+def team(db_env: str) -> Team:
+    """Org "Team Org": owner olive, member mia (shares all: "team-visible"), tess (totals only), viewer wes, and
+    rex who was on the dashboard and was removed (after his data was read and cached). Org "Other Org": yan.
+    zed is in nothing. A private leaderboard of olive's with mia and tess."""
+    from codetime.services import orgs
+
+    names = ("olive", "mia", "tess", "wes", "rex", "yan", "zed")
+    keys = {n: f"waka_{str(i) * 8}-2222-4222-8333-444444444444" for i, n in enumerate(names)}
+    users = {n: create_user(email=f"{n}@example.com", username=n, timezone="UTC", api_key=keys[n])[0] for n in names}
+    day_start = time.time() - 86400
+    for name, project in (("mia", "team-visible"), ("tess", "totals-only-project"), ("rex", "removed-members-project")):
+        ctx = RequestContext(user_id=str(users[name].id), user_agent="wakatime/v1.0 (linux) go1 vim/9 vim-wakatime/1")
+        beats = [normalize_heartbeat({"entity": f"/src/{project}/a.py", "time": day_start + i * 60, "project": project},
+                                     ctx, now=time.time(), max_age_seconds=None) for i in range(10)]  # fmt: skip
+        with get_pool().connection() as conn:
+            write_heartbeats(conn, beats)
+    org = uuid.UUID(orgs.create(users["olive"], orgs.ORG, "Team Org", ["team-*"])["id"])
+    board = uuid.UUID(orgs.create(users["olive"], orgs.BOARD, "Team Board")["id"])
+    member_ids = {}
+    for name, role in (("mia", "member"), ("tess", "member"), ("wes", "viewer"), ("rex", "member")):
+        code = orgs.invite(users["olive"], orgs.ORG, org, role=role)["code"]
+        member_ids[name] = uuid.UUID(orgs.join(users[name], code)["member_id"])
+    board_members = {n: orgs.join(users[n], orgs.invite(users["olive"], orgs.BOARD, board)["code"])["member_id"]
+                     for n in ("mia", "tess")}  # fmt: skip
+    orgs.set_privacy(users["tess"], orgs.ORG, org, "totals")
+    orgs.set_privacy(users["tess"], orgs.BOARD, board, "totals")
+    dashboard = orgs.create_dashboard(users["olive"], org, "Core", [member_ids[n] for n in ("mia", "tess", "rex")])
+    orgs.create(users["yan"], orgs.ORG, "Other Org")
+    with get_pool().connection() as conn:
+        conn.execute("UPDATE org_members SET joined_at = now() - interval '30 days'")
+    from codetime.services.cache_keys import invalidate_group
+
+    invalidate_group(org)  # the join dates moved under the cache
+    today = datetime.now(UTC).date()
+    cached = orgs.dashboard_summaries(users["olive"], org, uuid.UUID(dashboard["id"]), today - timedelta(days=3), today)
+    assert b"removed-members-project" in cached.json_bytes()  # read (and cached) while rex is on the team
+    orgs.remove_member(users["olive"], orgs.ORG, org, member_ids["rex"])
+    invitation = orgs.invite(users["olive"], orgs.ORG, org, email="newcomer@example.com")
+    values = {"org": str(org), "board": str(board), "dashboard": dashboard["id"], "member": str(member_ids["tess"]),
+              "board_member": board_members["tess"], "invite": orgs.invite(users["olive"], orgs.ORG, org)["id"],
+              "board_invite": orgs.invite(users["olive"], orgs.BOARD, board)["id"], "invitation": invitation["id"],
+              "user": "current"}  # fmt: skip
+    mia = {**values, "member": str(member_ids["mia"]), "board_member": board_members["mia"]}
+    return Team(keys, users, values, mia)
+
+
+def _team_state() -> list:
+    with get_pool().connection() as conn:
+        return [
+            conn.execute(q).fetchall()
+            for q in ("SELECT id, name, patterns FROM organizations ORDER BY id",
+                      "SELECT id, org_id, user_id, role, privacy FROM org_members ORDER BY id",
+                      "SELECT id, uses FROM org_invites ORDER BY id",
+                      "SELECT id, name FROM org_dashboards ORDER BY id",
+                      "SELECT * FROM org_dashboard_members ORDER BY 1, 2")
+        ]  # fmt: skip
+
+
+def test_team_routes_show_nothing_beyond_membership_role_and_privacy(team: Team) -> None:
+    """Every organization/leaderboard route, enumerated from the app, as: an outsider, a member of another
+    organization, the removed member (the group's routes: 403/404, nothing of the group in any answer); a viewer
+    and a totals-only member (reads yes, changes no, other members' e-mails no); the owner (reads). A totals-only
+    member's projects and a removed member's data are in no answer at all."""
+    from fastapi.testclient import TestClient
+
+    from codetime.api.app import create_local_app
+    from harness import confirmed
+
+    app = create_local_app()
+    routes = [r for r in api_routes(app.routes) if any(m in r.path for m in TEAM_MARKERS)]
+    assert len(routes) >= 30 and {"GET", "POST", "PATCH", "DELETE"} <= {m for r in routes for m in r.methods}
+    # Routes naming a group, or a member of the caller's current organization; the others act on the caller's own.
+    group_routes = [r for r in routes if set(r.params) & (GROUP_PARAMS | {"member"})]
+    team_text = ["team-visible", "Team Org", "Team Board", "Core", *(f"{n}@example.com" for n in ("olive", "mia",
+                 "tess", "wes")), "newcomer@example.com", team.values["org"], team.values["board"]]  # fmt: skip
+    before = _team_state()
+    checked = 0
+    with TestClient(app) as client:
+
+        def call(who: str, method: str, route, values: dict[str, str] = team.values) -> object:  # type: ignore[no-untyped-def]
+            headers = _auth(team.keys[who])
+            if method != "GET":
+                headers = confirmed(headers, team.users[who])  # refused for who they are, not for a missing code
+            today = datetime.now(UTC).date()
+            days = {"start": str(today - timedelta(days=3)), "end": str(today)}
+            query = days if route.path.endswith("summaries") else None
+            return client.request(method, route.url({p: values[p] for p in route.params}), headers=headers,
+                                  json=_team_body(route), params=query)  # fmt: skip
+
+        for who in ("zed", "yan", "rex"):  # outsider, another organization's member, the removed member
+            for route in routes:
+                for method in sorted(route.methods):
+                    if route not in group_routes and method != "GET":
+                        continue  # their own groups (create, join): not the team's business
+                    response = call(who, method, route)
+                    if route in group_routes:
+                        assert response.status_code in (403, 404), (who, method, route.path, response.text)
+                    assert response.status_code < 500, (who, method, route.path, response.text)
+                    for text in (*team_text, *NEVER_SHOWN):
+                        assert text not in response.text, (who, method, route.path, text)
+                    checked += 1
+        assert _team_state() == before
+
+        for who in ("wes", "tess"):  # the viewer, the totals-only member
+            others = [f"{n}@example.com" for n in ("olive", "mia", "wes", "tess") if n != who]
+            for route in group_routes:
+                for method in sorted(route.methods):
+                    # tess acts on mia (on herself, removing would be leaving); wes on tess
+                    response = call(who, method, route, team.values if who == "wes" else team.mia)
+                    own_privacy = method == "PATCH" and route.path.endswith("/membership")
+                    if method == "GET" and not route.path.endswith("/invites"):
+                        expected: tuple[int, ...] = (200,)
+                        if who == "wes" and "/leaderboards/" in route.path:
+                            expected = (404,)  # the viewer is not on the leaderboard
+                    elif own_privacy:
+                        expected = (200, 404) if who == "wes" and "/leaderboards/" in route.path else (200,)
+                    else:
+                        expected = (403, 404)
+                    assert response.status_code in expected, (who, method, route.path, response.text)
+                    for text in (*others, *NEVER_SHOWN):
+                        assert text not in response.text, (who, method, route.path, text)
+                    checked += 1
+
+        for route in group_routes:  # the owner reads everything, still never those names
+            if "GET" in route.methods:
+                response = call("olive", "GET", route)
+                assert response.status_code == 200, (route.path, response.text)
+                for text in NEVER_SHOWN:
+                    assert text not in response.text, (route.path, text)
+                checked += 1
+        summaries = call("olive", "GET", next(r for r in group_routes if r.path.endswith("{dashboard}/summaries")))
+        assert "team-visible" in summaries.text and "mia" in summaries.text  # the check above can see names
+    assert checked > 100

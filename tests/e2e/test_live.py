@@ -113,7 +113,13 @@ async def _subscribe(ws: Any, channel: str, **filters: str) -> dict[str, Any]:
 
 
 def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+    """Run on a loop of its own. Not asyncio.run: it leaves the main thread without a current event loop, and the
+    tests after this module call handlers through Mangum, which asks for one."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 def test_refused_connections_get_http_401(dev: Dev) -> None:

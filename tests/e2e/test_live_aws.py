@@ -1,7 +1,8 @@
 """The live endpoint's AWS side on moto: the live Lambda given real-shaped API Gateway WebSocket events
-($connect, $default, $disconnect from events/), the DynamoDB connection registry, the writer publishing through the
-delivery queue (SQS), and the delivery Lambda posting to connections through the management API
-(apigatewaymanagementapi PostToConnection), with GoneException removing a stale connection.
+($connect, $default, $disconnect from events/), the DynamoDB connection registry, the writer handing its changes to
+the changes queue (SQS), the live Lambda publishing them to the delivery queue, and the delivery Lambda posting to
+connections through the management API (apigatewaymanagementapi PostToConnection), with GoneException removing a
+stale connection.
 """
 
 from __future__ import annotations
@@ -65,21 +66,26 @@ class LiveAws:
         event["requestContext"]["connectionId"] = connection_id
         return invoke(live_function.handler, event, "codetime-live")
 
-    def deliver(self) -> list[dict[str, Any]]:
-        """Run the delivery Lambda on everything in the delivery queue; the handler responses."""
+    def _drain(self, url: str, arn: str, handler: Any, name: str) -> list[dict[str, Any]]:
         sqs = self.aws.client("sqs")
         responses = []
         while True:
-            messages = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
                                            WaitTimeSeconds=0).get("Messages", [])  # fmt: skip
             if not messages:
                 return responses
-            responses.append(
-                invoke(live_delivery.handler, sqs_event(messages, self.queue_arn), "codetime-live-delivery")
-            )
-            sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+            responses.append(invoke(handler, sqs_event(messages, arn), name))
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
             ])  # fmt: skip
+
+    def publish(self) -> list[dict[str, Any]]:
+        """Run the live Lambda on everything in the changes queue (the writer's hand-offs)."""
+        return self._drain(self.changes_url, self.changes_arn, live_function.handler, "codetime-live")
+
+    def deliver(self) -> list[dict[str, Any]]:
+        """Run the delivery Lambda on everything in the delivery queue; the handler responses."""
+        return self._drain(self.queue_url, self.queue_arn, live_delivery.handler, "codetime-live-delivery")
 
     def received(self, connection_id: str) -> list[dict[str, Any]]:
         """What moto's management API got for a connection (the frames a client would receive), parsed."""
@@ -113,17 +119,21 @@ def live_aws(sqs: Any, aws_apis: Any, monkeypatch: pytest.MonkeyPatch) -> LiveAw
     dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True,
                                                                           "AttributeName": TTL_ATTRIBUTE})  # fmt: skip
     queue_url, queue_arn = aws_apis.create_queue("codetime-live-delivery")
+    changes_url, changes_arn = aws_apis.create_queue("codetime-live-changes")
     api = aws_apis.client("apigatewayv2").create_api(
         Name="codetime-live", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
     )
     aws_apis.client("apigatewayv2").create_stage(ApiId=api["ApiId"], StageName="live")
     monkeypatch.setenv("CODETIME_LIVE_TABLE", table)
     monkeypatch.setenv("CODETIME_LIVE_QUEUE_URL", queue_url)
+    monkeypatch.setenv("CODETIME_LIVE_CHANGES_URL", changes_url)
     monkeypatch.setenv("CODETIME_LIVE_ENDPOINT", f"https://{api['ApiId']}.execute-api.{REGION}.amazonaws.com/live")
     reset_clients()
-    create_user(email="ada@example.com", username="ada", timezone="UTC", api_key=ADA)
+    ada, _ = create_user(email="ada@example.com", username="ada", timezone="UTC", api_key=ADA)
     create_user(email="bob@example.com", username="bob", timezone="UTC", api_key=BOB)
-    return LiveAws(aws_apis, table, queue_url, queue_arn, api["ApiId"])
+    live = LiveAws(aws_apis, table, queue_url, queue_arn, api["ApiId"])
+    live.changes_url, live.changes_arn, live.ada = changes_url, changes_arn, ada.id
+    return live
 
 
 def test_the_sample_events_are_real_shaped() -> None:
@@ -181,13 +191,18 @@ def test_messages_subscribe_publish_and_deliver(live_aws: LiveAws, sqs: Any) -> 
     bob = live_aws.received("bob-1")
     assert [m["type"] for m in bob] == ["error"] and "your own channels" in bob[0]["error"]
 
-    # Heartbeats through the ingestion Lambda, SQS, the writer: the writer hands the event to the delivery queue.
+    # Heartbeats through the ingestion Lambda, SQS and the writer, which hands its changes to the changes queue; the
+    # live Lambda publishes them to the delivery queue; the delivery Lambda posts them.
     first = max(start_of_today("UTC") + 1, time.time() - 300)
     beats = [{"entity": "/src/app.py", "type": "file", "time": first + 60 * i, "project": "live"} for i in range(4)]
     posted = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk", headers=basic(ADA),
                       body=beats)  # fmt: skip
     assert posted.status == 202
-    sqs.drain()
+    assert sqs.drain() == [{"batchItemFailures": []}]
+    [handed] = live_aws.aws.client("sqs").receive_message(QueueUrl=live_aws.changes_url, VisibilityTimeout=0)[
+        "Messages"]  # fmt: skip
+    assert [c["user"] for c in json.loads(handed["Body"])["changes"]] == [str(live_aws.ada)]
+    assert live_aws.publish() == [{"batchItemFailures": []}]
     live_aws.deliver()
     event = live_aws.received("ada-1")[-1]
     assert event["type"] == "statusbar.today" and event["channel"] == "user.today"
@@ -232,8 +247,8 @@ def test_publishing_failures_never_fail_the_write(live_aws: LiveAws, sqs: Any, m
 
     assert live_aws.connect("ada-1", ADA)["statusCode"] == 200
     live_aws.message("ada-1", {"type": "subscribe", "channel": "user.today"})
-    # The delivery queue is gone (deleted, or no permission): the writer still writes and reports no failure.
-    live_aws.aws.client("sqs").delete_queue(QueueUrl=live_aws.queue_url)
+    # The changes queue is gone (deleted, or no permission): the writer still writes and reports no failure.
+    live_aws.aws.client("sqs").delete_queue(QueueUrl=live_aws.changes_url)
     reset_clients()
     first = max(start_of_today("UTC") + 1, time.time() - 300)
     beats = [{"entity": "a.py", "type": "file", "time": first + 60 * i, "project": "live"} for i in range(3)]

@@ -259,28 +259,89 @@ def test_invite_codes_expire_and_a_read_key_reads_but_cannot_manage(people: Peop
 
 
 def test_private_leaderboard(people: People) -> None:
+    from codetime.services import leaderboards
+
     made = people.manage("alice", "POST", f"{ME}/leaderboards", {"name": "Friends"})
     assert made.status == 201, made
     bid = made.json["data"]["id"]
     code = people.manage("alice", "POST", f"{ME}/leaderboards/{bid}/invites", {"max_uses": 5}).json["data"]["code"]
     joined = {name: people.manage(name, "POST", f"{ME}/invitations/join", {"code": code}) for name in ("bob", "carol")}
     assert all(r.status == 201 and r.json["data"]["role"] == "member" for r in joined.values())
-    _backdate_joins()
+    assert people.manage("bob", "PATCH", f"{ME}/leaderboards/{bid}/membership", {"privacy": "matching"}).status == 400
+    leaderboards.refresh_users([u.id for u in people.users.values()])  # what the writer's debounced refresh does
     assert [b["name"] for b in people.read("bob", f"{ME}/leaderboards").json["data"]] == ["Friends"]
     board = people.read("carol", f"{ME}/leaderboards/{bid}")
     assert board.status == 200, board
     ranked = [(r["rank"], r["user"]["username"], r["running_total"]["total_seconds"]) for r in board.json["data"]]
-    assert ranked == [(1, "bob", 5400), (2, "carol", 1200), (3, "alice", 600)]
+    assert ranked == [(1, "bob", 5400), (2, "carol", 1200), (3, "alice", 600)]  # erin and dave are not on it
     assert board.json["current_user"]["rank"] == 2 and board.json["range"]["name"] == "last_7_days"
-    assert [
-        r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}", language="Go").json["data"]
-    ] == ["alice", "bob", "carol"]
+    assert "acme-api" not in board.text and "@example.com" not in board.text  # totals and languages only
+    python = people.read("carol", f"{ME}/leaderboards/{bid}", language="Python").json["data"]
+    assert [r["user"]["username"] for r in python] == ["bob", "carol", "alice"]
+    assert people.read("carol", f"{ME}/leaderboards/{bid}", language="Go").json["data"] == []
     assert people.read("erin", f"{ME}/leaderboards/{bid}").status == 404
-    assert (
-        people.manage(
-            "bob", "DELETE", f"{ME}/leaderboards/{bid}/members/{joined['bob'].json['data']['member_id']}"
-        ).status
-        == 204
-    )
+    bob = joined["bob"].json["data"]["member_id"]
+    assert people.manage("bob", "DELETE", f"{ME}/leaderboards/{bid}/members/{bob}").status == 204  # bob leaves
     ranked = [r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}").json["data"]]
     assert ranked == ["carol", "alice"]
+
+
+def test_cli_creates_invites_and_lists(people: People, capsys: pytest.CaptureFixture[str]) -> None:
+    from codetime.cli import main
+
+    assert main(["orgs", "create", "--name", "Shell Org", "--email", "alice@example.com", "--pattern", "acme-*"]) == 0
+    created = capsys.readouterr().out
+    oid = created.split("(")[1].split(")")[0]
+    assert "owner alice" in created
+    assert main(["orgs", "invite", "--org", oid, "--invite-email", "bob@example.com"]) == 0
+    assert "bob@example.com invited as member" in capsys.readouterr().out
+    assert main(["orgs", "invite", "--org", oid, "--code", "--max-uses", "3", "--role", "viewer"]) == 0
+    code = capsys.readouterr().out.strip()
+    assert code.startswith("ct_inv_")
+    assert people.manage("dave", "POST", f"{ME}/invitations/join", {"code": code}).json["data"]["role"] == "viewer"
+    pending = people.read("bob", f"{ME}/invitations").json["data"][0]
+    assert people.manage("bob", "POST", f"{ME}/invitations/{pending['id']}/accept").status == 201
+
+    assert main(["orgs", "list"]) == 0
+    assert capsys.readouterr().out.strip() == f"{oid}\tShell Org\t3 member(s), owner alice"
+    assert main(["orgs", "list", "--username", "dave"]) == 0
+    assert capsys.readouterr().out.strip() == f"{oid}\tShell Org\tviewer"
+    assert main(["orgs", "members", "--org", oid]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[1:4] for line in lines] == [  # in order of joining
+        ["alice", "owner", "all"], ["dave", "viewer", "all"], ["bob", "member", "all"]]  # fmt: skip
+    assert main(["orgs", "invite", "--org", oid]) == 2  # neither an e-mail nor --code
+    assert main(["orgs", "invite", "--org", "not-an-id", "--code"]) == 2
+    assert main(["orgs", "create", "--name", "X", "--email", "nobody@example.com"]) == 2
+    assert "no user" in capsys.readouterr().err
+
+
+def test_deleting_the_owners_account_deletes_their_groups(people: People) -> None:
+    from codetime.services.accounts import delete_account
+
+    oid, did, ids = _team(people)
+    board = people.manage("bob", "POST", f"{ME}/leaderboards", {"name": "Bob's"}).json["data"]["id"]
+    code = people.manage("bob", "POST", f"{ME}/leaderboards/{board}/invites", {}).json["data"]["code"]
+    assert people.manage("alice", "POST", f"{ME}/invitations/join", {"code": code}).status == 201
+    delete_account(people.users["alice"].id, budget_seconds=None)
+    assert people.read("bob", f"{ME}/orgs").json["data"] == []  # alice's organization is gone
+    assert people.read("bob", f"{ME}/orgs/{oid}/dashboards/{did}/members").status == 404
+    board_members = people.read("bob", f"{ME}/leaderboards/{board}/members").json["data"]
+    assert [m["username"] for m in board_members] == ["bob"]  # her membership of bob's board went with her
+
+
+def test_team_totals_while_a_members_recompute_is_open_come_from_raw_heartbeats(people: People) -> None:
+    import uuid
+
+    from codetime.services.cache_keys import invalidate_group
+
+    oid, did, _ = _team(people)
+    day = _yesterday()
+    path = f"{ME}/orgs/{oid}/dashboards/{did}/summaries"
+    from_aggregates = people.read("alice", path, start=day, end=day).json
+    with get_pool().connection() as conn:  # bob's aggregates are not current while a recompute job is open
+        conn.execute("INSERT INTO jobs (id, user_id, kind, status) VALUES (%s, %s, 'recompute', 'pending')",
+                     (uuid.uuid4(), people.users["bob"].id))  # fmt: skip
+    invalidate_group(oid)
+    from_raw = people.read("alice", path, start=day, end=day).json
+    assert from_raw["total"] == from_aggregates["total"] and from_raw["total"]["grand_total"]["total_seconds"] == 6600

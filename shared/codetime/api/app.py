@@ -197,6 +197,7 @@ LAMBDA_ROUTERS: dict[str, tuple[str, ...]] = {
         "meta",
         "badges",
         "insights",
+        "orgs",
     ),
     "keys": ("keys", "settings", "accounts", "org_admin"),
     "ops": ("ops",),

@@ -14,6 +14,7 @@ from codetime.cli.data import cmd_export, cmd_import
 from codetime.cli.dev import cmd_dev
 from codetime.cli.invoke import cmd_invoke
 from codetime.cli.ops import cmd_migrate, cmd_ops_dlq, cmd_report
+from codetime.cli.orgs import add_parsers as add_orgs_parsers
 from codetime.cli.token import cmd_token
 from codetime.cli.users import cmd_users_clear, cmd_users_confirm, cmd_users_create, cmd_users_delete
 
@@ -55,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     confirm.add_argument("--minutes", type=int, default=10, choices=range(1, 61), metavar="1-60",
                          help="lifetime (default 10)")  # fmt: skip
     confirm.set_defaults(func=cmd_users_confirm)
+
+    add_orgs_parsers(sub)
 
     imp = sub.add_parser("import", help="import a WakaTime data dump or a JSON array of heartbeats")
     imp.add_argument("file")

@@ -6,8 +6,10 @@ Pure: no I/O. One protocol for the local server (Starlette WebSocket) and AWS (A
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from codetime.domain.errors import InvalidInput
@@ -143,3 +145,48 @@ def subprotocol_credential(header: str | None) -> str | None:
     if len(offered) == 2 and offered[0] == SUBPROTOCOL:
         return offered[1]
     return None
+
+
+# ---------------------------------------------------------------------------------------------- hand-off
+# What the writer hands to the publisher after a committed batch (services/live.py): which users' days changed and
+# each one's newest heartbeat. Small and self-contained, so it fits one queue message per batch.
+
+
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """A user's newest heartbeat of a batch (what user.heartbeats shows)."""
+
+    time: float
+    entity: str
+    project: str | None = None
+    language: str | None = None
+    editor: str | None = None
+
+
+@dataclass(slots=True)
+class Change:
+    user_id: uuid.UUID
+    days: set[date]
+    latest: Latest | None = None
+
+
+def encode_changes(touched: Mapping[uuid.UUID, Iterable[date]], latest: Mapping[uuid.UUID, Latest]) -> str:
+    return json.dumps({"changes": [
+        {"user": str(user_id), "days": sorted(d.isoformat() for d in days),
+         "latest": asdict(latest[user_id]) if user_id in latest else None}
+        for user_id, days in touched.items()
+    ]}, separators=(",", ":"))  # fmt: skip
+
+
+def decode_changes(bodies: Iterable[str]) -> list[Change]:
+    """The changes of one or more hand-off messages, merged per user (days joined, the newest heartbeat kept)."""
+    merged: dict[uuid.UUID, Change] = {}
+    for body in bodies:
+        for item in json.loads(body)["changes"]:
+            user_id = uuid.UUID(item["user"])
+            change = merged.setdefault(user_id, Change(user_id, set()))
+            change.days.update(date.fromisoformat(d) for d in item["days"])
+            latest = Latest(**item["latest"]) if item.get("latest") else None
+            if latest is not None and (change.latest is None or latest.time >= change.latest.time):
+                change.latest = latest
+    return list(merged.values())

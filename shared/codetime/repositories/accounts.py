@@ -61,6 +61,13 @@ class AccountRepository:
         ).fetchall()
         if not keys:
             return None
+        # Organizations and private leaderboards the user owns go with them (nobody else could rename or delete
+        # them); memberships elsewhere cascade.
+        self.conn.execute(
+            "DELETE FROM organizations WHERE id IN "
+            "(SELECT org_id FROM org_members WHERE user_id = %s AND role = 'owner')",
+            (user_id,),
+        )
         self.conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
         self.conn.execute(
             "INSERT INTO data_purges (user_id, before, account_deleted) VALUES (%s, 'infinity', true) "

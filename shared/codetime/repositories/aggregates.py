@@ -274,15 +274,21 @@ class AggregateRepository:
         ).fetchall()
         return {row[0] for row in rows}
 
-    def totals_of_users(self, firsts: Mapping[uuid.UUID, date], end: date) -> dict[uuid.UUID, list[TotalsRow]]:
-        """Pre-aggregated rows of several users, each from their own first day to `end` (one query: team reads)."""
+    def totals_of_users(
+        self, firsts: Mapping[uuid.UUID, date], end: date, dimensions: Sequence[str] = DIMENSIONS
+    ) -> dict[uuid.UUID, list[TotalsRow]]:
+        """Pre-aggregated rows of several users, each from their own first day to `end` (one query: team reads),
+        summed over the dimensions not in `dimensions` (those read as '')."""
         out: dict[uuid.UUID, list[TotalsRow]] = {user_id: [] for user_id in firsts}
         if not firsts:
             return out
+        kept = [f"t.{d}" if d in dimensions else "''" for d in DIMENSIONS]
+        grouped = ", ".join(f"t.{d}" for d in DIMENSIONS if d in dimensions)
         rows = self.conn.execute(
-            f"SELECT t.user_id, t.day, {', '.join('t.' + d for d in DIMENSIONS)}, t.seconds FROM daily_totals t "
+            f"SELECT t.user_id, t.day, {', '.join(kept)}, sum(t.seconds) FROM daily_totals t "
             "JOIN unnest(%s::uuid[], %s::date[]) AS r(user_id, first) ON t.user_id = r.user_id "
-            "AND t.day BETWEEN r.first AND %s ORDER BY t.day",
+            f"AND t.day BETWEEN r.first AND %s GROUP BY t.user_id, t.day{', ' + grouped if grouped else ''} "
+            "ORDER BY t.day",
             (list(firsts), list(firsts.values()), end),
         ).fetchall()
         for row in rows:

@@ -123,6 +123,24 @@ class OrgRepository:
         row = self.conn.execute("SELECT kind FROM organizations WHERE id = %s", (group_id,)).fetchone()
         return row[0] if row else None
 
+    def all_groups(self, kind: str) -> list[tuple[Group, int, str]]:
+        rows = self.conn.execute(
+            f"SELECT {_GROUP}, (SELECT count(*) FROM org_members m WHERE m.org_id = o.id)::int, "
+            "coalesce((SELECT u.username FROM org_members m JOIN users u ON u.id = m.user_id "
+            "WHERE m.org_id = o.id AND m.role = 'owner' LIMIT 1), '') FROM organizations o WHERE o.kind = %s "
+            "ORDER BY o.created_at, o.id",
+            (kind,),
+        ).fetchall()
+        return [(Group(*row[:6]), row[6], row[7]) for row in rows]
+
+    def owner(self, group_id: uuid.UUID, kind: str) -> uuid.UUID | None:
+        row = self.conn.execute(
+            "SELECT m.user_id FROM org_members m JOIN organizations o ON o.id = m.org_id "
+            "WHERE o.id = %s AND o.kind = %s AND m.role = 'owner' LIMIT 1",
+            (group_id, kind),
+        ).fetchone()
+        return row[0] if row else None
+
     def update(self, group_id: uuid.UUID, changes: dict[str, object]) -> None:
         allowed = {"name", "patterns"}
         sets = [f"{column} = %({column})s" for column in changes if column in allowed]

@@ -99,6 +99,12 @@ class UserRepository:
         with self.conn.cursor(row_factory=class_row(User)) as cur:
             return cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s", (user_id,)).fetchone()
 
+    def get_many(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+        """Several users by id, in one query (team reads)."""
+        with self.conn.cursor(row_factory=class_row(User)) as cur:
+            rows = cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ANY(%s)", (list(user_ids),)).fetchall()
+        return {user.id: user for user in rows}
+
     def find(self, username_or_email: str) -> User | None:
         with self.conn.cursor(row_factory=class_row(User)) as cur:
             return cur.execute(

@@ -220,10 +220,12 @@ def seconds_by_day(user: User, start: date, end: date, any_of: Mapping[str, Sequ
     return dict(out)
 
 
-def team_rows(members: Mapping[uuid.UUID, tuple[User, date]], end: date) -> dict[uuid.UUID, list[TotalsRow]]:
-    """Per-day rows (every dimension) of several users, each from their own first day to `end`, in their own
-    timezone: team reads. Users whose aggregates are current are read in one query; the others from raw heartbeats,
-    one by one (the same rule as `range_totals`)."""
+def team_rows(
+    members: Mapping[uuid.UUID, tuple[User, date]], end: date, dimensions: Sequence[str] = DIMENSIONS
+) -> dict[uuid.UUID, list[TotalsRow]]:
+    """Per-day rows of several users, each from their own first day to `end`, in their own timezone: team reads.
+    Only `dimensions` are kept (the others read as '', their rows summed). Users whose aggregates are current are
+    read in one query; the others from raw heartbeats, one by one (the same rule as `range_totals`)."""
     out: dict[uuid.UUID, list[TotalsRow]] = {}
     wanted = {key: (user, first) for key, (user, first) in members.items() if first <= end}
     with get_pool().connection() as conn:
@@ -232,12 +234,21 @@ def team_rows(members: Mapping[uuid.UUID, tuple[User, date]], end: date) -> dict
             [(user.id, user.effective_timezone, user.timeout_seconds) for user, _ in wanted.values()]
         )
         fresh = {user.id: first for user, first in wanted.values() if user.id in current}
-        stored = aggregates.totals_of_users(fresh, end)
+        stored = aggregates.totals_of_users(fresh, end, dimensions)
         for key, (user, first) in wanted.items():
             if user.id in current:
                 out[key] = stored[user.id]
             else:
-                out[key] = aggregates.totals_from_raw(
-                    user.id, first, end, user.effective_timezone, user.timeout_seconds
-                )
+                raw = aggregates.totals_from_raw(user.id, first, end, user.effective_timezone, user.timeout_seconds)
+                out[key] = _narrowed(raw, dimensions)
     return out
+
+
+def _narrowed(rows: Sequence[TotalsRow], dimensions: Sequence[str]) -> list[TotalsRow]:
+    """Rows summed over the dimensions not kept (as totals_of_users does in SQL)."""
+    if set(DIMENSIONS) <= set(dimensions):
+        return list(rows)
+    summed: dict[tuple, float] = defaultdict(float)
+    for row in rows:
+        summed[(row.day, *(getattr(row, d) if d in dimensions else "" for d in DIMENSIONS))] += row.seconds
+    return [TotalsRow(*key, seconds) for key, seconds in summed.items()]

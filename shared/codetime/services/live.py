@@ -18,9 +18,10 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from codetime.config import get_settings
-from codetime.connections import CONNECTION_TTL_SECONDS, Connection, Live, Subscription, get_live
+from codetime.connections import CONNECTION_TTL_SECONDS, Connection, Live, Subscription, get_change_target
 from codetime.domain import live as protocol
 from codetime.domain.errors import Forbidden, NotAuthenticated, RateLimited
+from codetime.domain.live import Latest
 from codetime.domain.ranges import today_in
 from codetime.logs import logger, metrics
 from codetime.repositories.users import User
@@ -171,17 +172,6 @@ def _goal_views(user: User) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------- publishing
 
 
-@dataclass(frozen=True, slots=True)
-class Latest:
-    """A user's latest heartbeat of a batch (what user.heartbeats shows)."""
-
-    time: float
-    entity: str
-    project: str | None = None
-    language: str | None = None
-    editor: str | None = None
-
-
 @dataclass(slots=True)
 class PublishResult:
     sent: int = 0
@@ -190,27 +180,38 @@ class PublishResult:
     skipped_users: int = 0  # touched users left out when the budget ran out
 
 
-def publish(
-    touched: Mapping[uuid.UUID, Iterable[date]], latest: Mapping[uuid.UUID, Latest] | None = None,
-    live: Live | None = None,
-) -> PublishResult:  # fmt: skip
-    """After a committed batch: the events of every touched user's subscribed channels. Never raises; stops when
-    the time budget is spent (the users left are counted, their next write publishes again)."""
+def publish(touched: Mapping[uuid.UUID, Iterable[date]], latest: Mapping[uuid.UUID, Latest] | None = None) -> bool:
+    """The writer, after a committed batch: hand the changed users to the publisher (one message: the SQS changes
+    queue on AWS, the local publisher thread under `codetime dev`). Never raises, and costs the writer one bounded
+    call: the events are computed and sent by the publisher (`publish_changes`), not in the write path. False when
+    the hand-off failed (logged and counted as LivePublishErrors, which is alarmed)."""
+    try:
+        target = get_change_target()
+        if target is None or not touched:
+            return True
+        target.put(protocol.encode_changes(touched, latest or {}))
+        return True
+    except Exception as exc:
+        logger.warning("live hand-off failed", extra={"error": type(exc).__name__})
+        metrics.add_metric(name="LivePublishErrors", unit=MetricUnit.Count, value=1)
+        return False
+
+
+def publish_changes(live: Live, changes: Iterable[protocol.Change]) -> PublishResult:
+    """The publisher: the events of every changed user's subscribed channels. Never raises; stops when its time
+    budget (CODETIME_LIVE_PUBLISH_BUDGET_MS) is spent (the users left are counted; their next write publishes)."""
     result = PublishResult()
     started = time.monotonic()
+    changes = list(changes)
     try:
-        live = live or get_live()
-        if live is None or not touched:
-            return result
         deadline = started + get_settings().live_publish_budget_ms / 1000
-        users = list(touched)
-        for done, user_id in enumerate(users):
+        for done, change in enumerate(changes):
             if time.monotonic() >= deadline:
-                result.skipped_users = len(users) - done
+                result.skipped_users = len(changes) - done
                 logger.warning("live publish budget spent", extra={"skipped_users": result.skipped_users})
                 break
             try:
-                _publish_user(live, user_id, set(touched[user_id]), (latest or {}).get(user_id), result)
+                _publish_user(live, change.user_id, change.days, change.latest, result)
             except Exception as exc:  # one user's failure (a read, the registry) leaves the others alone
                 result.errors += 1
                 logger.warning("live publish failed for a user", extra={"error": type(exc).__name__})

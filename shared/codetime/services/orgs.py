@@ -163,6 +163,18 @@ def list_groups(user: User, kind: str) -> list[dict[str, Any]]:
     return [group_json(m) for m in _repo_call(lambda repo: repo.memberships(user.id, kind))]
 
 
+def all_groups(kind: str) -> list[tuple[Group, int, str]]:
+    """Every group of one kind with its member count and owner's username (`codetime orgs list`)."""
+    return _repo_call(lambda repo: repo.all_groups(kind))
+
+
+def owner_of(kind: str, group_id: uuid.UUID) -> User | None:
+    """The group's owner (the CLI acts on their behalf)."""
+    with get_pool().connection() as conn:
+        owner = OrgRepository(conn).owner(group_id, kind)
+        return UserRepository(conn).get(owner) if owner else None
+
+
 def get_group(user: User, kind: str, group_id: uuid.UUID) -> dict[str, Any]:
     return group_json(_repo_call(lambda repo: _membership(repo, user, kind, group_id)))
 
@@ -345,6 +357,8 @@ def set_privacy(user: User, kind: str, group_id: uuid.UUID, privacy: str) -> dic
     """What the group sees of the caller's data, from now on and for the past alike."""
     if privacy not in rules.PRIVACY:
         raise InvalidInput(f"privacy must be one of: {', '.join(rules.PRIVACY)}.")
+    if kind == BOARD and privacy == "matching":
+        raise InvalidInput("Leaderboards have no project patterns: they show totals and languages only.")
     with get_pool().connection() as conn:
         repo = OrgRepository(conn)
         m = _membership(repo, user, kind, group_id)
@@ -492,10 +506,8 @@ def _team(user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.UUID | 
         m = _membership(repo, user, kind, group_id)
         found = repo.dashboard_members(_dashboard(repo, m, dashboard_id).id) if dashboard_id else repo.members(group_id)
         sharing = [x for x in found if x.role in rules.SHARING_ROLES]
-        users = UserRepository(conn)
-        loaded = {x.user_id: users.get(x.user_id) for x in sharing}
-    kept = [x for x in sharing if loaded.get(x.user_id) is not None]
-    return Team(m.group, kept, {k: v for k, v in loaded.items() if v is not None})
+        loaded = UserRepository(conn).get_many([x.user_id for x in sharing])
+    return Team(m.group, [x for x in sharing if x.user_id in loaded], loaded)
 
 
 def dashboard_members(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -624,12 +636,16 @@ def _member_ref(member: Member) -> dict[str, Any]:
     }
 
 
+# Team totals and leaderboards show projects and languages only: the other dimensions are summed in SQL.
+TEAM_DIMENSIONS = ("project", "language")
+
+
 def _team_totals(team: Team, start: date, end: date) -> dict[uuid.UUID, dict[date, list[TotalsRow]]]:
     firsts = {
         x.id: (team.users[x.user_id], max(start, first_visible_day(x, team.users[x.user_id].effective_timezone)))
         for x in team.members
     }
-    rows = aggregation.team_rows(firsts, end)
+    rows = aggregation.team_rows(firsts, end, TEAM_DIMENSIONS)
     out: dict[uuid.UUID, dict[date, list[TotalsRow]]] = {}
     for member in team.members:
         by_day: dict[date, list[TotalsRow]] = defaultdict(list)
@@ -710,21 +726,25 @@ def dashboard_leaderboard(
     return _leaderboard(user, ORG, org_id, dashboard_id, language, page)
 
 
-def board_leaderboard(
-    user: User, board_id: uuid.UUID, *, language: str | None = None, page: int | None = None
-) -> JsonPayload:
-    """A private leaderboard's ranking."""
-    return _leaderboard(user, BOARD, board_id, None, language, page)
+def board_leaderboard(user: User, board_id: uuid.UUID, *, language: str | None = None,
+                      page: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """A private leaderboard: its members ranked by services/leaderboards.py (the one ranking engine, the public
+    board's), over each member's last 7 days, totals and languages only. Not cached: the ranking reads the
+    precomputed leaderboard totals, which are refreshed after writes (debounced), not on a member's write."""
+    from codetime.services import leaderboards
+
+    team = _team(user, BOARD, board_id, None)
+    return leaderboards.ranking(team.user_ids, language=language, page=page, current_user=user)
 
 
 def _leaderboard(
     user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.UUID | None, language: str | None, page: int | None
 ) -> JsonPayload:
-    """Members ranked by their time over the last 7 days (the reader's days; each member's privacy applied, nothing
-    before they joined), in WakaTime's leaders shape: equal totals share a rank and are listed by username,
-    `language` ranks by time in that language, pages of 100, by default the page holding the reader. Computed
-    from the same per-day aggregates as every team read (services/leaderboards.py ranks the public board from
-    its own precomputed totals, which cannot honour a member's privacy or join date)."""
+    """A dashboard's members ranked by their time over the last 7 days (the reader's days; each member's privacy
+    applied, nothing before they joined), in WakaTime's leaders shape: equal totals share a rank and are listed by
+    username, `language` ranks by time in that language, pages of 100, by default the page holding the reader.
+    Computed from the same per-day aggregates as every team read: the ranking engine's precomputed totals
+    (services/leaderboards.py, used for private leaderboards) cannot honour a member's privacy or join date."""
     team = _team(user, kind, group_id, dashboard_id)
     end = today_in(user.effective_timezone)
     start = end - timedelta(days=LEADERBOARD_DAYS - 1)

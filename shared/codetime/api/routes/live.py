@@ -1,15 +1,22 @@
 """`codetime dev`'s live endpoint: the protocol of the AWS WebSocket API (README "Live updates") on a Starlette
-WebSocket at /api/v1/live, fed by the same publish step the writer runs after each batch (services/live.py).
+WebSocket at /api/v1/live, fed by the same publish step as on AWS (services/live.py `publish_changes`).
 
-Connections live in this process: `LocalHub` is the sender (services call it from worker threads: the writer's, or
-the thread a client message is handled in) and codetime.connections keeps the registry in memory.
+Connections live in this process: `LocalHub` is the sender (called from worker threads: the publisher's, or the
+thread a client message is handled in), codetime.connections keeps the registry in memory, and `LocalPublisher` is
+the writer's hand-off: a thread that publishes what the local queue worker's writes changed (on AWS the changes
+queue and the live function play that part), so the writer never waits for events to be computed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import queue
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +31,17 @@ from codetime.services import live as service
 
 LIVE_PATH = "/api/v1/live"
 _SEND_TIMEOUT = 2.0
+
+
+class _DenialIsAHandshake(logging.Filter):
+    """uvicorn logs "ASGI callable returned without completing handshake." after a denial response (the 401 of a
+    refused connection), which did complete it; this endpoint always accepts or denies, so the line is noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "without completing handshake" not in record.getMessage()
+
+
+logging.getLogger("uvicorn.error").addFilter(_DenialIsAHandshake())
 
 
 class LocalHub:
@@ -59,11 +77,60 @@ class LocalHub:
         return True
 
 
+class LocalPublisher:
+    """The writer's hand-off under `codetime dev`: a bounded in-memory queue and one daemon thread publishing from
+    it. `put` never blocks (a full queue drops the oldest work: the next write publishes fresh state anyway)."""
+
+    def __init__(self, target: Callable[[], Live] | None = None, maxsize: int = 1000, window: float = 0.25) -> None:
+        self._target = target  # the Live to publish to (default: this process's, `live()`)
+        # After the first change arrives, what else arrives within `window` seconds is published with it: under a
+        # burst of writes each user is published a few times a second, not once per batch (make bench (g)).
+        self._window = window
+        self._queue: queue.Queue[str] = queue.Queue(maxsize)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def put(self, body: str) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
+                self._thread.start()
+        while True:
+            try:
+                self._queue.put_nowait(body)
+                return
+            except queue.Full:
+                with contextlib.suppress(queue.Empty):
+                    self._queue.get_nowait()
+
+    def _run(self) -> None:
+        while True:
+            bodies = [self._queue.get()]
+            time.sleep(self._window)
+            while True:  # everything waiting is merged: one publish per user however many batches queued up
+                try:
+                    bodies.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                service.publish_changes((self._target or live)(), protocol.decode_changes(bodies))
+            except Exception:  # publish_changes never raises; a decoding bug must not end the thread either
+                logger.exception("local live publisher failed")
+            finally:
+                for _ in bodies:
+                    self._queue.task_done()
+
+    def join(self) -> None:
+        """Wait until everything handed over so far is published (benchmarks)."""
+        self._queue.join()
+
+
 HUB = LocalHub()
+PUBLISHER = LocalPublisher()
 
 
 def live() -> Live:
-    return use_local(HUB)
+    return use_local(HUB, PUBLISHER)
 
 
 def _credential(websocket: WebSocket) -> tuple[str | None, str | None]:

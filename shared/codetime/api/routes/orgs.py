@@ -17,6 +17,7 @@ from codetime.api.schemas import orgs as schemas
 from codetime.api.schemas.common import USER_ROUTE_ERRORS, not_found
 from codetime.domain.ranges import parse_date
 from codetime.services import orgs as service
+from codetime.services.cache_keys import dumps
 
 router = APIRouter(
     tags=["organizations"],
@@ -172,7 +173,8 @@ for _prefix in PREFIXES:
     def get_leaderboard(
         user: CurrentUser, request: Request, board: uuid.UUID, language: Language = None, page: Page = None
     ) -> Response:
-        return json_payload(service.board_leaderboard(user, board, language=language, page=page), request)
+        board_ranking = service.board_leaderboard(user, board, language=language, page=page)
+        return Response(dumps(board_ranking), media_type="application/json")
 
     @router.get(
         f"{_prefix}/leaderboards/{{board}}/members",
