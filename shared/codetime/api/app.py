@@ -197,7 +197,6 @@ LAMBDA_ROUTERS: dict[str, tuple[str, ...]] = {
         "meta",
         "badges",
         "insights",
-        "orgs",
     ),
     "keys": ("keys", "settings", "accounts", "org_admin"),
     "ops": ("ops",),
