@@ -120,24 +120,34 @@ def test_create_and_delete_a_goal(seeded, page) -> None:  # type: ignore[no-unty
     assert seeded.get("/api/v1/users/current/goals")["data"] == []
 
 
-def test_create_and_revoke_a_key_with_a_confirmation_code(seeded, page) -> None:  # type: ignore[no-untyped-def]
+def test_create_rotate_and_revoke_a_key_with_confirmation_codes(seeded, page) -> None:  # type: ignore[no-untyped-def]
     sign_in_with_key(page, seeded.key, base=seeded.base)
     page.get_by_role("link", name="Settings").click()
     keys = page.locator("#api-keys")
     keys.get_by_label("Label").fill("browser test")
-    # Signed in with a key, minting one needs the one-time code from the server's CLI.
+    # Signed in with a key, minting one needs the one-time code from the server's CLI: without it, words.
     keys.get_by_role("button", name="Create key").click()
-    keys.get_by_text("one-time code", exact=False).first.wait_for()
-    code = seeded.cli("users", "confirm", "--username", "dev").split()[0]
-    keys.get_by_label("Confirmation code").fill(code)
+    keys.get_by_text("This action needs a signed-in person").wait_for()
+    keys.get_by_label("Confirmation code").fill(seeded.cli("users", "confirm", "--username", "dev").split()[0])
     keys.get_by_role("button", name="Create key").click()
+    keys.get_by_text("Your new key was created. Copy it now: it is shown only once.").wait_for()
     new_key = keys.get_by_label("New API key").input_value()
     assert new_key.startswith("waka_")
     assert seeded.today(new_key)  # the key shown once works (read-only by default: it can read)
     hint = f"{new_key[:9]}…{new_key[-4:]}"
-    keys.get_by_role("button", name=f"Revoke {hint}").click()
-    keys.get_by_text(f"Key {hint} revoked.").wait_for()
-    response = httpx.get(f"{seeded.base}/api/v1/users/current/statusbar/today", auth=(new_key, ""), timeout=10)
+    # Rotating needs a code of its own (each works once).
+    keys.get_by_label("Confirmation code").fill(seeded.cli("users", "confirm", "--username", "dev").split()[0])
+    keys.get_by_role("button", name=f"Rotate {hint}").click()
+    keys.get_by_text(f"Key {hint} was replaced by a new key").wait_for()
+    rotated = keys.get_by_label("New API key").input_value()
+    assert rotated.startswith("waka_") and rotated != new_key
+    old = httpx.get(f"{seeded.base}/api/v1/users/current/statusbar/today", auth=(new_key, ""), timeout=10)
+    assert old.status_code == 401
+    assert seeded.today(rotated)
+    rotated_hint = f"{rotated[:9]}…{rotated[-4:]}"
+    keys.get_by_role("button", name=f"Revoke {rotated_hint}").click()
+    keys.get_by_text(f"Key {rotated_hint} revoked.").wait_for()
+    response = httpx.get(f"{seeded.base}/api/v1/users/current/statusbar/today", auth=(rotated, ""), timeout=10)
     assert response.status_code == 401
 
 
