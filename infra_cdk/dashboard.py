@@ -19,6 +19,7 @@ from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
@@ -92,12 +93,13 @@ class Dashboard(Construct):
         identity: Identity,
         site_dir: Path,
         docs_dir: Path,
+        log_retention: logs.RetentionDays,
         live_url: str | None = None,
     ) -> None:
         """`site_dir`: the built app (web/dist); `docs_dir`: where the API docs' files are staged at synth;
         `live_url`: the WebSocket API's wss:// URL when the live construct exists (else config.json says null)."""
         super().__init__(scope, id)
-        logs = s3.Bucket(
+        access_logs = s3.Bucket(
             self, "Logs",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True, versioned=False,
@@ -111,7 +113,7 @@ class Dashboard(Construct):
             self, "Assets",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True, object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            server_access_logs_bucket=logs, server_access_logs_prefix="s3/",
+            server_access_logs_bucket=access_logs, server_access_logs_prefix="s3/",
             # Everything in it is rebuilt from the repository by a deploy; nothing to keep after the stack.
             removal_policy=RemovalPolicy.DESTROY,
         )  # fmt: skip
@@ -156,7 +158,7 @@ class Dashboard(Construct):
             default_root_object="index.html",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
-            enable_logging=True, log_bucket=logs, log_file_prefix="cloudfront/",
+            enable_logging=True, log_bucket=access_logs, log_file_prefix="cloudfront/",
         )  # fmt: skip
         acknowledge(
             self.distribution,
@@ -191,6 +193,7 @@ class Dashboard(Construct):
             distribution=self.distribution, distribution_paths=["/*"],
             cache_control=[s3deploy.CacheControl.from_string(CACHE_CONTROL)],
             memory_limit=512,
+            log_group=logs.LogGroup(self, "DeployLogs", retention=log_retention),
         )  # fmt: skip
         # The deployment's handler is CDK's singleton Lambda (a child of the stack): its role and runtime are CDK's.
         handler = self.deployment.handler_role.node.scope

@@ -202,15 +202,7 @@ class CodeTimeStack(Stack):
             throttle_rate=settings.api_throttle_rate, throttle_burst=settings.api_throttle_burst,
         )  # fmt: skip
 
-        # The dashboard and the API on one CloudFront origin (README "Deploy to AWS"). live_url: the live construct's
-        # wss:// URL (config.json's live_url and the CSP's connect-src).
-        dashboard = Dashboard(
-            self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
-            docs_dir=build_dir / "dashboard-docs", live_url=live.url,
-        )  # fmt: skip
-
         CfnOutput(self, "ApiUrl", value=api.url, description="CodeTime API base URL")
-        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The web dashboard; the API under /api too")
         CfnOutput(self, "LiveUrl", value=live.url, description="Live updates: the WebSocket URL (README)")
         CfnOutput(self, "WakatimeCfg", value=f"api_url = {api.url}/api/v1", description="The ~/.wakatime.cfg line")
         CfnOutput(self, "MigrateFunctionName", value=migrate.function_name, description="Run migrations by hand")
@@ -227,3 +219,12 @@ class CodeTimeStack(Stack):
                 self, "CustomDomainTarget", value=api.domain.regional_domain_name,
                 description="Point the custom domain's DNS (CNAME/alias) here",
             )  # fmt: skip
+
+        # The dashboard and the API on one CloudFront origin (README "Deploy to AWS"), last: it follows from the API
+        # and the identity. live_url: the live construct's wss:// URL: it goes into config.json's live_url and the
+        # CSP's connect-src.
+        dashboard = Dashboard(
+            self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
+            docs_dir=build_dir / "dashboard-docs", log_retention=retention, live_url=live.url,
+        )  # fmt: skip
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The web dashboard; the API under /api too")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -101,7 +102,7 @@ def dashboard(live_server, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dashboar
     monkeypatch.delenv("CODETIME_OIDC_JWKS_URL", raising=False)
     dev_issuer.configure(get_settings().data_dir, live_server.base_url)
     for name in ("CODETIME_OIDC_ISSUER", "CODETIME_OIDC_AUDIENCE", "CODETIME_OIDC_JWKS_URL"):
-        monkeypatch.setenv(name, __import__("os").environ[name])  # undone after the test
+        monkeypatch.setenv(name, os.environ[name])  # undone after the test
     get_settings.cache_clear()
     jwks_client.cache_clear()
     oidc_jwks_url.cache_clear()

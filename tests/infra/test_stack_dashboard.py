@@ -276,6 +276,7 @@ def test_live_url_parameter_reaches_config_json_and_the_csp(tmp_path: Path) -> N
     from aws_cdk import App, Stack
     from aws_cdk import aws_apigatewayv2 as apigwv2
     from aws_cdk.assertions import Template
+    from aws_cdk.aws_logs import RetentionDays
 
     from infra.conftest import EXTERNAL
     from infra_cdk.auth import Identity
@@ -287,7 +288,7 @@ def test_live_url_parameter_reaches_config_json_and_the_csp(tmp_path: Path) -> N
     identity = Identity(stack, "Identity", settings=Settings.from_context(app.node))
     dashboard = Dashboard(
         stack, "Dashboard", http_api=apigwv2.HttpApi(stack, "Api"), identity=identity, site_dir=tmp_path / "none",
-        docs_dir=tmp_path / "docs", live_url="wss://live.example.com/v1",
+        docs_dir=tmp_path / "docs", log_retention=RetentionDays.ONE_WEEK, live_url="wss://live.example.com/v1",
     )  # fmt: skip
     assert dashboard.config["live_url"] == "wss://live.example.com/v1"
     template = Template.from_stack(stack).to_json()

@@ -17,6 +17,9 @@ pytestmark = pytest.mark.infra
 OURS = ("Ingestion", "Summary", "Keys", "Writer", "Migrate", "Reports", "Maintenance", "Ops")
 # Actions that have no resource-level permissions at all, so "*" is the only possible Resource.
 STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:GetMetricStatistics"}
+# CDK's BucketDeployment handler (the dashboard's deploy) is granted the cache invalidation on `*` by CDK itself;
+# only that role may hold these two on `*` (infra_cdk/dashboard.py acknowledges it for cdk-nag too).
+CDK_DEPLOYMENT_STAR_ACTIONS = {"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"}
 
 
 def _statements(synth: Synthesized) -> list[tuple[str, dict[str, Any]]]:
@@ -51,7 +54,9 @@ def test_every_function_shares_runtime_arch_layer_tracing_and_network(any_varian
 def test_assets_are_the_build_directories_without_docker(any_variant: Synthesized) -> None:
     manifest = json.loads((any_variant.outdir / "CodeTime.assets.json").read_text())
     assert not manifest.get("dockerImages")
-    layer = any_variant.one("AWS::Lambda::LayerVersion")
+    layer = any_variant.template["Resources"][
+        any_variant.logical_id("/Functions/SharedLayer/", "AWS::Lambda::LayerVersion")
+    ]
     code = any_variant.function("Writer")
     for resource, inside in ((layer, "python/codetime/db/migrate.py"), (code, "functions/writer.py")):
         metadata = resource["Metadata"]
@@ -106,7 +111,10 @@ def test_no_wildcard_resource_where_a_resource_can_be_named(any_variant: Synthes
         if statement.get("Effect", "Allow") != "Allow":
             continue
         if "*" in _as_list(statement["Resource"]):
-            assert set(_as_list(statement["Action"])) <= STAR_ONLY_ACTIONS, (logical_id, statement)
+            allowed = STAR_ONLY_ACTIONS | (
+                CDK_DEPLOYMENT_STAR_ACTIONS if "CDKBucketDeployment" in logical_id else set()
+            )
+            assert set(_as_list(statement["Action"])) <= allowed, (logical_id, statement)
         assert not any(a == "*" or a.endswith(":*") for a in _as_list(statement["Action"])), (logical_id, statement)
 
 
