@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from servers import PostgresServer, RedisServer  # noqa: E402
 
@@ -577,6 +577,9 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             bench_accounts(user, Path(tmp), results)
         bench_leaderboard(args.leaderboard_users, args.rounds, results)
+        import live
+
+        live.run(results)
         reset_clients()
     results.write(args)
     return 0

@@ -84,6 +84,7 @@ class Functions(Construct):
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, secretsmanager.ISecret] | None = None,
         snap_start: bool = False,
+        in_vpc: bool = True,
     ) -> lambda_.Function:
         """A function running `functions.<module>.handler`; each secret becomes an env var holding its ARN and a
         read grant on exactly that secret (the value is fetched at run time, never put in the environment).
@@ -91,6 +92,9 @@ class Functions(Construct):
         With `snap_start`, SnapStart applies to published versions only: every change of code, layer or settings
         publishes a new version (snapshotted at publish), the `live` alias moves to it, and `entry_points[name]`
         is that alias. Replaced versions are deleted, so their snapshots stop being cached (and billed).
+
+        `in_vpc=False` only for a function that touches no database or cache and must reach a public AWS endpoint
+        without NAT (the live delivery function: API Gateway's management API).
         """
         secrets = dict(secrets or {})
         log_group = logs.LogGroup(self, f"{name}Logs", retention=self._log_retention)
@@ -105,9 +109,9 @@ class Functions(Construct):
             layers=[self.layer],
             timeout=timeout,
             memory_size=memory_mb,
-            vpc=self._vpc,
-            vpc_subnets=self._subnets,
-            security_groups=[self._security_group],
+            vpc=self._vpc if in_vpc else None,
+            vpc_subnets=self._subnets if in_vpc else None,
+            security_groups=[self._security_group] if in_vpc else None,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=log_group,
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,

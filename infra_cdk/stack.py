@@ -17,6 +17,7 @@ from infra_cdk.cache import Cache
 from infra_cdk.dashboard import Dashboard
 from infra_cdk.database import Database
 from infra_cdk.functions import Functions
+from infra_cdk.live import Live
 from infra_cdk.migrations import Migrations
 from infra_cdk.nag import acknowledge
 from infra_cdk.network import Network
@@ -148,6 +149,15 @@ class CodeTimeStack(Stack):
                 "GetMetricStatistics, none of which has resource-level permissions.",
             },
         )
+        # Live updates (infra_cdk/live.py): the WebSocket routes authenticate like the API; delivery needs no VPC.
+        live_routes = functions.add(
+            "Live", module="live", description="CodeTime: live WebSocket connects, disconnects and messages",
+            timeout=Duration.seconds(10), environment=api_env, secrets=api_secrets, snap_start=snap_start,
+        )  # fmt: skip
+        live_delivery = functions.add(
+            "LiveDelivery", module="live_delivery", description="CodeTime: post live messages to WebSockets",
+            timeout=Duration.seconds(30), in_vpc=False,
+        )  # fmt: skip
         migrate = functions.add(
             "Migrate", module="migrate", description="CodeTime: apply database migrations",
             timeout=Duration.minutes(5), environment={"CODETIME_TIMESCALE": settings.timescale},
@@ -155,7 +165,7 @@ class CodeTimeStack(Stack):
         )  # fmt: skip
         Migrations(
             self, "Migrations", function=migrate, after=[network, database],
-            before=[ingestion, summary, keys, writer, reports, maintenance, ops],
+            before=[ingestion, summary, keys, writer, reports, maintenance, ops, live_routes],
         )  # fmt: skip
 
         entry = functions.entry_points
@@ -186,7 +196,14 @@ class CodeTimeStack(Stack):
             cache_cluster_id=cache.primary_cluster_id, alarm_email=settings.alarm_email,
         )  # fmt: skip
 
+        live = Live(
+            self, "Live", vpc=network.vpc, routes=live_routes, routes_entry=entry["Live"], delivery=live_delivery,
+            writers=[writer], topic=observability.topic, log_retention=retention,
+            throttle_rate=settings.api_throttle_rate, throttle_burst=settings.api_throttle_burst,
+        )  # fmt: skip
+
         CfnOutput(self, "ApiUrl", value=api.url, description="CodeTime API base URL")
+        CfnOutput(self, "LiveUrl", value=live.url, description="Live updates: the WebSocket URL (README)")
         CfnOutput(self, "WakatimeCfg", value=f"api_url = {api.url}/api/v1", description="The ~/.wakatime.cfg line")
         CfnOutput(self, "MigrateFunctionName", value=migrate.function_name, description="Run migrations by hand")
         # For `codetime users create` run by an operator against the same database and key pepper.
@@ -204,10 +221,10 @@ class CodeTimeStack(Stack):
             )  # fmt: skip
 
         # The dashboard and the API on one CloudFront origin (README "Deploy to AWS"), last: it follows from the API
-        # and the identity. live_url: the live construct's wss:// URL (`live.url`) once the stack has one: it goes
-        # into config.json's live_url and the CSP's connect-src; None leaves both without it.
+        # and the identity. live_url: the live construct's wss:// URL: it goes into config.json's live_url and the
+        # CSP's connect-src.
         dashboard = Dashboard(
             self, "Dashboard", http_api=api.http_api, identity=identity, site_dir=build_dir.parent / "web" / "dist",
-            docs_dir=build_dir / "dashboard-docs", log_retention=retention, live_url=None,
+            docs_dir=build_dir / "dashboard-docs", log_retention=retention, live_url=live.url,
         )  # fmt: skip
         CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The web dashboard; the API under /api too")

@@ -12,6 +12,8 @@ need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 # libfaketime: `make test-fake-now` runs the suite (and the servers it starts) under a given "now".
 command -v faketime >/dev/null || need_apt+=(faketime)
+# Debian's chromium: the dashboard's browser tests drive it with Playwright (tests/browser; no browser download).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 have_tsdb() { [ -f "$($PG_CONFIG --pkglibdir 2>/dev/null)/timescaledb.so" ]; }
 if ! have_tsdb; then
   for p in cmake build-essential libssl-dev dpkg-dev postgresql-server-dev-15; do
@@ -45,4 +47,4 @@ if ! have_tsdb; then
     && make -C build -j"$(nproc)" install >/dev/null)
   have_tsdb && echo "install-system-deps: TimescaleDB installed"
 fi
-echo "install-system-deps: PostgreSQL 15, TimescaleDB, redis-server and faketime present"
+echo "install-system-deps: PostgreSQL 15, TimescaleDB, redis-server, faketime and chromium present"

@@ -188,7 +188,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--aws") == "localstack":
         # The LocalStack tier runs exactly the tests that talk to AWS APIs.
-        keep = [item for item in items if "aws_apis" in getattr(item, "fixturenames", ())]
+        # Except what LocalStack's free build does not serve (API Gateway v2: WebSocket APIs): `moto_only`.
+        keep = [
+            item for item in items
+            if "aws_apis" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("moto_only")
+        ]  # fmt: skip
     else:
         # What only LocalStack can do (e.g. fire schedules) runs in the LocalStack tier, which `make test` runs too.
         keep = [item for item in items if not item.get_closest_marker("localstack_only")]

@@ -36,10 +36,36 @@ def close_aws_clients() -> None:
     """Close every boto3 client made here (their HTTPS connections) and forget them and the session (its
     credentials): the next aws_client() builds a new session, resolving credentials afresh."""
     aws_client.cache_clear()
+    live_management_client.cache_clear()
+    live_sqs_client.cache_clear()
     boto3_session.cache_clear()
     while _made_clients:
         with contextlib.suppress(Exception):  # closing is best effort: a client may be half-built or closed
             _made_clients.pop().close()
+
+
+@lru_cache(maxsize=4)
+def live_management_client(endpoint: str) -> Any:
+    """API Gateway's management API of one WebSocket stage (PostToConnection), with short timeouts and one attempt:
+    a publish must stay within its time budget (README "Live updates"), never stall the writer."""
+    from botocore.config import Config
+
+    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"})
+    client = boto3_session().client("apigatewaymanagementapi", endpoint_url=endpoint, config=config)
+    _made_clients.append(client)
+    return client
+
+
+@lru_cache(maxsize=1)
+def live_sqs_client() -> Any:
+    """SQS for the writer's live hand-off: short timeouts and one attempt (the write path's cost stays bounded);
+    honours AWS_ENDPOINT_URL like aws_client."""
+    from botocore.config import Config
+
+    config = Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1, "mode": "standard"})
+    client = boto3_session().client("sqs", config=config)
+    _made_clients.append(client)
+    return client
 
 
 @lru_cache(maxsize=16)

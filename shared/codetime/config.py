@@ -48,6 +48,17 @@ class Settings:
     # (0: no bound), below every API Lambda's timeout; a request waits this long for a pooled connection.
     api_statement_timeout_ms: int = 10_000
     db_pool_timeout_seconds: float = 10.0
+    # Live updates (README "Live updates"): the connection registry's DynamoDB table, the WebSocket API's management
+    # endpoint, the delivery queue and the changes queue (AWS; unset locally, where `codetime dev` keeps connections
+    # in memory), open connections a user may hold, the user.heartbeats coalescing interval, and the time the
+    # publisher may spend on one hand-off (the users left wait for their next write).
+    live_table: str | None = None
+    live_endpoint: str | None = None
+    live_queue_url: str | None = None
+    live_changes_url: str | None = None
+    live_max_connections: int = 20
+    live_heartbeat_interval_seconds: int = 5
+    live_publish_budget_ms: int = 5000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -78,6 +89,13 @@ class Settings:
             max_keys_per_user=_int("CODETIME_MAX_KEYS_PER_USER", 20),
             api_statement_timeout_ms=_int("CODETIME_API_STATEMENT_TIMEOUT_MS", 10_000),
             db_pool_timeout_seconds=float(env("CODETIME_DB_POOL_TIMEOUT_SECONDS") or 10),
+            live_table=env("CODETIME_LIVE_TABLE") or None,
+            live_endpoint=env("CODETIME_LIVE_ENDPOINT") or None,
+            live_queue_url=env("CODETIME_LIVE_QUEUE_URL") or None,
+            live_changes_url=env("CODETIME_LIVE_CHANGES_URL") or None,
+            live_max_connections=_int("CODETIME_LIVE_MAX_CONNECTIONS", 20),
+            live_heartbeat_interval_seconds=_int("CODETIME_LIVE_HEARTBEAT_INTERVAL", 5),
+            live_publish_budget_ms=_int("CODETIME_LIVE_PUBLISH_BUDGET_MS", 5000),
         )
 
 

@@ -88,6 +88,11 @@ class Synthesized:
         assert len(ids) == 1, f"{path_part!r} matches {ids} among {type_}"
         return ids[0]
 
+    def at(self, path_part: str, type_: str) -> dict[str, Any]:
+        """The one resource of `type_` whose construct path contains `path_part` (e.g. the HTTP API's stage, now
+        that the live WebSocket API has one too)."""
+        return self.template["Resources"][self.logical_id(path_part, type_)]
+
     def function(self, name: str) -> dict[str, Any]:
         """The Lambda function created as Functions/<name>."""
         return self.template["Resources"][self.logical_id(f"/Functions/{name}/", "AWS::Lambda::Function")]

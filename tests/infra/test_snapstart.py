@@ -3,6 +3,7 @@ snapshotted at each published version and API Gateway invokes them through their
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,9 @@ from infra.conftest import Synthesized, cdk_json_context
 
 pytestmark = pytest.mark.infra
 
-API = ("Ingestion", "Summary", "Keys", "Ops")  # behind API Gateway: a person waits for their cold starts
-OTHERS = ("Writer", "Migrate", "Reports", "Maintenance")  # SQS, schedules, the deploy: nobody waits
+# Behind API Gateway (the HTTP API, and the live WebSocket API's $connect): a person waits for their cold starts.
+API = ("Ingestion", "Summary", "Keys", "Ops", "Live")
+OTHERS = ("Writer", "Migrate", "Reports", "Maintenance", "LiveDelivery")  # SQS, schedules, the deploy: nobody waits
 
 
 def test_off_by_default_no_snapstart_no_aliases(rds: Synthesized, external: Synthesized) -> None:
@@ -27,7 +29,8 @@ def test_off_by_default_no_snapstart_no_aliases(rds: Synthesized, external: Synt
         migrate = synth.logical_id("/Functions/Migrate/CurrentVersion/", "AWS::Lambda::Version")
         assert list(synth.resources("AWS::Lambda::Version")) == [migrate]
         for integration in synth.resources("AWS::ApiGatewayV2::Integration").values():
-            assert "Fn::GetAtt" in integration["Properties"]["IntegrationUri"]  # the function itself ($LATEST)
+            # The function itself ($LATEST); the WebSocket API's URIs wrap the function's ARN in a path.
+            assert "Fn::GetAtt" in json.dumps(integration["Properties"]["IntegrationUri"])
 
 
 def test_on_the_api_functions_are_invoked_through_snapshotted_versions(tuned: Synthesized) -> None:
@@ -51,7 +54,10 @@ def test_on_the_api_functions_are_invoked_through_snapshotted_versions(tuned: Sy
 
     # API Gateway reaches the aliases only ($LATEST is never snapshotted), and is allowed to invoke nothing else.
     uris = [i["Properties"]["IntegrationUri"] for i in tuned.resources("AWS::ApiGatewayV2::Integration").values()]
-    assert {uri.get("Ref") for uri in uris} == aliases
+    # The HTTP API names the alias; the WebSocket API's URI wraps the alias's ARN in a path (Fn::Join).
+    refs = {uri.get("Ref") or next(p["Ref"] for p in uri["Fn::Join"][1] if isinstance(p, dict) and "Ref" in p
+            and p["Ref"].startswith("Functions")) for uri in uris}  # fmt: skip
+    assert refs == aliases
     gateway = [
         p["Properties"]["FunctionName"]
         for p in tuned.resources("AWS::Lambda::Permission").values()
@@ -59,7 +65,7 @@ def test_on_the_api_functions_are_invoked_through_snapshotted_versions(tuned: Sy
     ]
     assert gateway and {target.get("Ref") for target in gateway} == aliases
     # SQS still feeds the writer function itself.
-    mapping = tuned.one("AWS::Lambda::EventSourceMapping")["Properties"]
+    mapping = tuned.at("/Functions/Writer/", "AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["FunctionName"] == {"Ref": tuned.logical_id("/Functions/Writer/", "AWS::Lambda::Function")}
 
 

@@ -163,14 +163,16 @@ def test_security_headers_on_the_site_and_the_api(rds: Synthesized, external: Sy
     directives = dict(d.strip().split(" ", 1) for d in site.split(";"))
     assert directives["default-src"] == directives["script-src"] == directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
-    # Cognito: the issuer's discovery document and the hosted domain's token endpoint, nothing else.
-    assert (
-        directives["connect-src"]
-        == "'self' https://cognito-idp.<token>.<token> https://<token>.auth.<token>.amazoncognito.com"
+    # Cognito: the issuer's discovery document and the hosted domain's token endpoint; the live WebSocket API.
+    assert directives["connect-src"] == (
+        "'self' https://cognito-idp.<token>.<token> https://<token>.auth.<token>.amazoncognito.com"
+        " wss://<token>.execute-api.<token>.<token>/live"
     )
     assert "unsafe-inline" in _csp(rds, "DocsHeaders") and "unsafe-inline" not in site
     external_site = dict(d.strip().split(" ", 1) for d in _csp(external, "Headers").split(";"))
-    assert external_site["connect-src"] == "'self' https://id.example.com"
+    assert (
+        external_site["connect-src"] == "'self' https://id.example.com wss://<token>.execute-api.<token>.<token>/live"
+    )
 
 
 def test_content_security_policy_adds_the_live_socket() -> None:
@@ -198,9 +200,14 @@ def test_deploy_invalidates_and_writes_config_json(rds: Synthesized, external: S
     assert len(deployment["SourceObjectKeys"]) == 3  # the app (or its placeholder), the API docs, config.json
     config, markers = _config(rds)
     assert set(config) == {"oidc", "live_url", "api_base"}
-    assert config["live_url"] is None and config["api_base"] == "/api/v1"
+    # The live WebSocket API's stage URL (the Live construct's), resolved at deploy.
+    assert config["live_url"].startswith("wss://") and config["api_base"] == "/api/v1"
     assert config["oidc"]["scope"] == "openid email profile"
     values = {marker: json.dumps(value) for marker, value in markers.items()}
+    live_api = rds.logical_id("/Live/", "AWS::ApiGatewayV2::Api")
+    assert f'"Ref": "{live_api}"' in "".join(
+        values[m] for m in re.findall(r"<<marker:0xbaba:\d+>>", config["live_url"])
+    )
     client = rds.logical_id("/Identity/Users/Dashboard/", "AWS::Cognito::UserPoolClient")
     pool = rds.logical_id("/Identity/Users/", "AWS::Cognito::UserPool")
     assert values[config["oidc"]["client_id"]] == json.dumps({"Ref": client})
@@ -208,12 +215,12 @@ def test_deploy_invalidates_and_writes_config_json(rds: Synthesized, external: S
     assert issuer.startswith("https://cognito-idp.") and f'"Ref": "{pool}"' in "".join(
         values[m] for m in re.findall(r"<<marker:0xbaba:\d+>>", issuer)
     )
-    external_config, external_markers = _config(external)
-    assert external_markers == {}
+    external_config, _ = _config(external)
+    assert external_config.pop("live_url").startswith("wss://")
     assert external_config == {
         "oidc": {"issuer": "https://id.example.com/", "client_id": "codetime-dashboard",
                  "scope": "openid email profile"},
-        "live_url": None, "api_base": "/api/v1",
+        "api_base": "/api/v1",
     }  # fmt: skip
 
 

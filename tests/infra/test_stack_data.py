@@ -19,9 +19,13 @@ def _private_subnets(synth: Synthesized) -> set[str]:
 
 
 def test_private_subnets_endpoints_and_flow_logs(any_variant: Synthesized) -> None:
-    endpoints = any_variant.resources("AWS::EC2::VPCEndpoint").values()
+    endpoints = [e for e in any_variant.resources("AWS::EC2::VPCEndpoint").values()
+                 if e["Properties"].get("VpcEndpointType") == "Interface"]  # fmt: skip
     # ServiceName is com.amazonaws.<region>.<service>, joined with the region's Ref.
     assert {e["Properties"]["ServiceName"]["Fn::Join"][1][-1] for e in endpoints} == {".sqs", ".secretsmanager"}
+    # And one gateway endpoint, for the live registry (infra_cdk/live.py; tests/infra/test_stack_live.py).
+    gateways = [e for e in any_variant.resources("AWS::EC2::VPCEndpoint").values() if e not in endpoints]
+    assert [g["Properties"]["ServiceName"]["Fn::Join"][1][-1] for g in gateways] == [".dynamodb"]
     assert all(e["Properties"]["PrivateDnsEnabled"] and e["Properties"]["VpcEndpointType"] == "Interface"
                for e in endpoints)  # fmt: skip
     flow_log = any_variant.one("AWS::EC2::FlowLog")["Properties"]

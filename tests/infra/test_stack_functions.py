@@ -121,10 +121,12 @@ def test_no_wildcard_resource_where_a_resource_can_be_named(any_variant: Synthes
 def test_queue_and_secret_grants_name_their_resources(rds: Synthesized) -> None:
     queue = rds.logical_id("/Pipeline/Heartbeats/", "AWS::SQS::Queue")
     dlq = rds.logical_id("/Pipeline/DeadLetters/", "AWS::SQS::Queue")
+    # Live updates' delivery and changes queues (infra_cdk/live.py).
+    live = [rds.logical_id(f"/Live/{name}/Resource", "AWS::SQS::Queue") for name in ("Delivery", "Changes")]
     for _, statement in _statements(rds):
         actions = _as_list(statement["Action"])
         if any(a.startswith("sqs:") for a in actions):
-            assert statement["Resource"] in ({"Fn::GetAtt": [queue, "Arn"]}, {"Fn::GetAtt": [dlq, "Arn"]})
+            assert statement["Resource"] in ({"Fn::GetAtt": [q, "Arn"]} for q in (queue, dlq, *live))
         if any(a.startswith("secretsmanager:") for a in actions):
             assert all("Ref" in r for r in _as_list(statement["Resource"])), statement
 
@@ -188,7 +190,7 @@ def test_visibility_timeout_covers_six_writer_timeouts(any_variant: Synthesized)
 
 def test_writer_event_source(rds: Synthesized, tuned: Synthesized) -> None:
     for synth, size, window, concurrency in ((rds, 100, 5, 10), (tuned, 250, 3, 7)):
-        mapping = synth.one("AWS::Lambda::EventSourceMapping")["Properties"]
+        mapping = synth.at("/Functions/Writer/", "AWS::Lambda::EventSourceMapping")["Properties"]
         assert mapping["FunctionName"] == {"Ref": synth.logical_id("/Functions/Writer/", "AWS::Lambda::Function")}
         assert mapping["BatchSize"] == size and mapping["MaximumBatchingWindowInSeconds"] == window
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import WebSocketRoute
 
 from codetime.api.limits import BodyLimitMiddleware
 from codetime.api.schemas.common import ErrorResponse
@@ -191,11 +192,11 @@ LAMBDA_ROUTERS: dict[str, tuple[str, ...]] = {
         "goals",
         "reports",
         "metrics",
+        "orgs",
         "leaders",
         "meta",
         "badges",
         "insights",
-        "orgs",
     ),
     "keys": ("keys", "settings", "accounts", "org_admin"),
     "ops": ("ops",),
@@ -222,12 +223,16 @@ def create_lambda_app(function: str) -> FastAPI:
 
 
 def create_local_app() -> FastAPI:
-    """Every Lambda's routers in one app, plus the dev OIDC issuer and the API docs: what `codetime dev` serves."""
+    """Every Lambda's routers in one app, the dev OIDC issuer, the API docs and the live WebSocket: what
+    `codetime dev` serves."""
     from fastapi.staticfiles import StaticFiles
 
     from codetime.api import docs_pages
-    from codetime.api.routes import dev_oidc, docs
+    from codetime.api.routes import dev_oidc, docs, live
 
     app = create_app(*(r for routers in lambda_routers().values() for r in routers), dev_oidc.router, docs.router)
     app.mount(docs_pages.ASSETS_URL, StaticFiles(directory=docs_pages.SITE_DIR, check_dir=False), name="docs-assets")
+    # On AWS the live endpoint is its own WebSocket API (functions/live.py); locally the same protocol is here.
+    # A plain Starlette route: the app's HTTP dependencies (query checks on a Request) do not apply to a WebSocket.
+    app.router.routes.append(WebSocketRoute(live.LIVE_PATH, live.live_socket))
     return app

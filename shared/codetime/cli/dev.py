@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from codetime.cli.runtime import Runtime, find_data_dir, local_runtime
 
@@ -37,6 +38,7 @@ def _banner(base: str, runtime: Runtime, api_key: str, *, schedules: bool) -> st
         f"  cache:    {'Redis at REDIS_URL' if os.environ.get('REDIS_URL') else 'in-process'}\n"
         f"  queue:    {'SQS at SQS_QUEUE_URL' if os.environ.get('SQS_QUEUE_URL') else 'local (PostgreSQL table)'}\n"
         f"  schedules: {'report tick hourly, maintenance 03:30 UTC' if schedules else 'off'}\n"
+        f"  dashboard: {base}/ (sign in with the key below)\n"
         f"  API docs: {base}/docs\n\n"
         f"Dev user API key: {api_key}\n"
         f"Sign-in token for a person: codetime token --email you@example.com\n"
@@ -46,6 +48,17 @@ def _banner(base: str, runtime: Runtime, api_key: str, *, schedules: bool) -> st
     )
 
 
+def _with_dashboard(app: Any, base: str, external_issuer: str | None) -> Any:
+    """The API app wrapped by the web dashboard (web/dist at `/`, `/config.json`): the dev issuer's client, or a
+    configured issuer's CODETIME_OIDC_CLIENT_ID; the live URL when the live endpoint is served."""
+    from codetime.api.dashboard import DEV_CLIENT_ID, Dashboard, dashboard_config, route_paths
+
+    client_id = os.environ.get("CODETIME_OIDC_CLIENT_ID") if external_issuer else DEV_CLIENT_ID
+    live = "/api/v1/live" in set(route_paths(app.routes))
+    issuer = external_issuer or base
+    return Dashboard(app, dashboard_config(base, oidc_issuer=issuer, client_id=client_id, live=live))
+
+
 def cmd_dev(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -53,6 +66,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     from codetime.local import dev_issuer
 
     data_dir = find_data_dir()
+    external_issuer = os.environ.get("CODETIME_OIDC_ISSUER")
     # People sign in with tokens of the local dev issuer unless a real OIDC issuer is configured.
     dev_issuer.configure(data_dir, f"http://{args.host}:{args.port}")
     running = False
@@ -82,7 +96,10 @@ def cmd_dev(args: argparse.Namespace) -> int:
                 scheduler.start()
                 services.callback(scheduler.stop)
             banner = _banner(f"http://{args.host}:{args.port}", runtime, api_key, schedules=scheduler is not None)
-            config = uvicorn.Config(create_local_app(), host=args.host, port=args.port, log_level="warning")
+            config = uvicorn.Config(
+                _with_dashboard(create_local_app(), f"http://{args.host}:{args.port}", external_issuer),
+                host=args.host, port=args.port, log_level="warning",
+            )  # fmt: skip
             server = uvicorn.Server(config)
 
             def announce() -> None:  # only once the socket accepts connections

@@ -266,6 +266,30 @@ def prometheus_metrics(user: User) -> str:
     return "\n".join(lines + _ai_metrics(aggregation.ai_rows(user, today, today))) + "\n"
 
 
+# ------------------------------------------------------------------------------------------------ jobs
+
+# The filters of the jobs list: `open` is what is still to run (pending or running), the others one status each.
+JOB_FILTERS: dict[str, tuple[str, ...] | None] = {
+    "all": None, "open": OPEN, "pending": ("pending",), "running": ("running",), "done": ("done",),
+    "failed": ("failed",), "superseded": ("superseded",),
+}  # fmt: skip
+
+
+def list_jobs(status: str, page: int, per_page: int) -> dict[str, Any]:
+    """One page of background recompute jobs, newest first, with the pagination of the API's other lists."""
+    with get_pool().connection() as conn:
+        rows, total = JobRepository(conn).listing(JOB_FILTERS[status], per_page, (page - 1) * per_page)
+    total_pages = max(1, -(-total // per_page))
+    return {
+        "data": [
+            {**{k: getattr(job, k) for k in job.__slots__}, "id": str(job.id), "user_id": str(job.user_id)}
+            for job in rows
+        ],
+        "total": total, "total_pages": total_pages, "page": page,
+        "prev_page": page - 1 if page > 1 else None, "next_page": page + 1 if page < total_pages else None,
+    }  # fmt: skip
+
+
 # Wakapi has no AI metrics: these follow its naming (wakatime_<what>_total, today's values, like
 # wakatime_seconds_total), one per sum of domain/ai.py.
 _AI_METRICS = (
@@ -292,27 +316,3 @@ def _ai_metrics(rows: list[ai.AiRow]) -> list[str]:
     for model, count in sorted(ai.figures(rows).model_lines.items()):
         lines.append(f'{metric}{{name="{_label(model)}"}} {count}')
     return lines
-
-
-# ------------------------------------------------------------------------------------------------ jobs
-
-# The filters of the jobs list: `open` is what is still to run (pending or running), the others one status each.
-JOB_FILTERS: dict[str, tuple[str, ...] | None] = {
-    "all": None, "open": OPEN, "pending": ("pending",), "running": ("running",), "done": ("done",),
-    "failed": ("failed",), "superseded": ("superseded",),
-}  # fmt: skip
-
-
-def list_jobs(status: str, page: int, per_page: int) -> dict[str, Any]:
-    """One page of background recompute jobs, newest first, with the pagination of the API's other lists."""
-    with get_pool().connection() as conn:
-        rows, total = JobRepository(conn).listing(JOB_FILTERS[status], per_page, (page - 1) * per_page)
-    total_pages = max(1, -(-total // per_page))
-    return {
-        "data": [
-            {**{k: getattr(job, k) for k in job.__slots__}, "id": str(job.id), "user_id": str(job.user_id)}
-            for job in rows
-        ],
-        "total": total, "total_pages": total_pages, "page": page,
-        "prev_page": page - 1 if page > 1 else None, "next_page": page + 1 if page < total_pages else None,
-    }  # fmt: skip

@@ -23,7 +23,7 @@ from codetime.logs import logger
 from codetime.queue import get_queue
 from codetime.queue_messages import decode_job_message, decode_message, encode_job_message, purge_target
 from codetime.repositories.heartbeats import HeartbeatRepository
-from codetime.services import aggregation, leaderboards
+from codetime.services import aggregation, leaderboards, live
 from codetime.services.accounts import run_purge_message
 from codetime.services.jobs import run_job
 from codetime.services.ops import mark_writer_success
@@ -117,6 +117,9 @@ def process_messages(messages: Sequence[QueueMessage]) -> WriteResult:
                     result.add(write_heartbeats(conn, hbs))
                 except DATA_ERRORS:
                     _write_one_by_one(conn, message, hbs, result)
+    if result.days:
+        # After the commit, within its own time budget; it never raises (README "Live updates").
+        live.publish(result.days, live.latest_heartbeats(hb for _, hbs in decoded for hb in hbs))
     _run_jobs(jobs, result)
     if result.days:
         leaderboards.refresh_after_write()

@@ -1,0 +1,335 @@
+"""Live updates (README "Live updates"): connect, handle client messages, and publish after the writer commits.
+
+Transport-free: the live Lambda (functions/live.py, API Gateway WebSocket events) and the local WebSocket route
+(api/routes/live.py) both call these with a `Live` (codetime.connections: the registry and the sender). Publishing
+runs in the writer after a committed batch (services/writer.py) and never raises: failures are logged and counted,
+and it stops when its time budget (CODETIME_LIVE_PUBLISH_BUDGET_MS) is spent.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from codetime.config import get_settings
+from codetime.connections import CONNECTION_TTL_SECONDS, Connection, Live, Subscription, get_change_target
+from codetime.domain import live as protocol
+from codetime.domain.errors import Forbidden, NotAuthenticated, RateLimited
+from codetime.domain.live import Latest
+from codetime.domain.ranges import today_in
+from codetime.logs import logger, metrics
+from codetime.repositories.users import User
+from codetime.services.auth import Principal, authenticate_key, load_user
+from codetime.services.identity import authenticate_token, looks_like_jwt
+
+
+class TooManyConnections(RateLimited):
+    def __init__(self) -> None:
+        super().__init__(60)
+        self.args = ("Too many open live connections for this user; close one and retry.",)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class OrgAccess(Protocol):
+    """What org.presence needs from organizations (the teams issue): membership and a presence snapshot."""
+
+    def orgs_of(self, user_id: uuid.UUID) -> list[str]: ...
+    def may_view_presence(self, user: User, org_id: str) -> bool: ...
+    def presence(self, org_id: str) -> dict[str, Any]: ...
+
+
+class NoOrganizations:
+    """Until organizations exist: nobody belongs to one, so org.presence is refused with a clear error."""
+
+    def orgs_of(self, user_id: uuid.UUID) -> list[str]:
+        return []
+
+    def may_view_presence(self, user: User, org_id: str) -> bool:
+        raise Forbidden("Organizations are not available on this server yet: org.presence cannot be subscribed.")
+
+    def presence(self, org_id: str) -> dict[str, Any]:
+        return {}
+
+
+_org_access: OrgAccess = NoOrganizations()
+
+
+def use_org_access(access: OrgAccess) -> None:
+    """Plug organizations' membership in (the one seam org.presence depends on)."""
+    global _org_access
+    _org_access = access
+
+
+# ---------------------------------------------------------------------------------------------- connections
+
+
+def authenticate(credential: str | None) -> Principal:
+    """An API key (read-only ones too) or a person's token; NotAuthenticated otherwise."""
+    if not credential:
+        raise NotAuthenticated("Missing credential: send an API key or token (README, Live updates).")
+    if looks_like_jwt(credential):
+        return authenticate_token(credential)
+    return authenticate_key(credential)
+
+
+def connect(live: Live, connection_id: str, credential: str | None) -> Principal:
+    """Authorize a new connection and record it; NotAuthenticated or TooManyConnections refuse it."""
+    principal = authenticate(credential)
+    user_id = str(principal.user.id)
+    if live.registry.count(user_id) >= get_settings().live_max_connections:
+        raise TooManyConnections()
+    expires = int(time.time()) + CONNECTION_TTL_SECONDS
+    live.registry.add(Connection(connection_id, user_id, principal.read_only, expires))
+    return principal
+
+
+def disconnect(live: Live, connection_id: str) -> None:
+    live.registry.remove(connection_id)
+
+
+def handle_message(live: Live, connection_id: str, text: str | bytes) -> None:
+    """One client message: the replies go to the connection through `live.sender`. Bad messages get an error
+    message; the connection stays open."""
+    try:
+        _handle(live, connection_id, text)
+    finally:
+        live.sender.flush()
+
+
+def _handle(live: Live, connection_id: str, text: str | bytes) -> None:
+    connection = live.registry.get(connection_id)
+    if connection is None:
+        _send(live, connection_id, protocol.error("Unknown or expired connection; reconnect."))
+        return
+    try:
+        command = protocol.parse_message(text)
+        if command.type == "ping":
+            _send(live, connection_id, protocol.PONG)
+        elif command.type == "unsubscribe":
+            live.registry.unsubscribe(connection_id, command.channel)  # type: ignore[arg-type]
+            _send(live, connection_id, protocol.event("unsubscribed", command.channel, {}))  # type: ignore[arg-type]
+        else:
+            _subscribe(live, connection, command)
+    except (protocol.LiveMessageError, Forbidden, NotAuthenticated) as exc:
+        _send(live, connection_id, protocol.error(str(exc)))
+
+
+def _subscribe(live: Live, connection: Connection, command: protocol.Command) -> None:
+    channel = command.channel or ""
+    user = load_user(uuid.UUID(connection.user_id))
+    if user is None:
+        raise NotAuthenticated("This connection's user no longer exists; reconnect.")
+    if channel in protocol.USER_CHANNELS:
+        if command.filters.get("user", "current") not in ("current", str(user.id), user.username):
+            raise Forbidden(f"You can only subscribe to your own channels: {channel} of another user is refused.")
+        topic = f"user#{user.id}"
+    else:
+        org = command.filters["org"]
+        if not _org_access.may_view_presence(user, org):
+            raise Forbidden(f"You are not a member of organization {org[:64]!r} (or may not see its presence).")
+        topic = f"org#{org}"
+    live.registry.subscribe(Subscription(connection.id, channel, topic, command.filters), connection.expires_at)
+    _send(live, connection.id, protocol.event("subscribed", channel, {"filters": command.filters}))
+    for message in _snapshot(user, channel, command.filters):
+        _send(live, connection.id, message)
+
+
+def _snapshot(user: User, channel: str, filters: dict[str, str]) -> list[str]:
+    """A channel's current state, sent right after `subscribed`."""
+    if channel == protocol.USER_TODAY:
+        return [protocol.event(protocol.STATUSBAR_TODAY, channel, statusbar_data(user))]
+    if channel == protocol.USER_GOALS:
+        return [protocol.event(protocol.GOAL_PROGRESS, channel, view) for view in _goal_views(user)]
+    if channel == protocol.ORG_PRESENCE:
+        return [protocol.event(protocol.PRESENCE, channel, _org_access.presence(filters["org"]))]
+    return []
+
+
+def statusbar_data(user: User) -> dict[str, Any]:
+    """The `data` of GET /users/current/statusbar/today, from the same (cached) read."""
+    import json
+
+    from codetime.services.summaries import statusbar_today
+
+    return json.loads(statusbar_today(user).json_bytes())["data"]
+
+
+def _goal_views(user: User) -> list[dict[str, Any]]:
+    from codetime.services import goals
+
+    today = today_in(user.effective_timezone)
+    return [protocol.goal_view(goal) for goal in goals.progress(user, today, today)]
+
+
+# ---------------------------------------------------------------------------------------------- publishing
+
+
+@dataclass(slots=True)
+class PublishResult:
+    sent: int = 0
+    gone: int = 0
+    errors: int = 0
+    skipped_users: int = 0  # touched users left out when the budget ran out
+
+
+def publish(touched: Mapping[uuid.UUID, Iterable[date]], latest: Mapping[uuid.UUID, Latest] | None = None) -> bool:
+    """The writer, after a committed batch: hand the changed users to the publisher (one message: the SQS changes
+    queue on AWS, the local publisher thread under `codetime dev`). Never raises, and costs the writer one bounded
+    call: the events are computed and sent by the publisher (`publish_changes`), not in the write path. False when
+    the hand-off failed (logged and counted as LivePublishErrors, which is alarmed)."""
+    try:
+        target = get_change_target()
+        if target is None or not touched:
+            return True
+        target.put(protocol.encode_changes(touched, latest or {}))
+        return True
+    except Exception as exc:
+        logger.warning("live hand-off failed", extra={"error": type(exc).__name__})
+        metrics.add_metric(name="LivePublishErrors", unit=MetricUnit.Count, value=1)
+        return False
+
+
+def publish_changes(live: Live, changes: Iterable[protocol.Change]) -> PublishResult:
+    """The publisher: the events of every changed user's subscribed channels. Never raises; stops when its time
+    budget (CODETIME_LIVE_PUBLISH_BUDGET_MS) is spent (the users left are counted; their next write publishes)."""
+    result = PublishResult()
+    started = time.monotonic()
+    changes = list(changes)
+    try:
+        deadline = started + get_settings().live_publish_budget_ms / 1000
+        for done, change in enumerate(changes):
+            if time.monotonic() >= deadline:
+                result.skipped_users = len(changes) - done
+                logger.warning("live publish budget spent", extra={"skipped_users": result.skipped_users})
+                break
+            try:
+                _publish_user(live, change.user_id, change.days, change.latest, result)
+            except Exception as exc:  # one user's failure (a read, the registry) leaves the others alone
+                result.errors += 1
+                logger.warning("live publish failed for a user", extra={"error": type(exc).__name__})
+        live.sender.flush()
+    except Exception as exc:
+        result.errors += 1
+        logger.warning("live publish failed", extra={"error": type(exc).__name__})
+    _record(result, time.monotonic() - started)
+    return result
+
+
+def _publish_user(
+    live: Live, user_id: uuid.UUID, days: set[date], latest: Latest | None, result: PublishResult
+) -> None:
+    subscriptions = live.registry.subscribers(f"user#{user_id}")
+    orgs = _org_access.orgs_of(user_id)
+    if not subscriptions and not orgs:
+        return
+    user = load_user(user_id)
+    if user is None:
+        return
+    by_channel: dict[str, list[Subscription]] = {}
+    for sub in subscriptions:
+        by_channel.setdefault(sub.channel, []).append(sub)
+    touches_today = today_in(user.effective_timezone) in days
+    if touches_today and protocol.USER_TODAY in by_channel:
+        message = protocol.event(protocol.STATUSBAR_TODAY, protocol.USER_TODAY, statusbar_data(user))
+        for sub in by_channel[protocol.USER_TODAY]:
+            _deliver(live, sub.connection_id, message, result)
+    heartbeat_subs = by_channel.get(protocol.USER_HEARTBEATS, [])
+    interval = get_settings().live_heartbeat_interval_seconds
+    if latest is not None and heartbeat_subs and live.registry.claim(str(user_id), "heartbeat", interval, time.time()):
+        view = protocol.heartbeat_view(latest.project, latest.language, latest.editor, latest.entity, latest.time)
+        message = protocol.event(protocol.HEARTBEAT, protocol.USER_HEARTBEATS, view)
+        for sub in heartbeat_subs:
+            if sub.filters.get("project") in (None, latest.project):
+                _deliver(live, sub.connection_id, message, result)
+    if touches_today and protocol.USER_GOALS in by_channel:
+        views = _goal_views(user)
+        previous = live.registry.swap(str(user_id), "goals", {v["id"]: v["status"] for v in views}) or {}
+        messages = [protocol.event(protocol.GOAL_PROGRESS, protocol.USER_GOALS, v) for v in views]
+        messages += [
+            protocol.event(protocol.GOAL_REACHED, protocol.USER_GOALS, v)
+            for v in views if v["status"] == "success" and previous.get(v["id"]) != "success"
+        ]  # fmt: skip
+        for sub in by_channel[protocol.USER_GOALS]:
+            for message in messages:
+                _deliver(live, sub.connection_id, message, result)
+    for org in orgs:
+        _publish_presence(live, org, result)
+
+
+def _publish_presence(live: Live, org: str, result: PublishResult) -> None:
+    """org.presence to the org's subscribers who may still see it; a removed member's subscription ends."""
+    subscribers = live.registry.subscribers(f"org#{org}")
+    if not subscribers:
+        return
+    message = protocol.event(protocol.PRESENCE, protocol.ORG_PRESENCE, _org_access.presence(org))
+    for sub in subscribers:
+        connection = live.registry.get(sub.connection_id)
+        viewer = load_user(uuid.UUID(connection.user_id)) if connection else None
+        allowed = False
+        if viewer is not None:
+            try:
+                allowed = _org_access.may_view_presence(viewer, org)
+            except Forbidden:
+                allowed = False
+        if not allowed:
+            live.registry.unsubscribe(sub.connection_id, sub.channel)
+            ended = protocol.event("unsubscribed", protocol.ORG_PRESENCE, {"reason": "no longer a member"})
+            _deliver(live, sub.connection_id, ended, result)
+            continue
+        _deliver(live, sub.connection_id, message, result)
+
+
+def _deliver(live: Live, connection_id: str, message: str, result: PublishResult) -> None:
+    try:
+        if live.sender.send(connection_id, message):
+            result.sent += 1
+            return
+        result.gone += 1
+        live.registry.remove(connection_id)  # GoneException: a stale connection leaves the registry now
+    except Exception as exc:
+        result.errors += 1
+        logger.warning("live message not delivered", extra={"error": type(exc).__name__})
+
+
+def deliver(live: Live, deliveries: Iterable[tuple[str, str]]) -> PublishResult:
+    """The delivery Lambda: post queued messages to their connections; a gone connection leaves the registry.
+    Never raises for one message (a redelivered batch would repeat the others' messages): failures are counted."""
+    result = PublishResult()
+    for connection_id, message in deliveries:
+        _deliver(live, connection_id, message, result)
+    metrics.add_metric(name="LiveMessagesDelivered", unit=MetricUnit.Count, value=result.sent)
+    metrics.add_metric(name="LiveConnectionsGone", unit=MetricUnit.Count, value=result.gone)
+    metrics.add_metric(name="LiveDeliveryErrors", unit=MetricUnit.Count, value=result.errors)
+    return result
+
+
+def _send(live: Live, connection_id: str, message: str) -> None:
+    """A reply to the client whose message is being handled (a gone connection is removed)."""
+    if not live.sender.send(connection_id, message):
+        live.registry.remove(connection_id)
+
+
+def _record(result: PublishResult, seconds: float) -> None:
+    if not (result.sent or result.gone or result.errors or result.skipped_users):
+        return
+    metrics.add_metric(name="LiveMessagesSent", unit=MetricUnit.Count, value=result.sent)
+    metrics.add_metric(name="LivePublishErrors", unit=MetricUnit.Count, value=result.errors + result.skipped_users)
+    metrics.add_metric(name="LivePublishSeconds", unit=MetricUnit.Seconds, value=round(seconds, 4))
+
+
+def latest_heartbeats(heartbeats: Iterable[Any]) -> dict[uuid.UUID, Latest]:
+    """Each user's newest heartbeat of a batch (domain Heartbeat objects)."""
+    newest: dict[uuid.UUID, Any] = {}
+    for hb in heartbeats:
+        user_id = uuid.UUID(str(hb.user_id))
+        if user_id not in newest or hb.time >= newest[user_id].time:
+            newest[user_id] = hb
+    return {user_id: Latest(hb.time, hb.entity, hb.project, hb.language, hb.editor) for user_id, hb in newest.items()}

@@ -1,0 +1,293 @@
+"""Live updates against `codetime dev` (a subprocess, as a person runs it) with a real WebSocket client (websockets).
+
+One server for the module: every auth form, subscriptions, heartbeats posted through the API and the events they
+cause (statusbar.today equal to the REST answer, the coalesced heartbeat, goal progress), bad messages, refused
+subscriptions, and isolation between users.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fake_clock
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from harness import start_of_today
+from servers import free_port, start_dev, stop_dev
+
+pytestmark = pytest.mark.e2e
+CODETIME = str(Path(sys.executable).parent / "codetime")
+ADA_KEY = "waka_5d0c1f6a-7b8e-4c9d-8e1f-2a3b4c5d6e7f"
+BOB_KEY = "waka_6e1d2a7b-8c9f-4d0e-9f2a-3b4c5d6e7f80"
+WAIT = 15.0  # seconds an expected event may take (the local queue polls every 0.5 s)
+
+
+class Dev:
+    def __init__(self, base: str, dev_key: str, token: str, read_only_key: str) -> None:
+        self.base, self.dev_key, self.token, self.read_only_key = base, dev_key, token, read_only_key
+        self.ws = base.replace("http://", "ws://") + "/api/v1/live"
+
+    def post(self, key: str, beats: list[dict[str, Any]]) -> None:
+        response = httpx.post(f"{self.base}/api/v1/users/current/heartbeats.bulk", json=beats, auth=(key, ""),
+                              timeout=10)  # fmt: skip
+        assert response.status_code == 202, response.text
+
+    def statusbar(self, key: str) -> dict[str, Any]:
+        response = httpx.get(f"{self.base}/api/v1/users/current/statusbar/today", auth=(key, ""), timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+
+def _cli(args: list[str], data_dir: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["CODETIME_DATA_DIR"] = str(data_dir)
+    done = subprocess.run(fake_clock.command([CODETIME, *args]), env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
+    data_dir = tmp_path_factory.mktemp("live") / "data"
+    # A coalescing interval no slow machine can outrun, so "within the interval" is certain in the test.
+    os.environ["CODETIME_LIVE_HEARTBEAT_INTERVAL"] = "30"
+    try:
+        proc, base, key = start_dev(data_dir, free_port())
+    finally:
+        del os.environ["CODETIME_LIVE_HEARTBEAT_INTERVAL"]
+    try:
+        _cli(["users", "create", "--email", "ada@example.com", "--api-key", ADA_KEY], data_dir)
+        _cli(["users", "create", "--email", "bob@example.com", "--api-key", BOB_KEY], data_dir)
+        token = _cli(["token", "--email", "ada@example.com"], data_dir)
+        issued = httpx.post(f"{base}/api/v1/auth/key", json={"label": "dashboard", "read_only": True},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+        assert issued.status_code == 201, issued.text
+        yield Dev(base, key, token, issued.json()["data"]["key"])
+    finally:
+        stop_dev(proc)
+
+
+def _today_beats(count: int, project: str = "demo", step: float = 30.0, **extra: Any) -> list[dict[str, Any]]:
+    """Heartbeats of today (the users' timezone is UTC), ending now, at most `count * step` seconds back."""
+    first = max(start_of_today("UTC") + 1, time.time() - count * step)
+    return [
+        {"entity": f"/home/ada/{project}/src/main.py", "type": "file", "time": first + i * step / 2,
+         "project": project, "language": "Python", **extra}
+        for i in range(count)
+    ]  # fmt: skip
+
+
+async def _recv(ws: Any, timeout: float = WAIT) -> dict[str, Any]:
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+async def _until(ws: Any, kind: str, timeout: float = WAIT) -> dict[str, Any]:
+    """The next message of type `kind`, skipping others."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message = await _recv(ws, max(0.1, deadline - time.monotonic()))
+        if message["type"] == kind:
+            return message
+
+
+async def _send(ws: Any, message: dict[str, Any] | str) -> dict[str, Any]:
+    await ws.send(message if isinstance(message, str) else json.dumps(message))
+    return await _recv(ws)
+
+
+async def _subscribe(ws: Any, channel: str, **filters: str) -> dict[str, Any]:
+    ack = await _send(ws, {"type": "subscribe", "channel": channel, "filters": filters})
+    assert ack["type"] == "subscribed" and ack["channel"] == channel and ack["data"] == {"filters": filters}, ack
+    return ack
+
+
+def run(coroutine: Any) -> Any:
+    """Run on a loop of its own. Not asyncio.run: it leaves the main thread without a current event loop, and the
+    tests after this module call handlers through Mangum, which asks for one."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
+
+
+def test_refused_connections_get_http_401(dev: Dev) -> None:
+    async def status(url: str, **kwargs: Any) -> int:
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(url, open_timeout=10, **kwargs):
+                pass
+        return refused.value.response.status_code
+
+    async def main() -> None:
+        assert await status(dev.ws) == 401
+        assert await status(dev.ws + "?api_key=waka_00000000-0000-4000-8000-000000000000") == 401
+        assert await status(dev.ws + "?api_key=not-a-key") == 401
+        assert await status(dev.ws + "?token=a.b.c") == 401
+        assert await status(dev.ws, subprotocols=["codetime", "waka_00000000-0000-4000-8000-000000000000"]) == 401
+
+    run(main())
+
+
+def test_each_auth_form_connects_and_answers_ping(dev: Dev) -> None:
+    async def main() -> None:
+        forms = [
+            ({"subprotocols": ["codetime", ADA_KEY]}, ""),
+            ({"subprotocols": ["codetime", dev.token]}, ""),
+            ({}, f"?api_key={ADA_KEY}"),
+            ({}, f"?token={dev.token}"),
+            ({"subprotocols": ["codetime", dev.read_only_key]}, ""),  # read-only keys may subscribe
+        ]
+        for kwargs, query in forms:
+            async with websockets.connect(dev.ws + query, open_timeout=10, **kwargs) as ws:
+                assert ws.subprotocol == ("codetime" if kwargs else None)
+                assert await _send(ws, {"type": "ping"}) == {"type": "pong"}
+                await _subscribe(ws, "user.today")
+                snapshot = await _recv(ws)
+                assert snapshot["type"] == "statusbar.today" and snapshot["data"] == dev.statusbar(ADA_KEY)
+
+    run(main())
+
+
+def test_bad_messages_get_errors_and_the_connection_stays_open(dev: Dev) -> None:
+    bad = [
+        ("not json", "JSON"),
+        ("[1, 2]", "JSON objects"),
+        (json.dumps({"type": "dance"}), "Unknown message type"),
+        (json.dumps({"type": "subscribe"}), "Unknown channel"),
+        (json.dumps({"type": "subscribe", "channel": "user.everything"}), "Unknown channel"),
+        (json.dumps({"type": "subscribe", "channel": "user.today", "filters": {"colour": "red"}}), "Unknown filter"),
+        (json.dumps({"type": "subscribe", "channel": "user.heartbeats", "filters": {"project": ""}}), "non-empty"),
+        (json.dumps({"type": "subscribe", "channel": "user.heartbeats", "filters": ["x"]}), "object"),
+        (json.dumps({"type": "subscribe", "channel": "org.presence"}), "needs the filter 'org'"),
+        (json.dumps({"type": "ping", "pad": "x" * 9000}), "too large"),
+        ("[" * 100_000 + "]" * 100_000, "too large"),
+    ]
+
+    async def main() -> None:
+        async with websockets.connect(dev.ws, subprotocols=["codetime", ADA_KEY], open_timeout=10) as ws:
+            for text, expected in bad:
+                answer = await _send(ws, text)
+                assert answer["type"] == "error" and expected in answer["error"], (text[:60], answer)
+                assert set(answer) == {"type", "error"}
+            assert await _send(ws, {"type": "ping"}) == {"type": "pong"}
+
+    run(main())
+
+
+def test_refused_subscriptions(dev: Dev) -> None:
+    async def main() -> None:
+        async with websockets.connect(dev.ws, subprotocols=["codetime", ADA_KEY], open_timeout=10) as ws:
+            # Another user's channel, by username or id: refused, as REST refuses /users/bob/...
+            for other in ("bob", "dev", "00000000-0000-4000-8000-000000000000"):
+                answer = await _send(ws, {"type": "subscribe", "channel": "user.today", "filters": {"user": other}})
+                assert answer["type"] == "error" and "your own channels" in answer["error"], answer
+            # Organizations do not exist (yet): org.presence is refused, never silently accepted.
+            answer = await _send(ws, {"type": "subscribe", "channel": "org.presence", "filters": {"org": "acme"}})
+            assert answer["type"] == "error" and "org" in answer["error"].lower(), answer
+            await _subscribe(ws, "user.today", user="current")
+            assert (await _recv(ws))["type"] == "statusbar.today"
+            assert await _send(ws, {"type": "ping"}) == {"type": "pong"}
+
+    run(main())
+
+
+def test_heartbeats_posted_through_the_api_push_statusbar_today_equal_to_rest(dev: Dev) -> None:
+    async def main() -> None:
+        async with (
+            websockets.connect(dev.ws, subprotocols=["codetime", ADA_KEY], open_timeout=10) as ada,
+            websockets.connect(dev.ws + f"?api_key={BOB_KEY}", open_timeout=10) as bob,
+        ):
+            await _subscribe(ada, "user.today")
+            before = await _recv(ada)
+            await _subscribe(bob, "user.today")
+            bob_before = (await _recv(bob))["data"]
+            dev.post(ADA_KEY, _today_beats(4))
+            event = await _until(ada, "statusbar.today")
+            assert event["channel"] == "user.today" and event["at"].endswith("Z")
+            assert event["data"] == dev.statusbar(ADA_KEY)  # exactly the REST answer's data
+            assert event["data"]["grand_total"]["total_seconds"] > before["data"]["grand_total"]["total_seconds"]
+            # Bob hears nothing of Ada's heartbeats: his next message is the answer to his own ping.
+            assert await _send(bob, {"type": "ping"}) == {"type": "pong"}
+            assert dev.statusbar(BOB_KEY) == bob_before
+
+            # Unsubscribed: no more events.
+            assert (await _send(ada, {"type": "unsubscribe", "channel": "user.today"}))["type"] == "unsubscribed"
+            dev.post(ADA_KEY, _today_beats(2, step=10))
+            await asyncio.sleep(2.5)  # several queue polls: the write is done, and nothing was sent
+            assert await _send(ada, {"type": "ping"}) == {"type": "pong"}
+
+    run(main())
+
+
+def test_user_heartbeats_coalesced_and_filtered_by_project(dev: Dev) -> None:
+    async def main() -> None:
+        async with (
+            websockets.connect(dev.ws, subprotocols=["codetime", ADA_KEY], open_timeout=10) as everything,
+            websockets.connect(dev.ws, subprotocols=["codetime", ADA_KEY], open_timeout=10) as other_project,
+        ):
+            await _subscribe(everything, "user.heartbeats")
+            await _subscribe(other_project, "user.heartbeats", project="elsewhere")
+            beats = _today_beats(3, project="livedemo")
+            dev.post(ADA_KEY, beats)
+            event = await _until(everything, "heartbeat")
+            newest = max(beats, key=lambda b: b["time"])
+            assert set(event["data"]) == {"project", "language", "editor", "entity", "time"}
+            # The entity's basename only: the path stays on the machine.
+            assert (event["data"]["project"], event["data"]["language"], event["data"]["entity"]) == (
+                "livedemo",
+                "Python",
+                "main.py",
+            )
+            assert abs(_epoch(event["data"]["time"]) - newest["time"]) < 0.01
+            # Coalesced: a second batch within the interval sends nothing more.
+            dev.post(ADA_KEY, _today_beats(2, project="livedemo", step=8))
+            await asyncio.sleep(2.5)
+            assert await _send(everything, {"type": "ping"}) == {"type": "pong"}
+            assert await _send(other_project, {"type": "ping"}) == {"type": "pong"}  # filtered out
+
+    run(main())
+
+
+def _epoch(iso: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def test_goal_progress_and_reached(dev: Dev) -> None:
+    created = httpx.post(f"{dev.base}/api/v1/users/current/goals", auth=(BOB_KEY, ""), timeout=10,
+                         json={"seconds": 60, "delta": "day", "projects": ["goalie"]})  # fmt: skip
+    assert created.status_code == 201, created.text
+    goal_id = created.json()["data"]["id"]
+
+    async def main() -> None:
+        async with websockets.connect(dev.ws, subprotocols=["codetime", BOB_KEY], open_timeout=10) as ws:
+            await _subscribe(ws, "user.goals")
+            snapshot = await _until(ws, "goal.progress")
+            assert snapshot["data"]["id"] == goal_id and snapshot["data"]["status"] == "pending"
+            assert snapshot["data"]["actual_seconds"] == 0 and snapshot["data"]["goal_seconds"] == 60
+            dev.post(BOB_KEY, _today_beats(5, project="goalie", step=40))  # 80 s: over the 60 s goal
+            progress = await _until(ws, "goal.progress")
+            assert progress["data"]["id"] == goal_id and progress["data"]["status"] == "success"
+            assert progress["data"]["actual_seconds"] >= 60 and progress["data"]["percent"] == 100.0
+            reached = await _recv(ws)
+            assert reached["type"] == "goal.reached" and reached["data"] == progress["data"]
+            # Reached once: more coding sends progress again, not another goal.reached.
+            dev.post(BOB_KEY, _today_beats(2, project="goalie", step=4))
+            assert (await _until(ws, "goal.progress"))["data"]["status"] == "success"
+            assert await _send(ws, {"type": "ping"}) == {"type": "pong"}
+            rest = httpx.get(f"{dev.base}/api/v1/users/current/goals/{goal_id}", auth=(BOB_KEY, ""), timeout=10)
+            assert rest.json()["data"]["chart_data"][-1]["range_status"] == "success"
+
+    run(main())

@@ -1,0 +1,260 @@
+"""The live endpoint's AWS side on moto: the live Lambda given real-shaped API Gateway WebSocket events
+($connect, $default, $disconnect from events/), the DynamoDB connection registry, the writer handing its changes to
+the changes queue (SQS), the live Lambda publishing them to the delivery queue, and the delivery Lambda posting to
+connections through the management API (apigatewaymanagementapi PostToConnection), with GoneException removing a
+stale connection.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from typing import Any
+
+import pytest
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+from functions import ingestion, live_delivery, summary
+from functions import live as live_function
+from harness import basic, call_api, invoke, load_event, sqs_event, start_of_today
+
+# LocalStack's free build has no API Gateway v2 (WebSocket APIs, their management API): moto only.
+pytestmark = [pytest.mark.e2e, pytest.mark.moto_only]
+ADA = "waka_1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+BOB = "waka_2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"
+SAMPLE_KEY = "waka_9f1f5a8e-3c2b-4d6e-8a7b-1c2d3e4f5a6b"
+REGION, ACCOUNT = "us-east-1", "123456789012"
+
+
+class LiveAws:
+    def __init__(self, aws_apis: Any, table: str, queue_url: str, queue_arn: str, api_id: str) -> None:
+        self.aws, self.table, self.queue_url, self.queue_arn, self.api_id = (
+            aws_apis,
+            table,
+            queue_url,
+            queue_arn,
+            api_id,
+        )
+
+    @property
+    def dynamodb(self) -> Any:
+        return self.aws.client("dynamodb")
+
+    def items(self) -> list[dict[str, Any]]:
+        return self.dynamodb.scan(TableName=self.table)["Items"]
+
+    def connect(self, connection_id: str, key: str, *, query: bool = False) -> dict[str, Any]:
+        event = copy.deepcopy(load_event("ws_connect_query.json" if query else "ws_connect.json"))
+        event["requestContext"]["connectionId"] = connection_id
+        if query:
+            event["queryStringParameters"] = {"api_key": key}
+            event["multiValueQueryStringParameters"] = {"api_key": [key]}
+        else:
+            event["headers"]["Sec-WebSocket-Protocol"] = f"codetime, {key}"
+            event["multiValueHeaders"]["Sec-WebSocket-Protocol"] = [f"codetime, {key}"]
+        return invoke(live_function.handler, event, "codetime-live")
+
+    def message(self, connection_id: str, body: Any) -> dict[str, Any]:
+        event = copy.deepcopy(load_event("ws_message_subscribe.json"))
+        event["requestContext"]["connectionId"] = connection_id
+        event["body"] = body if isinstance(body, str) else json.dumps(body)
+        return invoke(live_function.handler, event, "codetime-live")
+
+    def disconnect(self, connection_id: str) -> dict[str, Any]:
+        event = copy.deepcopy(load_event("ws_disconnect.json"))
+        event["requestContext"]["connectionId"] = connection_id
+        return invoke(live_function.handler, event, "codetime-live")
+
+    def _drain(self, url: str, arn: str, handler: Any, name: str) -> list[dict[str, Any]]:
+        sqs = self.aws.client("sqs")
+        responses = []
+        while True:
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                           WaitTimeSeconds=0).get("Messages", [])  # fmt: skip
+            if not messages:
+                return responses
+            responses.append(invoke(handler, sqs_event(messages, arn), name))
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+            ])  # fmt: skip
+
+    def publish(self) -> list[dict[str, Any]]:
+        """Run the live Lambda on everything in the changes queue (the writer's hand-offs)."""
+        return self._drain(self.changes_url, self.changes_arn, live_function.handler, "codetime-live")
+
+    def deliver(self) -> list[dict[str, Any]]:
+        """Run the delivery Lambda on everything in the delivery queue; the handler responses."""
+        return self._drain(self.queue_url, self.queue_arn, live_delivery.handler, "codetime-live-delivery")
+
+    def received(self, connection_id: str) -> list[dict[str, Any]]:
+        """What moto's management API got for a connection (the frames a client would receive), parsed."""
+        data = apigatewaymanagementapi_backends[ACCOUNT][REGION].connections[connection_id].data
+        decoder, text, out, at = json.JSONDecoder(), data.decode(), [], 0
+        while at < len(text):
+            value, at = decoder.raw_decode(text, at)
+            out.append(value)
+        return out
+
+
+@pytest.fixture
+def live_aws(sqs: Any, aws_apis: Any, monkeypatch: pytest.MonkeyPatch) -> LiveAws:
+    from codetime.connections import GSI, PARTITION_KEY, SORT_KEY, TOPIC, TTL_ATTRIBUTE
+    from codetime.lifecycle import reset_clients
+    from codetime.services.keys import create_user
+
+    dynamodb = aws_apis.client("dynamodb")
+    table = aws_apis.name("codetime-live")
+    dynamodb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in (PARTITION_KEY, SORT_KEY, TOPIC)],
+        KeySchema=[
+            {"AttributeName": PARTITION_KEY, "KeyType": "HASH"}, {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[{
+            "IndexName": GSI, "Projection": {"ProjectionType": "ALL"},
+            "KeySchema": [{"AttributeName": TOPIC, "KeyType": "HASH"}, {"AttributeName": SORT_KEY, "KeyType": "RANGE"}],
+        }],
+    )  # fmt: skip
+    dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True,
+                                                                          "AttributeName": TTL_ATTRIBUTE})  # fmt: skip
+    queue_url, queue_arn = aws_apis.create_queue("codetime-live-delivery")
+    changes_url, changes_arn = aws_apis.create_queue("codetime-live-changes")
+    api = aws_apis.client("apigatewayv2").create_api(
+        Name="codetime-live", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )
+    aws_apis.client("apigatewayv2").create_stage(ApiId=api["ApiId"], StageName="live")
+    monkeypatch.setenv("CODETIME_LIVE_TABLE", table)
+    monkeypatch.setenv("CODETIME_LIVE_QUEUE_URL", queue_url)
+    monkeypatch.setenv("CODETIME_LIVE_CHANGES_URL", changes_url)
+    monkeypatch.setenv("CODETIME_LIVE_ENDPOINT", f"https://{api['ApiId']}.execute-api.{REGION}.amazonaws.com/live")
+    reset_clients()
+    ada, _ = create_user(email="ada@example.com", username="ada", timezone="UTC", api_key=ADA)
+    create_user(email="bob@example.com", username="bob", timezone="UTC", api_key=BOB)
+    live = LiveAws(aws_apis, table, queue_url, queue_arn, api["ApiId"])
+    live.changes_url, live.changes_arn, live.ada = changes_url, changes_arn, ada.id
+    return live
+
+
+def test_the_sample_events_are_real_shaped() -> None:
+    connect = load_event("ws_connect.json")
+    assert connect["requestContext"]["routeKey"] == "$connect" and connect["requestContext"]["eventType"] == "CONNECT"
+    assert connect["headers"]["Sec-WebSocket-Protocol"] == f"codetime, {SAMPLE_KEY}"
+    assert load_event("ws_connect_query.json")["queryStringParameters"] == {"api_key": SAMPLE_KEY}
+    message = load_event("ws_message_subscribe.json")
+    assert message["requestContext"]["eventType"] == "MESSAGE" and json.loads(message["body"])["type"] == "subscribe"
+    assert load_event("ws_disconnect.json")["requestContext"]["routeKey"] == "$disconnect"
+
+
+def test_connect_records_the_connection_with_a_ttl_and_refuses_bad_keys(live_aws: LiveAws) -> None:
+    answer = live_aws.connect("conn-ada-1", ADA)
+    assert answer["statusCode"] == 200 and answer["headers"] == {"Sec-WebSocket-Protocol": "codetime"}
+    answer = live_aws.connect("conn-ada-2", ADA, query=True)
+    assert answer["statusCode"] == 200 and answer["headers"] == {}  # no subprotocol offered, none answered
+    items = {item["pk"]["S"]: item for item in live_aws.items()}
+    assert set(items) == {"conn#conn-ada-1", "conn#conn-ada-2"}
+    expires = int(items["conn#conn-ada-1"]["expires_at"]["N"])
+    assert time.time() + 2 * 3600 < expires <= time.time() + 2 * 3600 + 601  # API Gateway's 2 h, plus a margin
+
+    for key in ("waka_00000000-0000-4000-8000-000000000000", "not-a-key", ""):
+        refused = live_aws.connect("conn-bad", key)
+        assert refused["statusCode"] == 401 and "error" in json.loads(refused["body"]), refused
+    assert len(live_aws.items()) == 2
+
+    live_aws.disconnect("conn-ada-1")
+    assert {item["pk"]["S"] for item in live_aws.items()} == {"conn#conn-ada-2"}
+
+
+def test_too_many_connections_are_refused_with_429(live_aws: LiveAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codetime.config import get_settings
+
+    monkeypatch.setenv("CODETIME_LIVE_MAX_CONNECTIONS", "2")
+    get_settings.cache_clear()
+    assert [live_aws.connect(f"c{i}", ADA)["statusCode"] for i in range(3)] == [200, 200, 429]
+    assert live_aws.connect("b1", BOB)["statusCode"] == 200  # per user
+    live_aws.disconnect("c0")
+    assert live_aws.connect("c3", ADA)["statusCode"] == 200
+
+
+def test_messages_subscribe_publish_and_deliver(live_aws: LiveAws, sqs: Any) -> None:
+    assert live_aws.connect("ada-1", ADA)["statusCode"] == 200
+    assert live_aws.connect("bob-1", BOB)["statusCode"] == 200
+    assert live_aws.message("ada-1", {"type": "ping"})["statusCode"] == 200
+    assert live_aws.message("ada-1", "not json")["statusCode"] == 200
+    assert live_aws.message("ada-1", {"type": "subscribe", "channel": "user.today"})["statusCode"] == 200
+    assert live_aws.message("bob-1", {"type": "subscribe", "channel": "user.today", "filters": {"user": "ada"}})[
+        "statusCode"] == 200  # fmt: skip
+    live_aws.deliver()
+    ada = live_aws.received("ada-1")
+    assert [m["type"] for m in ada] == ["pong", "error", "subscribed", "statusbar.today"]
+    assert ada[3]["data"]["grand_total"]["total_seconds"] == 0
+    bob = live_aws.received("bob-1")
+    assert [m["type"] for m in bob] == ["error"] and "your own channels" in bob[0]["error"]
+
+    # Heartbeats through the ingestion Lambda, SQS and the writer, which hands its changes to the changes queue; the
+    # live Lambda publishes them to the delivery queue; the delivery Lambda posts them.
+    first = max(start_of_today("UTC") + 1, time.time() - 300)
+    beats = [{"entity": "/src/app.py", "type": "file", "time": first + 60 * i, "project": "live"} for i in range(4)]
+    posted = call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk", headers=basic(ADA),
+                      body=beats)  # fmt: skip
+    assert posted.status == 202
+    assert sqs.drain() == [{"batchItemFailures": []}]
+    [handed] = live_aws.aws.client("sqs").receive_message(QueueUrl=live_aws.changes_url, VisibilityTimeout=0)[
+        "Messages"]  # fmt: skip
+    assert [c["user"] for c in json.loads(handed["Body"])["changes"]] == [str(live_aws.ada)]
+    assert live_aws.publish() == [{"batchItemFailures": []}]
+    live_aws.deliver()
+    event = live_aws.received("ada-1")[-1]
+    assert event["type"] == "statusbar.today" and event["channel"] == "user.today"
+    rest = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today",
+                    headers=basic(ADA))  # fmt: skip
+    assert event["data"] == rest.json["data"] and event["data"]["grand_total"]["total_seconds"] == 180
+    assert len(live_aws.received("bob-1")) == 1  # nothing of Ada's reached Bob
+
+    # $disconnect removes every item of the connection (connection and subscriptions).
+    live_aws.disconnect("ada-1")
+    assert not [i for i in live_aws.items() if i["pk"]["S"] == "conn#ada-1"]
+
+
+def test_gone_connections_leave_the_registry(live_aws: LiveAws) -> None:
+    from botocore.stub import Stubber
+
+    from codetime.clients import live_management_client
+    from codetime.config import get_settings
+
+    assert live_aws.connect("stale", ADA)["statusCode"] == 200
+    assert live_aws.connect("fresh", ADA)["statusCode"] == 200
+    live_aws.message("stale", {"type": "subscribe", "channel": "user.today"})
+    live_aws.message("fresh", {"type": "subscribe", "channel": "user.today"})
+    live_aws.deliver()
+    assert [i["sk"]["S"] for i in live_aws.items() if i["pk"]["S"] == "conn#stale"] == ["conn", "sub#user.today"]
+
+    client = live_management_client(get_settings().live_endpoint)
+    with Stubber(client) as stub:
+        # The client went away without a $disconnect: API Gateway answers 410 GoneException.
+        stub.add_client_error("post_to_connection", service_error_code="GoneException", http_status_code=410,
+                              expected_params={"ConnectionId": "stale", "Data": b'{"type": "pong"}'})  # fmt: skip
+        live_aws.message("stale", {"type": "ping"})
+        responses = live_aws.deliver()
+        stub.assert_no_pending_responses()
+    assert responses == [{"batchItemFailures": []}]
+    assert not [i for i in live_aws.items() if i["pk"]["S"] == "conn#stale"]
+    assert [i["sk"]["S"] for i in live_aws.items() if i["pk"]["S"] == "conn#fresh"] == ["conn", "sub#user.today"]
+
+
+def test_publishing_failures_never_fail_the_write(live_aws: LiveAws, sqs: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codetime.lifecycle import reset_clients
+
+    assert live_aws.connect("ada-1", ADA)["statusCode"] == 200
+    live_aws.message("ada-1", {"type": "subscribe", "channel": "user.today"})
+    # The changes queue is gone (deleted, or no permission): the writer still writes and reports no failure.
+    live_aws.aws.client("sqs").delete_queue(QueueUrl=live_aws.changes_url)
+    reset_clients()
+    first = max(start_of_today("UTC") + 1, time.time() - 300)
+    beats = [{"entity": "a.py", "type": "file", "time": first + 60 * i, "project": "live"} for i in range(3)]
+    assert call_api(ingestion.handler, "POST", "/api/v1/users/current/heartbeats.bulk", headers=basic(ADA),
+                    body=beats).status == 202  # fmt: skip
+    assert sqs.drain() == [{"batchItemFailures": []}]
+    rest = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today",
+                    headers=basic(ADA))  # fmt: skip
+    assert rest.json["data"]["grand_total"]["total_seconds"] == 120
