@@ -291,3 +291,31 @@ def test_goal_progress_and_reached(dev: Dev) -> None:
             assert rest.json()["data"]["chart_data"][-1]["range_status"] == "success"
 
     run(main())
+
+
+def test_two_terminals_the_legacy_cli_posts_and_the_socket_sees_the_time(dev: Dev, tmp_path: Path) -> None:
+    """The issue's "done when": a WebSocket client on /api/v1/live, and the real legacy WakaTime CLI posting
+    heartbeats to the api_url `codetime dev` prints; the time updates live."""
+    from wakatime_cli import describe_run, ensure_legacy_cli, send_heartbeat
+
+    ensure_legacy_cli()
+    source = tmp_path / "main.py"
+    source.write_text("print('live')\n")
+    first = max(start_of_today("UTC") + 1, time.time() - 300)
+    extra = [{"entity": str(source), "type": "file", "time": first + 90, "project": "terminals", "language": "Python"}]
+
+    async def main() -> None:
+        async with websockets.connect(dev.ws, subprotocols=["codetime", dev.dev_key], open_timeout=10) as ws:
+            await _subscribe(ws, "user.today")
+            before = (await _recv(ws))["data"]["grand_total"]["total_seconds"]
+            run_cli = asyncio.get_running_loop().run_in_executor(None, lambda: send_heartbeat(
+                f"{dev.base}/api/v1", dev.dev_key, str(source), time=first, project="terminals", language="Python",
+                home=tmp_path / "home", extra_heartbeats=extra))  # fmt: skip
+            event = await _until(ws, "statusbar.today", timeout=60)
+            finished = await run_cli
+            assert finished.returncode == 0, describe_run(finished, tmp_path / "home")
+            assert event["data"]["grand_total"]["total_seconds"] == pytest.approx(before + 90)
+            assert "terminals" in [p["name"] for p in event["data"]["projects"]]
+            assert event["data"] == dev.statusbar(dev.dev_key)
+
+    run(main())
