@@ -308,12 +308,14 @@ def test_two_terminals_the_legacy_cli_posts_and_the_socket_sees_the_time(dev: De
         async with websockets.connect(dev.ws, subprotocols=["codetime", dev.dev_key], open_timeout=10) as ws:
             await _subscribe(ws, "user.today")
             before = (await _recv(ws))["data"]["grand_total"]["total_seconds"]
+            # The legacy CLI refuses the waka_ prefix; the server takes the key in either spelling.
+            key = dev.dev_key.removeprefix("waka_")
             run_cli = asyncio.get_running_loop().run_in_executor(None, lambda: send_heartbeat(
-                f"{dev.base}/api/v1", dev.dev_key, str(source), time=first, project="terminals", language="Python",
+                f"{dev.base}/api/v1", key, str(source), time=first, project="terminals", language="Python",
                 home=tmp_path / "home", extra_heartbeats=extra))  # fmt: skip
-            event = await _until(ws, "statusbar.today", timeout=60)
-            finished = await run_cli
+            finished = await run_cli  # the socket buffers what arrives meanwhile
             assert finished.returncode == 0, describe_run(finished, tmp_path / "home")
+            event = await _until(ws, "statusbar.today", timeout=30)
             assert event["data"]["grand_total"]["total_seconds"] == pytest.approx(before + 90)
             assert "terminals" in [p["name"] for p in event["data"]["projects"]]
             assert event["data"] == dev.statusbar(dev.dev_key)
