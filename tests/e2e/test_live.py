@@ -78,6 +78,13 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
         stop_dev(proc)
 
 
+@pytest.fixture(autouse=True)
+def _same_day() -> None:
+    """Each test runs within one UTC day (a midnight due in the next two minutes is waited out first): snapshots
+    and REST answers of "today" are compared."""
+    start_of_today("UTC")
+
+
 def _today_beats(count: int, project: str = "demo", step: float = 30.0, **extra: Any) -> list[dict[str, Any]]:
     """Heartbeats of today (the users' timezone is UTC), ending now, at most `count * step` seconds back."""
     first = max(start_of_today("UTC") + 1, time.time() - count * step)
