@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -267,8 +268,6 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
     from codetime.services import goals
     from codetime.services.auth import authenticate_key
     from codetime.services.cache_keys import invalidate_user_summaries
-    from functions import summary
-    from harness import basic, http_event, invoke
 
     user = authenticate_key(user_key).user
     weekdays = {"seconds": 7200, "languages": ["Python"], "ignore_days": ["saturday", "sunday"]}
@@ -287,12 +286,23 @@ def bench_reads(user_key: str, rounds: int) -> dict[str, tuple[list[float], list
         "goal progress (2 hrs Python/weekday)": (f"/api/v1/users/current/goals/{goal_id}", {}),
         "user_agents": ("/api/v1/users/current/user_agents", {}),
     }
+    return time_reads(reads, user_key, rounds, lambda: invalidate_user_summaries(user.id))
+
+
+def time_reads(
+    reads: dict[str, tuple[str, dict]], key: str, rounds: int, invalidate: Callable[[], None]
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Each read through the summary Lambda handler: `rounds` times uncached (`invalidate` first), then 4 x
+    `rounds` times cached; (uncached, cached) seconds by name."""
+    from functions import summary
+    from harness import basic, http_event, invoke
+
     results = {}
     for name, (path, query) in reads.items():
         uncached, cached = [], []
-        event = http_event("GET", path, headers=basic(user_key), query=query)  # accepts gzip, as plugins do
+        event = http_event("GET", path, headers=basic(key), query=query)  # accepts gzip, as plugins do
         for _ in range(rounds):
-            invalidate_user_summaries(user.id)
+            invalidate()
             started = time.perf_counter()
             response = invoke(summary.handler, event)
             uncached.append(time.perf_counter() - started)
@@ -319,8 +329,6 @@ def bench_team(owner_key: str, rounds: int, size: int = TEAM_SIZE) -> dict[str, 
     from codetime.services.cache_keys import invalidate_group
     from codetime.services.keys import create_user
     from codetime.services.writer import write_heartbeats
-    from functions import summary
-    from harness import basic, http_event, invoke
 
     owner = authenticate_key(owner_key).user
     org = uuid.UUID(orgs.create(owner, orgs.ORG, "Bench Team", ["codetime", "infra*"])["id"])
@@ -349,23 +357,7 @@ def bench_team(owner_key: str, rounds: int, size: int = TEAM_SIZE) -> dict[str, 
                                             {"start": str(today - timedelta(days=29)), "end": str(today)}),
         f"dashboard leaderboard, {size} members": (f"{base}/leaderboard", {}),
     }  # fmt: skip
-    results = {}
-    for name, (path, query) in reads.items():
-        uncached, cached = [], []
-        event = http_event("GET", path, headers=basic(owner_key), query=query)
-        for _ in range(rounds):
-            invalidate_group(org)
-            started = time.perf_counter()
-            response = invoke(summary.handler, event)
-            uncached.append(time.perf_counter() - started)
-            assert response["statusCode"] == 200, response
-        for _ in range(rounds * 4):
-            started = time.perf_counter()
-            response = invoke(summary.handler, event)
-            cached.append(time.perf_counter() - started)
-            assert response["statusCode"] == 200, response
-        results[name] = (uncached, cached)
-    return results
+    return time_reads(reads, owner_key, rounds, lambda: invalidate_group(org))
 
 
 def bench_accounts(user, tmp: Path, results: Results) -> None:  # type: ignore[no-untyped-def]

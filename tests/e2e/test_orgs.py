@@ -137,6 +137,16 @@ def test_org_lifecycle_reads_and_privacy(people: People) -> None:
     assert people.read("erin", f"{ME}/orgs/{oid}/dashboards").status == 404  # an outsider learns nothing
     assert people.read("erin", f"{ME}/orgs").json["data"] == []
 
+    # A member sees the dashboards they are on; a viewer sees them all.
+    web = people.manage("alice", "POST", f"{ME}/orgs/{oid}/dashboards", {"name": "Web", "members": [ids["carol"]]})
+    web_id = web.json["data"]["id"]
+    assert [d["name"] for d in people.read("bob", f"{ME}/orgs/{oid}/dashboards").json["data"]] == ["Core"]
+    assert people.read("bob", f"{ME}/orgs/{oid}/dashboards/{web_id}/summaries", start=day, end=day).status == 404
+    assert people.read("bob", f"{ME}/orgs/{oid}/dashboards/{web_id}/members").status == 404
+    assert [d["name"] for d in people.read("dave", f"{ME}/orgs/{oid}/dashboards").json["data"]] == ["Core", "Web"]
+    web_team = people.read("dave", f"{ME}/orgs/{oid}/dashboards/{web_id}/summaries", start=day, end=day)
+    assert [m["username"] for m in web_team.json["total"]["members"]] == ["carol"]
+
     bob = people.read("dave", f"{base}/members/{ids['bob']}/summaries", start=day, end=day)
     assert bob.status == 200, bob
     projects = {p["name"]: p["total_seconds"] for p in bob.json["data"][0]["projects"]}
@@ -345,3 +355,18 @@ def test_team_totals_while_a_members_recompute_is_open_come_from_raw_heartbeats(
     invalidate_group(oid)
     from_raw = people.read("alice", path, start=day, end=day).json
     assert from_raw["total"] == from_aggregates["total"] and from_raw["total"]["grand_total"]["total_seconds"] == 6600
+
+
+def test_a_members_new_heartbeats_show_in_cached_team_reads_at_once(people: People) -> None:
+    oid, did, ids = _team(people)
+    day = _yesterday()
+    path = f"{ME}/orgs/{oid}/dashboards/{did}/summaries"
+    member = f"{ME}/orgs/{oid}/dashboards/{did}/members/{ids['carol']}/summaries"
+    before = people.read("alice", path, start=day, end=day).json["total"]["grand_total"]["total_seconds"]
+    assert people.read("alice", path, start=day, end=day).json["total"]["grand_total"]["total_seconds"] == before
+    assert people.read("alice", member, start=day, end=day).json["cumulative_total"]["seconds"] == 1200
+    noon = datetime.fromtimestamp(start_of_today(), UTC).replace(hour=18) - timedelta(days=1)
+    _beats(people.users["carol"], "carols-private", noon.timestamp(), 10)  # the writer: 600 s more for carol
+    after = people.read("alice", path, start=day, end=day).json["total"]["grand_total"]["total_seconds"]
+    assert after == before + 600
+    assert people.read("alice", member, start=day, end=day).json["cumulative_total"]["seconds"] == 1800

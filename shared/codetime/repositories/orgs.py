@@ -9,6 +9,8 @@ from datetime import datetime
 import psycopg
 from psycopg.rows import class_row
 
+from codetime.repositories.users import User, user_columns
+
 
 @dataclass(slots=True)
 class Group:
@@ -305,6 +307,25 @@ class OrgRepository:
                 "JOIN users u ON u.id = m.user_id WHERE dm.dashboard_id = %s ORDER BY m.joined_at, m.id",
                 (dashboard_id,),
             ).fetchall()
+
+    def dashboard_team(
+        self, org_id: uuid.UUID, dashboard_id: uuid.UUID, reader: uuid.UUID
+    ) -> tuple[bool, list[tuple[Member, User]]] | None:
+        """A dashboard's members with their users, in one query (team reads), and whether member `reader` is on
+        it; None when the organization has no such dashboard."""
+        rows = self.conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM org_dashboard_members r WHERE r.dashboard_id = d.id "
+            f"AND r.member_id = %(reader)s), m.id IS NOT NULL, {_MEMBER}, {user_columns('u')} "
+            "FROM org_dashboards d LEFT JOIN org_dashboard_members dm ON dm.dashboard_id = d.id "
+            "LEFT JOIN org_members m ON m.id = dm.member_id LEFT JOIN users u ON u.id = m.user_id "
+            "WHERE d.org_id = %(org)s AND d.id = %(dashboard)s ORDER BY m.joined_at, m.id",
+            {"org": org_id, "dashboard": dashboard_id, "reader": reader},
+        ).fetchall()
+        if not rows:
+            return None
+        width = len(Member.__dataclass_fields__)
+        members = [(Member(*row[2 : 2 + width]), User(*row[2 + width :])) for row in rows if row[1]]
+        return rows[0][0], members
 
     def add_to_dashboard(self, dashboard_id: uuid.UUID, member_id: uuid.UUID) -> None:
         self.conn.execute(

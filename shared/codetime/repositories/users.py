@@ -69,6 +69,13 @@ _USER_COLUMNS = (
     "share_projects, share_languages, share_editors, share_operating_systems, share_machines, share_categories, "
     "public_leaderboard, country_code"
 )
+
+
+def user_columns(alias: str) -> str:
+    """The User row's columns qualified by a table alias, for queries that join users (in User's field order)."""
+    return ", ".join(f"{alias}.{column.strip()}" for column in _USER_COLUMNS.split(","))
+
+
 _KEY_COLUMNS = "id, user_id, key_hint, label, created_at, last_used_at, last_plugin, revoked_at, read_only"
 
 

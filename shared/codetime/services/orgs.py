@@ -501,13 +501,22 @@ class Team:
 
 
 def _team(user: User, kind: str, group_id: uuid.UUID, dashboard_id: uuid.UUID | None) -> Team:
+    # Two queries on the cached path too (membership, then the dashboard with its members and their users): this
+    # is what makes a removal or a role change take effect at once.
     with get_pool().connection() as conn:
         repo = OrgRepository(conn)
         m = _membership(repo, user, kind, group_id)
-        found = repo.dashboard_members(_dashboard(repo, m, dashboard_id).id) if dashboard_id else repo.members(group_id)
-        sharing = [x for x in found if x.role in rules.SHARING_ROLES]
-        loaded = UserRepository(conn).get_many([x.user_id for x in sharing])
-    return Team(m.group, [x for x in sharing if x.user_id in loaded], loaded)
+        if dashboard_id is None:
+            found = repo.members(group_id)
+            loaded = UserRepository(conn).get_many([x.user_id for x in found])
+            pairs = [(x, loaded[x.user_id]) for x in found if x.user_id in loaded]
+        else:
+            team = repo.dashboard_team(group_id, dashboard_id, m.member_id)
+            if team is None or not (rules.sees_every_dashboard(m.role) or team[0]):
+                raise NotFound("No such dashboard.")
+            pairs = team[1]
+    sharing = [(x, u) for x, u in pairs if x.role in rules.SHARING_ROLES]
+    return Team(m.group, [x for x, _ in sharing], {u.id: u for _, u in sharing})
 
 
 def dashboard_members(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID) -> list[dict[str, Any]]:
