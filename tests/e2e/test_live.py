@@ -78,6 +78,13 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
         stop_dev(proc)
 
 
+@pytest.fixture(autouse=True)
+def _same_day() -> None:
+    """Each test runs within one UTC day (a midnight due in the next two minutes is waited out first): snapshots
+    and REST answers of "today" are compared."""
+    start_of_today("UTC")
+
+
 def _today_beats(count: int, project: str = "demo", step: float = 30.0, **extra: Any) -> list[dict[str, Any]]:
     """Heartbeats of today (the users' timezone is UTC), ending now, at most `count * step` seconds back."""
     first = max(start_of_today("UTC") + 1, time.time() - count * step)
@@ -289,5 +296,35 @@ def test_goal_progress_and_reached(dev: Dev) -> None:
             assert await _send(ws, {"type": "ping"}) == {"type": "pong"}
             rest = httpx.get(f"{dev.base}/api/v1/users/current/goals/{goal_id}", auth=(BOB_KEY, ""), timeout=10)
             assert rest.json()["data"]["chart_data"][-1]["range_status"] == "success"
+
+    run(main())
+
+
+def test_two_terminals_the_legacy_cli_posts_and_the_socket_sees_the_time(dev: Dev, tmp_path: Path) -> None:
+    """The issue's "done when": a WebSocket client on /api/v1/live, and the real legacy WakaTime CLI posting
+    heartbeats to the api_url `codetime dev` prints; the time updates live."""
+    from wakatime_cli import describe_run, ensure_legacy_cli, send_heartbeat
+
+    ensure_legacy_cli()
+    source = tmp_path / "main.py"
+    source.write_text("print('live')\n")
+    first = max(start_of_today("UTC") + 1, time.time() - 300)
+    extra = [{"entity": str(source), "type": "file", "time": first + 90, "project": "terminals", "language": "Python"}]
+
+    async def main() -> None:
+        async with websockets.connect(dev.ws, subprotocols=["codetime", dev.dev_key], open_timeout=10) as ws:
+            await _subscribe(ws, "user.today")
+            before = (await _recv(ws))["data"]["grand_total"]["total_seconds"]
+            # The legacy CLI refuses the waka_ prefix; the server takes the key in either spelling.
+            key = dev.dev_key.removeprefix("waka_")
+            run_cli = asyncio.get_running_loop().run_in_executor(None, lambda: send_heartbeat(
+                f"{dev.base}/api/v1", key, str(source), time=first, project="terminals", language="Python",
+                home=tmp_path / "home", extra_heartbeats=extra))  # fmt: skip
+            finished = await run_cli  # the socket buffers what arrives meanwhile
+            assert finished.returncode == 0, describe_run(finished, tmp_path / "home")
+            event = await _until(ws, "statusbar.today", timeout=30)
+            assert event["data"]["grand_total"]["total_seconds"] == pytest.approx(before + 90)
+            assert "terminals" in [p["name"] for p in event["data"]["projects"]]
+            assert event["data"] == dev.statusbar(dev.dev_key)
 
     run(main())

@@ -47,7 +47,8 @@ class OrgAccess(Protocol):
 
 
 class NoOrganizations:
-    """Until organizations exist: nobody belongs to one, so org.presence is refused with a clear error."""
+    """A server without organizations: nobody belongs to one, so org.presence is refused with a clear error (for
+    tests of the seam, or a deployment that switches organizations off)."""
 
     def orgs_of(self, user_id: uuid.UUID) -> list[str]:
         return []
@@ -59,11 +60,21 @@ class NoOrganizations:
         return {}
 
 
-_org_access: OrgAccess = NoOrganizations()
+_org_access: OrgAccess | None = None
+
+
+def org_access() -> OrgAccess:
+    """Organizations' membership and presence (services/live_orgs.py), unless `use_org_access` replaced it."""
+    global _org_access
+    if _org_access is None:
+        from codetime.services.live_orgs import OrgPresence
+
+        _org_access = OrgPresence()
+    return _org_access
 
 
 def use_org_access(access: OrgAccess) -> None:
-    """Plug organizations' membership in (the one seam org.presence depends on)."""
+    """Replace what org.presence asks about organizations (the one seam it depends on)."""
     global _org_access
     _org_access = access
 
@@ -133,7 +144,7 @@ def _subscribe(live: Live, connection: Connection, command: protocol.Command) ->
         topic = f"user#{user.id}"
     else:
         org = command.filters["org"]
-        if not _org_access.may_view_presence(user, org):
+        if not org_access().may_view_presence(user, org):
             raise Forbidden(f"You are not a member of organization {org[:64]!r} (or may not see its presence).")
         topic = f"org#{org}"
     live.registry.subscribe(Subscription(connection.id, channel, topic, command.filters), connection.expires_at)
@@ -149,7 +160,7 @@ def _snapshot(user: User, channel: str, filters: dict[str, str]) -> list[str]:
     if channel == protocol.USER_GOALS:
         return [protocol.event(protocol.GOAL_PROGRESS, channel, view) for view in _goal_views(user)]
     if channel == protocol.ORG_PRESENCE:
-        return [protocol.event(protocol.PRESENCE, channel, _org_access.presence(filters["org"]))]
+        return [protocol.event(protocol.PRESENCE, channel, org_access().presence(filters["org"]))]
     return []
 
 
@@ -227,7 +238,7 @@ def _publish_user(
     live: Live, user_id: uuid.UUID, days: set[date], latest: Latest | None, result: PublishResult
 ) -> None:
     subscriptions = live.registry.subscribers(f"user#{user_id}")
-    orgs = _org_access.orgs_of(user_id)
+    orgs = org_access().orgs_of(user_id)
     if not subscriptions and not orgs:
         return
     user = load_user(user_id)
@@ -269,14 +280,14 @@ def _publish_presence(live: Live, org: str, result: PublishResult) -> None:
     subscribers = live.registry.subscribers(f"org#{org}")
     if not subscribers:
         return
-    message = protocol.event(protocol.PRESENCE, protocol.ORG_PRESENCE, _org_access.presence(org))
+    message = protocol.event(protocol.PRESENCE, protocol.ORG_PRESENCE, org_access().presence(org))
     for sub in subscribers:
         connection = live.registry.get(sub.connection_id)
         viewer = load_user(uuid.UUID(connection.user_id)) if connection else None
         allowed = False
         if viewer is not None:
             try:
-                allowed = _org_access.may_view_presence(viewer, org)
+                allowed = org_access().may_view_presence(viewer, org)
             except Forbidden:
                 allowed = False
         if not allowed:
