@@ -60,30 +60,35 @@ class LeaderboardRepository:
         """(how many users the board has, its rows offset+1 .. offset+limit with their ranks)."""
         where = _where(user_ids, country)
         params = _params(language, country, user_ids, offset=offset, limit=limit)
-        count = self.conn.execute(f"SELECT count(*) FROM leaderboard_totals t WHERE {where}", params).fetchone()
         rows = self.conn.execute(
             f"""
             SELECT p.user_id, p.username, u.display_name, p.country_code, p.seconds, p.days
-            FROM (SELECT t.user_id, t.username, t.country_code, t.seconds, t.days,
-                         row_number() OVER (ORDER BY t.seconds DESC, t.username) AS n
+            FROM (SELECT t.user_id, t.username, t.country_code, t.seconds, t.days
                   FROM leaderboard_totals t WHERE {where}
                   ORDER BY t.seconds DESC, t.username OFFSET %(offset)s LIMIT %(limit)s) p
             JOIN users u ON u.id = p.user_id
-            ORDER BY p.n
+            ORDER BY p.seconds DESC, p.username
             """,
             params,
         ).fetchall()
+        # One scan counts the board and the users ahead of the page's first (its tie group may begin earlier).
+        first = rows[0][4] if rows else None
+        counts = self.conn.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE t.seconds > %(first)s) FROM leaderboard_totals t WHERE {where}",
+            {**params, "first": first},
+        ).fetchone()
+        total, ahead = counts if counts else (0, 0)
         ranked: list[RankedRow] = []
         for index, (user_id, username, display_name, country_code, seconds, days) in enumerate(rows):
-            if ranked and ranked[-1].seconds == seconds:
+            if not ranked:
+                rank = ahead + 1
+            elif ranked[-1].seconds == seconds:
                 rank = ranked[-1].rank  # a tie: the rank of the first of the group
-            elif not ranked:
-                rank = self._ahead(where, params, seconds) + 1  # the group may have begun on an earlier page
             else:
                 rank = offset + index + 1
             ranked.append(RankedRow(rank, offset + index + 1, user_id, username, display_name, country_code,
                                     seconds, days))  # fmt: skip
-        return (count[0] if count else 0), ranked
+        return total, ranked
 
     def _ahead(self, where: str, params: dict, seconds: float) -> int:
         """How many users of the board have more seconds than this."""
