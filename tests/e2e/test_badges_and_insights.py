@@ -140,3 +140,13 @@ def test_summaries_of_another_user_only_as_shared(alice) -> None:  # type: ignor
     _share(share_projects=True)
     only = _get("/api/v1/users/alice/summaries", start=day, end=day, project="secret-project").json["data"][0]
     assert only["grand_total"]["total_seconds"] == 1200.0 and only["branches"] == [] and only["entities"] == []
+
+
+def test_keyless_reads_are_rate_limited_per_client(alice, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _share(share_data_max_days=7)
+    monkeypatch.setenv("CODETIME_RATE_LIMIT_PUBLIC", "0.01/300")  # three requests, then one per 100 s
+    paths = ("/api/v1/users/alice/badge/last_7_days", "/api/v1/leaders", "/api/v1/meta", "/api/v1/editors")
+    assert [_get(path).status for path in paths] == [200, 200, 200, 429]
+    limited = _get("/api/v1/leaders")
+    assert limited.status == 429 and int(limited.headers["retry-after"]) > 0
+    assert _get("/api/v1/leaders", ALICE).status == 200  # with a key: the user's own read bucket

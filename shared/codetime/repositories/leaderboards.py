@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import psycopg
@@ -26,6 +26,16 @@ class RankedRow:
     country_code: str | None
     seconds: float
     days: int
+
+
+@dataclass(slots=True)
+class BoardPage:
+    """One page of a board."""
+
+    total: int  # users on the board
+    modified_at: datetime | None  # the last refresh
+    rows: list[RankedRow] = field(default_factory=list)
+    languages: dict[uuid.UUID, list[tuple[str, float]]] = field(default_factory=dict)  # per user, most time first
 
 
 @dataclass(slots=True)
@@ -56,34 +66,46 @@ class LeaderboardRepository:
 
     def page(
         self, language: str, country: str | None, user_ids: Collection[uuid.UUID] | None, offset: int, limit: int
-    ) -> tuple[int, list[RankedRow]]:
-        """(how many users the board has, its rows offset+1 .. offset+limit with their ranks)."""
+    ) -> BoardPage:
+        """Rows offset+1 .. offset+limit of a board with their ranks and languages, how many users the board has
+        and when it was last refreshed: one statement (one round trip)."""
         where = _where(user_ids, country)
-        params = _params(language, country, user_ids, offset=offset, limit=limit)
-        count = self.conn.execute(f"SELECT count(*) FROM leaderboard_totals t WHERE {where}", params).fetchone()
         rows = self.conn.execute(
             f"""
-            SELECT p.user_id, p.username, u.display_name, p.country_code, p.seconds, p.days
-            FROM (SELECT t.user_id, t.username, t.country_code, t.seconds, t.days,
-                         row_number() OVER (ORDER BY t.seconds DESC, t.username) AS n
-                  FROM leaderboard_totals t WHERE {where}
-                  ORDER BY t.seconds DESC, t.username OFFSET %(offset)s LIMIT %(limit)s) p
-            JOIN users u ON u.id = p.user_id
-            ORDER BY p.n
+            WITH page AS (
+                SELECT t.user_id, t.username, t.country_code, t.seconds, t.days
+                FROM leaderboard_totals t WHERE {where}
+                ORDER BY t.seconds DESC, t.username OFFSET %(offset)s LIMIT %(limit)s
+            ), counts AS (
+                -- The page's first row's tie group may begin on an earlier page: its rank counts who is ahead.
+                SELECT count(*) AS total, count(*) FILTER (WHERE t.seconds > (SELECT max(seconds) FROM page)) AS ahead,
+                       (SELECT max(computed_at) FROM leaderboard_users) AS modified
+                FROM leaderboard_totals t WHERE {where}
+            )
+            SELECT c.total, c.ahead, c.modified, p.user_id, p.username, u.display_name, p.country_code, p.seconds,
+                   p.days,
+                   (SELECT json_agg(json_build_array(l.language, l.seconds) ORDER BY l.seconds DESC, l.language)
+                    FROM leaderboard_totals l WHERE l.user_id = p.user_id AND l.language <> %(all)s) AS languages
+            FROM counts c LEFT JOIN (page p JOIN users u ON u.id = p.user_id) ON true
+            ORDER BY p.seconds DESC, p.username
             """,
-            params,
+            _params(language, country, user_ids, offset=offset, limit=limit, all=ALL_LANGUAGES),
         ).fetchall()
-        ranked: list[RankedRow] = []
-        for index, (user_id, username, display_name, country_code, seconds, days) in enumerate(rows):
-            if ranked and ranked[-1].seconds == seconds:
-                rank = ranked[-1].rank  # a tie: the rank of the first of the group
-            elif not ranked:
-                rank = self._ahead(where, params, seconds) + 1  # the group may have begun on an earlier page
+        total, ahead, modified = rows[0][:3] if rows else (0, 0, None)
+        board = BoardPage(total=total, modified_at=modified)
+        for index, (*_, user_id, username, display_name, country_code, seconds, days, languages) in enumerate(rows):
+            if user_id is None:
+                break  # past the last page: counts only
+            if not board.rows:
+                rank = ahead + 1
+            elif board.rows[-1].seconds == seconds:
+                rank = board.rows[-1].rank  # a tie: the rank of the first of the group
             else:
                 rank = offset + index + 1
-            ranked.append(RankedRow(rank, offset + index + 1, user_id, username, display_name, country_code,
-                                    seconds, days))  # fmt: skip
-        return (count[0] if count else 0), ranked
+            board.rows.append(RankedRow(rank, offset + index + 1, user_id, username, display_name, country_code,
+                                        seconds, days))  # fmt: skip
+            board.languages[user_id] = [(name, secs) for name, secs in languages or ()]
+        return board
 
     def _ahead(self, where: str, params: dict, seconds: float) -> int:
         """How many users of the board have more seconds than this."""
@@ -127,12 +149,6 @@ class LeaderboardRepository:
         for user_id, language, seconds in rows:
             out[user_id].append((language, seconds))
         return out
-
-    def last_computed(self) -> datetime | None:
-        row = self.conn.execute(
-            "SELECT computed_at FROM leaderboard_users WHERE computed_at IS NOT NULL ORDER BY computed_at DESC LIMIT 1"
-        ).fetchone()
-        return row[0] if row else None
 
     # ------------------------------------------------------------------------------------------------ writes
 

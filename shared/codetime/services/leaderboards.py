@@ -105,9 +105,11 @@ def ranking(
             mine = repo.place(current_user.id, stored_language, country_code, members)
         if page is None:
             page = (mine.position - 1) // page_size + 1 if mine is not None else 1
-        total, rows = repo.page(stored_language, country_code, members, (page - 1) * page_size, page_size)
-        languages = repo.languages([row.user_id for row in rows] + ([mine.user_id] if mine else []))
-        modified = repo.last_computed()
+        board = repo.page(stored_language, country_code, members, (page - 1) * page_size, page_size)
+        languages = board.languages
+        if mine is not None and mine.user_id not in languages:
+            languages |= repo.languages([mine.user_id])
+    rows, total, modified = board.rows, board.total, board.modified_at
     start, end = window("UTC", now)
     return {
         "data": [
