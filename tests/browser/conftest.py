@@ -66,7 +66,7 @@ class DevServer:
         return data
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     if not DIST.is_file():
         pytest.fail("web/dist is not built: run `make web` (make test does)")
@@ -82,7 +82,9 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
         stop_dev(proc)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running while it is open, and the tests
+# collected after these (real WebSocket clients under asyncio.run) cannot start theirs until it is closed.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
