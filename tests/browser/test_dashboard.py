@@ -8,8 +8,8 @@ import time
 
 import httpx
 import pytest
-from browser_helpers import axe_violations, sign_in_with_key, sign_in_with_token
 
+from browser.browser_helpers import axe_violations, sign_in_with_key, sign_in_with_token
 from harness import start_of_today
 
 pytestmark = pytest.mark.e2e
