@@ -321,6 +321,13 @@ def test_teams_organization_dashboard_and_team_total(seeded, page) -> None:  # t
     page.get_by_role("button", name="Create organization").click()
     page.get_by_role("heading", name="Browser Org").wait_for()
     org_page = page.url
+    # Live presence (org.presence over the WebSocket): the owner is listed at once; joined today, so not shown as
+    # coding (a team sees a member from the first full day after joining).
+    page.get_by_text("Live: updates as members code.").wait_for()
+    presence = page.locator("#presence")
+    presence.get_by_role("rowheader", name="lead", exact=True).wait_for()
+    presence.get_by_role("cell", name="Not coding").wait_for()
+    assert presence.get_by_text("0 coding now").count() == 1
     assert axe_violations(page) == []
     page.get_by_label("Dashboard name").fill("Core team")
     page.get_by_role("button", name="Create dashboard").click()

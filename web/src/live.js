@@ -136,3 +136,52 @@ export class TodayFeed {
     });
   }
 }
+
+/**
+ * One live channel on its own socket (e.g. org.presence): onEvent(message) for each event, onState("live" |
+ * "unavailable" | error text). Returns a function that closes it. No polling fallback: presence has no REST twin.
+ */
+export function openChannel(liveUrl, channel, filters, onEvent, onState) {
+  const cred = credential();
+  if (!liveUrl || !cred || !("WebSocket" in window)) {
+    onState("unavailable");
+    return () => {};
+  }
+  let socket;
+  try {
+    socket = new WebSocket(liveUrl, ["codetime", cred.value]);
+  } catch {
+    onState("unavailable");
+    return () => {};
+  }
+  let closed = false;
+  const giveUp = setTimeout(() => socket.readyState !== 1 && socket.close(), CONNECT_MS);
+  const pinger = setInterval(() => socket.readyState === 1 && socket.send(JSON.stringify({ type: "ping" })), PING_MS);
+  socket.addEventListener("open", () => {
+    clearTimeout(giveUp);
+    socket.send(JSON.stringify({ type: "subscribe", channel, filters }));
+  });
+  socket.addEventListener("message", (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    if (message.type === "error") onState(message.error);
+    else if (message.type === "subscribed") onState("live");
+    else if (message.type === "unsubscribed") onState(message.data?.reason || "unavailable");
+    else if (message.channel === channel) onEvent(message);
+  });
+  socket.addEventListener("close", () => {
+    clearTimeout(giveUp);
+    clearInterval(pinger);
+    if (!closed) onState("unavailable");
+  });
+  return () => {
+    closed = true;
+    clearTimeout(giveUp);
+    clearInterval(pinger);
+    socket.close();
+  };
+}

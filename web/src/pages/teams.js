@@ -2,6 +2,7 @@
 // a dashboard's team totals and leaderboard, and private leaderboards. Creating an organization or an invite is a
 // take-over action: a signed-in person, or a key with a confirmation code (api/deps.py ConfirmedUser).
 import { api, me } from "../api.js";
+import { openChannel } from "../live.js";
 import { chartFigure, color } from "../charts.js";
 import { confirmField, statusLine } from "../forms.js";
 import { hours, shortDate } from "../format.js";
@@ -101,6 +102,8 @@ async function organization(main, ctx, orgId) {
       ? table("Dashboards", ["Dashboard", "Members"], dashboards.data.map((d) => [h("a", { href: `/teams/${orgId}/dashboards/${d.id}` }, d.name), String(d.members_count)]))
       : h("p", {}, "No dashboards yet.")),
     section("Members", table("Members", ["Member", "Role", "Shares"], members.data.map((m) => [m.user.display_name || m.user.username, m.role, m.privacy])))];
+  const presence = presenceSection(ctx, orgId);
+  parts.push(presence.el);
 
   const privacy = select([["all", "All my projects"], ["matching", "Only projects matching the organization's patterns"], ["totals", "Totals only"]], org.privacy, { name: "privacy" });
   const privacyForm = h("form", { class: "inline-form" }, field("What this organization sees of me", privacy), h("button", { type: "submit" }, "Save"));
@@ -148,6 +151,25 @@ async function organization(main, ctx, orgId) {
     parts.push(section("Create a dashboard", dashForm), section("Invite people", inviteForm));
   }
   replace(main, ...parts);
+  return presence.close;
+}
+
+// Who in the organization is coding now (the live channel org.presence): each member's privacy applies on the
+// server; the list is replaced by every `presence` event.
+function presenceSection(ctx, orgId) {
+  const state = h("p", { class: "muted", id: "presence-state", "aria-live": "polite" }, "Connecting to live presence…");
+  const list = h("div", { id: "presence" });
+  const show = (data) => {
+    const rows = data.members.map((m) => [m.user.display_name || m.user.username,
+      m.coding ? `Coding now${m.project ? ` on ${m.project}` : ""}` : "Not coding", `${hours(m.today_seconds)} h`]);
+    replace(list, h("p", {}, `${data.coding_now} coding now; the team's total today: ${hours(data.total_seconds_today)} h.`),
+      rows.length ? table("Who is coding now", ["Member", "Now", "Today"], rows) : h("p", {}, "No member shares activity."));
+  };
+  const close = openChannel(ctx.config.live_url, "org.presence", { org: orgId },
+    (message) => message.type === "presence" && message.data && show(message.data),
+    (mode) => replace(state, mode === "live" ? "Live: updates as members code."
+      : mode === "unavailable" ? "Live presence is unavailable (no live connection); reload to try again." : mode));
+  return { el: section("Coding now", state, list), close };
 }
 
 async function dashboard(main, ctx, orgId, dashId) {
