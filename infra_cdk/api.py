@@ -42,11 +42,13 @@ CORS_HEADERS = ["authorization", "content-type", "x-machine-name", "timezone"]
 
 
 @jsii.implements(apigwv2.IAccessLogSettings)
-class _AccessLogSettings:
-    """JSON lines of ACCESS_LOG_FIELDS into `log_group` (a jsii interface, so a class rather than a dict)."""
+class AccessLogSettings:
+    """JSON lines of `fields` into `log_group` (a jsii interface, so a class rather than a dict); the HTTP API's and
+    the WebSocket API's stages use it with their own fields."""
 
-    def __init__(self, log_group: logs.ILogGroup) -> None:
+    def __init__(self, log_group: logs.ILogGroup, fields: dict[str, str] = ACCESS_LOG_FIELDS) -> None:
         self._destination = apigwv2.LogGroupLogDestination(log_group)
+        self._fields = fields
 
     @property
     def destination(self) -> apigwv2.IAccessLogDestination:
@@ -54,7 +56,7 @@ class _AccessLogSettings:
 
     @property
     def format(self) -> apigw.AccessLogFormat:
-        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")))
+        return apigw.AccessLogFormat.custom(json.dumps(self._fields, separators=(",", ":")))
 
 
 class Api(Construct):
@@ -102,7 +104,7 @@ class Api(Construct):
             throttle=apigwv2.ThrottleSettings(
                 rate_limit=settings.api_throttle_rate, burst_limit=settings.api_throttle_burst
             ),
-            access_log_settings=_AccessLogSettings(access_logs),
+            access_log_settings=AccessLogSettings(access_logs),
             domain_mapping=apigwv2.DomainMappingOptions(domain_name=domain) if domain else None,
         )
         self.url = f"https://{settings.domain_name}" if domain else self.stage.url.rstrip("/")

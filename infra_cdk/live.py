@@ -18,12 +18,9 @@ to API Gateway's management API without a NAT gateway (docs/architecture.md "Liv
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
-import jsii
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cloudwatch as cw
@@ -38,6 +35,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from codetime.connections import GSI, PARTITION_KEY, SORT_KEY, TOPIC, TTL_ATTRIBUTE
+from infra_cdk.api import AccessLogSettings
 from infra_cdk.nag import acknowledge
 
 STAGE = "live"
@@ -56,20 +54,6 @@ ROUTE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", 
 PUBLISH_ACTIONS = ("dynamodb:UpdateItem",)
 # What delivery does with a gone connection: find its items and delete them.
 DELIVERY_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
-
-
-@jsii.implements(apigwv2.IAccessLogSettings)
-class _WebSocketAccessLog:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigwv2.LogGroupLogDestination(log_group)
-
-    @property
-    def destination(self) -> apigwv2.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigw.AccessLogFormat:
-        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")))
 
 
 class Live(Construct):
@@ -153,7 +137,7 @@ class Live(Construct):
         self.stage = apigwv2.WebSocketStage(
             self, "Stage", web_socket_api=self.api, stage_name=STAGE, auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=throttle_rate, burst_limit=throttle_burst),
-            access_log_settings=_WebSocketAccessLog(access_logs),
+            access_log_settings=AccessLogSettings(access_logs, ACCESS_LOG_FIELDS),
         )  # fmt: skip
         self.url = self.stage.url
         acknowledge(
