@@ -100,3 +100,15 @@ def test_heartbeat_time_beyond_any_float_is_a_field_error(when: object) -> None:
     with pytest.raises(HeartbeatErrors) as caught:
         normalize_heartbeat({"entity": "a.py", "time": when}, RequestContext("u"), now=NOW, max_age_seconds=None)
     assert "time" in caught.value.errors
+
+
+def test_key_parts_are_bounded_in_bytes_not_characters() -> None:
+    """1,024 characters of User-Agent can outgrow an index row (the writer keys user_agents by it): refused as a
+    field error at ingestion, not by the writer later."""
+    wide = "€"  # 3 bytes of UTF-8
+    agent = {"entity": "a.py", "time": NOW, "user_agent": wide * MAX_USER_AGENT_LENGTH}
+    with pytest.raises(HeartbeatErrors) as caught:
+        normalize_heartbeat(agent, RequestContext("u"), now=NOW, max_age_seconds=None)
+    assert set(caught.value.errors) == {"user_agent"}
+    fits = wide * ((MAX_KEY_BYTES // 3) - 1)
+    normalize_heartbeat({**agent, "user_agent": fits}, RequestContext("u"), now=NOW, max_age_seconds=None)

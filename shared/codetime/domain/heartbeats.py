@@ -319,6 +319,9 @@ def _check_key_sizes(hb: Heartbeat) -> None:
         ]
     if size(hb.project, hb.entity) > MAX_KEY_BYTES:
         errors["entity"] = [f"Together with the project, must fit in {MAX_KEY_BYTES} bytes of UTF-8."]
+    # The writer keeps (user, User-Agent) as a key too (user_agents): 1,024 characters can be 4 KB of UTF-8.
+    if size(hb.user_agent) > MAX_KEY_BYTES:
+        errors["user_agent"] = [f"Must fit in {MAX_KEY_BYTES} bytes of UTF-8."]
     if errors:
         raise HeartbeatErrors(errors)
 
