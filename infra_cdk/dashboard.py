@@ -38,7 +38,10 @@ function handler(event) {
     request.uri = '/docs/index.html';
   } else if (uri === '/redoc' || uri === '/redoc/') {
     request.uri = '/redoc/index.html';
-  } else if (uri.lastIndexOf('.') <= uri.lastIndexOf('/')) {
+  } else if (!(uri.indexOf('/assets/') === 0 || uri.indexOf('/docs/') === 0 || uri.indexOf('/redoc/') === 0 ||
+               (uri.lastIndexOf('/') === 0 && uri.indexOf('.') > 0))) {
+    // Files are top-level names with a dot (config.json) or under assets/, docs/, redoc/; anything else is one of
+    // the app's pages, dots included (/projects/codetime.io).
     request.uri = '/index.html';
   }
   return request;

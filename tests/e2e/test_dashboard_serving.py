@@ -32,7 +32,7 @@ def _client(dist: Path, **config: object) -> TestClient:
 
 def test_pages_are_the_app_and_assets_are_cached_for_good(dist: Path) -> None:
     client = _client(dist)
-    for path in ("/", "/goals", "/projects/my%20app", "/callback?code=x&state=y", "/signin"):
+    for path in ("/", "/goals", "/projects/my%20app", "/projects/codetime.io", "/callback?code=x&state=y", "/signin"):
         response = client.get(path)
         assert response.status_code == 200 and response.text == INDEX, path
         assert response.headers["cache-control"] == "no-cache"

@@ -121,6 +121,7 @@ def test_behaviors_api_uncached_with_every_method_and_header_site_rewritten(any_
         ("/config.json", "/config.json"), ("/openapi.json", "/openapi.json"), ("/docs", "/docs/index.html"),
         ("/docs/", "/docs/index.html"), ("/redoc", "/redoc/index.html"),
         ("/docs/assets/vendor/swagger-ui.css", "/docs/assets/vendor/swagger-ui.css"),
+        ("/projects/codetime.io", "/index.html"), ("/favicon.ico", "/favicon.ico"),
     ],
 )  # fmt: skip
 def test_spa_rewrite_function_in_node(uri: str, expected: str) -> None:

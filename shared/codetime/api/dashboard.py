@@ -113,7 +113,8 @@ class Dashboard:
             cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
             media_type = mimetypes.guess_type(wanted.name)[0] or "application/octet-stream"
             return FileResponse(wanted, media_type=media_type, headers={"Cache-Control": cache})
-        if "." in path.rsplit("/", 1)[-1]:  # a missing file (e.g. an old asset), not one of the app's pages
+        # A missing file (e.g. an old asset) or a way out of the build directory: not one of the app's pages.
+        if is_file_path(path) or ".." in path.split("/"):
             return Response("Not Found", status_code=404, media_type="text/plain")
         # The same policy as CloudFront's on AWS (infra_cdk/dashboard.py), so the browser tests hold the app to it.
         headers = {
@@ -122,3 +123,11 @@ class Dashboard:
             "X-Content-Type-Options": "nosniff",
         }
         return FileResponse(index, media_type="text/html", headers=headers)
+
+
+def is_file_path(path: str) -> bool:
+    """Files are top-level names with a dot (/config.json) or live under /assets/, /docs/, /redoc/; any other path is
+    one of the app's pages, dots included (/projects/codetime.io). CloudFront's rewrite (infra_cdk/dashboard.py)
+    draws the same line."""
+    top_level = path.count("/") == 1 and "." in path
+    return top_level or path.startswith(("/assets/", "/docs/", "/redoc/"))
