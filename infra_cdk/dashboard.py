@@ -10,8 +10,12 @@ What the bucket holds (one BucketDeployment, so a deploy replaces all of it and 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -270,28 +274,69 @@ def _site_or_placeholder(site_dir: Path, placeholder: Path) -> Path:
     depends on the front-end build. `make build` builds web/dist before a real deploy."""
     if (site_dir / "index.html").is_file():
         return site_dir
-    placeholder.mkdir(parents=True, exist_ok=True)
-    (placeholder / "index.html").write_text(PLACEHOLDER_HTML)
-    return placeholder
+    return publish(placeholder, lambda work: (work / "index.html").write_text(PLACEHOLDER_HTML))
 
 
 def stage_docs(out: Path) -> Path:
-    """The API docs as static files under `out`: docs/ and redoc/ pages on the pinned assets (docs/assets/), and
-    openapi.json generated from the API's routers, the same schema `codetime dev` serves."""
+    """The API docs as static files (published under `out`): docs/ and redoc/ pages on the pinned assets
+    (docs/assets/), and openapi.json generated from the API's routers, the same schema `codetime dev` serves."""
     from codetime.api import docs_pages
     from codetime.api.app import create_app, lambda_routers
 
     missing = docs_pages.missing_assets()
     if missing:
         raise FileNotFoundError(f"API docs assets missing ({', '.join(missing)}): run `make install` first")
-    if out.exists():
-        shutil.rmtree(out)
-    assets = out / docs_pages.ASSETS_URL.strip("/")
-    shutil.copytree(docs_pages.SITE_DIR, assets, ignore=shutil.ignore_patterns(".installed"))
-    (out / "docs").mkdir(exist_ok=True)
-    (out / "docs" / "index.html").write_text(docs_pages.swagger_page())
-    (out / "redoc").mkdir(exist_ok=True)
-    (out / "redoc" / "index.html").write_text(docs_pages.redoc_page())
-    app = create_app(*(router for routers in lambda_routers().values() for router in routers))
-    (out / docs_pages.OPENAPI_URL.strip("/")).write_text(json.dumps(app.openapi(), separators=(",", ":")))
-    return out
+
+    def write(work: Path) -> None:
+        shutil.copytree(docs_pages.SITE_DIR, work / docs_pages.ASSETS_URL.strip("/"), ignore=IGNORED_ASSET_FILES)
+        (work / "docs").mkdir(exist_ok=True)  # the assets may live under docs/
+        (work / "docs" / "index.html").write_text(docs_pages.swagger_page())
+        (work / "redoc").mkdir()
+        (work / "redoc" / "index.html").write_text(docs_pages.redoc_page())
+        app = create_app(*(router for routers in lambda_routers().values() for router in routers))
+        (work / docs_pages.OPENAPI_URL.strip("/")).write_text(json.dumps(app.openapi(), separators=(",", ":")))
+
+    return publish(out, write)
+
+
+IGNORED_ASSET_FILES = shutil.ignore_patterns(".installed")
+STALE_AFTER_SECONDS = 600
+
+
+def publish(out: Path, write: Callable[[Path], None]) -> Path:
+    """Runs `write` on a private directory, then publishes it whole as `out/<digest of its files>` and returns that.
+
+    Why: synths run concurrently (the infra tests run two `cdk synth` at once) and an asset's files are hashed and
+    copied when the construct is made, so a directory another synth is rewriting in place is seen half-written.
+    Renaming a finished directory is atomic; equal content lands on one name (the loser of that race drops its copy).
+    Earlier digests are removed once they are older than a synth could still be reading them."""
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        write(work)
+        final = out / _tree_digest(work)
+        try:
+            work.rename(final)
+        except OSError:  # published already, by an equal synth
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for entry in out.iterdir():
+        try:
+            stale = entry != final and entry.lstat().st_mtime < cutoff
+        except FileNotFoundError:  # another synth's staging directory, renamed or dropped since listed
+            continue
+        if stale and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif stale:
+            entry.unlink(missing_ok=True)
+    return final
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]

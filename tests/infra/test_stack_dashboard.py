@@ -297,4 +297,44 @@ def test_live_url_parameter_reaches_config_json_and_the_csp(tmp_path: Path) -> N
     for policy in policies:
         csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
         assert "connect-src 'self' https://id.example.com wss://live.example.com/v1;" in csp["ContentSecurityPolicy"]
-    assert (tmp_path / "dashboard-placeholder" / "index.html").is_file()
+    assert [p.name for p in (tmp_path / "dashboard-placeholder").glob("*/index.html")] == ["index.html"]
+
+
+def test_staged_directories_are_published_whole_under_concurrent_synths(tmp_path: Path) -> None:
+    """Two synths staging the same files at once (the CLI test runs two) each get a complete directory; a reader
+    never sees one half-written, and equal content is published once."""
+    import threading
+
+    from infra_cdk.dashboard import publish
+
+    started = threading.Barrier(8)
+    seen: list[Path] = []
+
+    def write(work: Path) -> None:
+        started.wait()  # all eight are mid-write together
+        for index in range(50):
+            (work / f"file-{index}.txt").write_text("x" * 1000 * index)
+
+    failures: list[BaseException] = []
+
+    def synth() -> None:
+        try:
+            seen.append(publish(tmp_path / "out", write))
+        except BaseException as error:  # noqa: BLE001 (reported below, with the others)
+            failures.append(error)
+
+    threads = [threading.Thread(target=synth) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    assert len(seen) == 8 and len(set(seen)) == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [seen[0].name]
+    assert len(list(seen[0].iterdir())) == 50 and (seen[0] / "file-49.txt").stat().st_size == 49_000
+
+    def write_other(work: Path) -> None:
+        (work / "file-0.txt").write_text("changed")
+
+    changed = publish(tmp_path / "out", write_other)
+    assert changed != seen[0] and seen[0].is_dir()  # the earlier one may still be read by a running synth
