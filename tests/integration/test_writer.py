@@ -15,6 +15,7 @@ from codetime.domain.durations import compute_durations
 from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
 from codetime.queue_messages import encode_messages
 from codetime.repositories.aggregates import AggregateRepository
+from codetime.services import aggregation
 from codetime.services.keys import create_user
 from codetime.services.writer import write_heartbeats
 from functions.writer import process_sqs_event
@@ -206,3 +207,41 @@ def test_concurrent_writers_of_one_user_converge(any_db_env: str) -> None:
         thread.join()
     assert not errors
     assert _day_total(user.id) == pytest.approx(21839.291, abs=1e-3)
+
+
+def test_summaries_join_stored_parts_and_rows_from_before_parts(any_db_env: str) -> None:
+    """The writer stores each day compressed (migration 0013); a range is one gzip answer joined from those parts,
+    with empty days around them. Rows written before 0013 hold text: they read the same until recomputed."""
+    import gzip
+
+    from codetime.gzip_parts import inflate
+    from codetime.services import summaries
+    from codetime.services.cache_keys import invalidate_user_summaries
+
+    user = _user()
+    assert process_sqs_event(_event(*encode_messages(_golden(str(user.id))))) == {"batchItemFailures": []}
+    start, end = date(2026, 8, 16), date(2026, 8, 20)
+    joined = summaries.summaries(user, start, end).gzipped
+    answer = json.loads(gzip.decompress(joined))
+    assert [d["range"]["date"] for d in answer["data"]] == ["2026-08-16", "2026-08-17", "2026-08-18", "2026-08-19",
+                                                            "2026-08-20"]  # fmt: skip
+    assert answer["data"][2]["grand_total"]["total_seconds"] == pytest.approx(21839.291, abs=1e-3)
+    assert answer["data"][2]["grand_total"]["ai_additions"] == 2207
+    assert answer["cumulative_total"]["seconds"] == pytest.approx(21839.291, abs=1e-3)
+    with get_pool().connection() as conn:
+        stored = AggregateRepository(conn).stored_summaries(user.id, DAY, DAY)
+        assert stored[0].body is None and stored[0].part is not None
+        assert json.loads(inflate(stored[0].part)) == answer["data"][2]
+        # As migration 0013 leaves an older row: text, no part.
+        conn.execute(
+            "UPDATE daily_summaries SET body = %s, body_deflated = NULL, body_crc = NULL, body_length = NULL "
+            "WHERE user_id = %s AND day = %s",
+            (inflate(stored[0].part).decode(), user.id, DAY),
+        )
+    invalidate_user_summaries(user.id)
+    assert gzip.decompress(summaries.summaries(user, start, end).gzipped) == gzip.decompress(joined)
+    legacy_day = json.loads(gzip.decompress(summaries.summaries(user, DAY, DAY).gzipped))["data"][0]
+    assert legacy_day == answer["data"][2]
+    with get_pool().connection() as conn:  # a rewrite of the day stores a part again
+        aggregation.recompute(conn, {user.id: [DAY]})
+        assert AggregateRepository(conn).stored_summaries(user.id, DAY, DAY)[0].body is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -12,6 +13,7 @@ import psycopg
 from codetime.domain.ai import AiRow, prices_json
 from codetime.domain.rules import EXTENSION_PATTERN
 from codetime.domain.summaries import DIMENSIONS, TotalsRow
+from codetime.gzip_parts import Part
 
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
 # local day when that gap is within the timeout. Ties on time keep arrival order (seq), as reads do.
@@ -129,8 +131,18 @@ _READ_FROM_RAW = {
 }
 
 
-# (day, summary JSON, seconds, other-language seconds, totals keys, totals names, totals seconds)
-StoredDay = tuple[date, str, float, float, list[str], list[str], list[float]]
+# (day, summary JSON as a compressed part, seconds, other-language seconds, totals keys, names, seconds)
+StoredDay = tuple[date, Part, float, float, list[str], list[str], list[float]]
+
+
+class StoredSummary(NamedTuple):
+    """A stored day: its summary JSON as a compressed part, or (rows from before migration 0013) as text."""
+
+    day: date
+    part: Part | None
+    body: str | None
+    seconds: float
+    other_language_seconds: float
 
 
 def local_bounds(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
@@ -184,20 +196,28 @@ class AggregateRepository:
         )
 
     def store_summaries(self, user_id: uuid.UUID, days: Sequence[StoredDay]) -> None:
-        """Save each day's summary JSON and compact totals; their days were cleared by recompute."""
+        """Save each day's summary JSON (compressed) and compact totals; their days were cleared by recompute."""
         with self.conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO daily_summaries (user_id, day, body, seconds, other_language_seconds, totals_keys, "
-                "totals_names, totals_seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [(user_id, *row) for row in days],
+                "INSERT INTO daily_summaries (user_id, day, body_deflated, body_crc, body_length, seconds, "
+                "other_language_seconds, totals_keys, totals_names, totals_seconds) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(user_id, day, *part, *rest) for day, part, *rest in days],
             )
 
-    def stored_summaries(self, user_id: uuid.UUID, start: date, end: date) -> list[tuple[date, str, float, float]]:
-        return self.conn.execute(
-            "SELECT day, body, seconds, other_language_seconds FROM daily_summaries "
-            "WHERE user_id = %s AND day BETWEEN %s AND %s ORDER BY day",
+    def stored_summaries(self, user_id: uuid.UUID, start: date, end: date) -> list[StoredSummary]:
+        """The stored days of start..end, in order. Binary results: the parts arrive as they are stored, not
+        hex-encoded."""
+        rows = self.conn.execute(
+            "SELECT day, body_deflated, body_crc, body_length, body, seconds, other_language_seconds "
+            "FROM daily_summaries WHERE user_id = %s AND day BETWEEN %s AND %s ORDER BY day",
             (user_id, start, end),
+            binary=True,
         ).fetchall()
+        return [
+            StoredSummary(day, Part(bytes(deflated), crc, length) if deflated is not None else None, body, *seconds)
+            for day, deflated, crc, length, body, *seconds in rows
+        ]
 
     def stored_day_seconds(self, user_id: uuid.UUID, start: date, end: date) -> list[tuple[date, float, float]]:
         """(day, seconds, seconds in no known language) of each active day."""

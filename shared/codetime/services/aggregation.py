@@ -19,6 +19,7 @@ from datetime import date
 
 import psycopg
 
+from codetime import gzip_parts
 from codetime.db import get_pool
 from codetime.domain.ai import AiRow
 from codetime.domain.names import DIMENSIONS, display_name
@@ -69,8 +70,8 @@ def refresh_days(
     stored = []
     for day in sorted(rows):
         item = build_day(day, tz, rows[day], dependencies[day], ai_rows=ai_rows[day])
-        body = json.dumps(item, separators=(",", ":"))
-        stored.append((day, body, *day_seconds(rows[day]), *_compact_totals(rows[day], dependencies[day])))
+        part = gzip_parts.compress(json.dumps(item, separators=(",", ":")).encode())
+        stored.append((day, part, *day_seconds(rows[day]), *_compact_totals(rows[day], dependencies[day])))
     aggregates.store_summaries(user_id, stored)
 
 

@@ -119,8 +119,11 @@ def _digest(params: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def cached(user_id: uuid.UUID, name: str, params: dict[str, Any], compute: Callable[[], bytes]) -> JsonPayload:
-    """The cached result `name` for these parameters, computed (and cached, gzipped) on a miss."""
+def cached(
+    user_id: uuid.UUID, name: str, params: dict[str, Any], compute: Callable[[], bytes | JsonPayload]
+) -> JsonPayload:
+    """The cached result `name` for these parameters, computed (and cached, gzipped) on a miss: `compute` gives
+    JSON bytes, or a JsonPayload when it compressed them itself."""
     return _cached(result_key(user_id, user_generation(user_id), name, _digest(params)), compute)
 
 
@@ -143,15 +146,18 @@ def cached_team(
     return _cached(key, compute)
 
 
-def _cached(key: str, compute: Callable[[], bytes]) -> JsonPayload:
+def _cached(key: str, compute: Callable[[], bytes | JsonPayload]) -> JsonPayload:
     cache = get_cache()
     hit = cache.get(key)
     # Hits and misses as two counts: the hit ratio is CacheHit / (CacheHit + CacheMiss) in CloudWatch.
     metrics.add_metric(name="CacheHit" if hit is not None else "CacheMiss", unit=MetricUnit.Count, value=1)
     if hit is not None:
         return JsonPayload(hit)
-    # Level 1: ten times smaller at a tenth of level 6's cost; mtime=0 keeps equal answers byte-identical.
-    result = gzip.compress(compute(), compresslevel=1, mtime=0)
+    produced = compute()
+    if isinstance(produced, JsonPayload):  # compressed already (summaries joined from stored parts)
+        result = produced.gzipped
+    else:  # level 1: ten times smaller at a tenth of level 6's cost; mtime=0 keeps equal answers byte-identical
+        result = gzip.compress(produced, compresslevel=1, mtime=0)
     cache.set(key, result, get_settings().cache_ttl_seconds)
     return JsonPayload(result)
 

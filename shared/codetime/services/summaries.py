@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from codetime import gzip_parts
 from codetime.db import get_pool
 from codetime.domain import ai
 from codetime.domain import wakatime_format as fmt
@@ -30,7 +31,7 @@ from codetime.domain.sharing import (
     without_ai,
 )
 from codetime.domain.summaries import DIMENSIONS, TotalsRow, build_day, day_seconds
-from codetime.repositories.aggregates import AggregateRepository, local_bounds
+from codetime.repositories.aggregates import AggregateRepository, StoredSummary, local_bounds
 from codetime.repositories.heartbeats import HeartbeatRepository
 from codetime.repositories.rules import RuleRepository
 from codetime.repositories.users import User
@@ -72,7 +73,7 @@ def summaries(
     params = {"s": start, "e": end, "tz": tz, "p": project, "b": branches}
     if project is None and not branches and tz == user.effective_timezone:
 
-        def stored_or_computed() -> bytes:
+        def stored_or_computed() -> bytes | JsonPayload:
             if aggregation.is_current(user):
                 return _stored_summaries(user, start, end, tz)
             return _computed_summaries(user, start, end, tz, None, None)
@@ -104,10 +105,8 @@ def shared_summaries(
     return cached(user.id, "public_summaries", params, build)
 
 
-def _envelope(
-    days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float,
-    ai_rows: list[ai.AiRow],
-) -> bytes:  # fmt: skip
+def _tail(start: date, end: date, tz: str, total: float, active: int, other: float, ai_rows: list[ai.AiRow]) -> bytes:
+    """What follows the days: `],"start":...,"cumulative_total":...}`."""
     first_start, _ = fmt.day_bounds_utc(start, tz)
     _, last_end = fmt.day_bounds_utc(end, tz)
     tail = {
@@ -119,25 +118,45 @@ def _envelope(
         "daily_average": fmt.daily_average(total, (end - start).days + 1, active, other_language_seconds=other),
         "timezone": tz,
     }
-    return ('{"data":[' + ",".join(days_json) + "]," + json.dumps(tail, separators=(",", ":"))[1:]).encode()
+    return ("]," + json.dumps(tail, separators=(",", ":"))[1:]).encode()
+
+
+_HEAD = b'{"data":['
 
 
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _stored_summaries(user: User, start: date, end: date, tz: str) -> bytes:
+def _empty_day(day: date, tz: str) -> bytes:
+    return json.dumps(build_day(day, tz, (), {}), separators=(",", ":")).encode()
+
+
+def _stored_json(row: StoredSummary) -> bytes:
+    return row.body.encode() if row.body is not None else gzip_parts.inflate(row.part)  # type: ignore[arg-type]
+
+
+def _stored_summaries(user: User, start: date, end: date, tz: str) -> JsonPayload:
+    """The answer joined from the days' stored parts (gzip_parts): nothing of the stored days is decompressed,
+    formatted or compressed again. Days without activity, the frame and the range's totals are compressed here."""
     with get_pool().connection() as conn:
-        stored = {row[0]: row[1:] for row in AggregateRepository(conn).stored_summaries(user.id, start, end)}
-    days_json, total, other, active = [], 0.0, 0.0, 0
-    for day in _days(start, end):
-        if day in stored:
-            body, seconds, other_seconds = stored[day]
-            days_json.append(body)
-            total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
-        else:
-            days_json.append(json.dumps(build_day(day, tz, (), {}), separators=(",", ":")))
-    return _envelope(days_json, start, end, tz, total, active, other, aggregation.ai_rows(user, start, end))
+        stored = {row.day: row for row in AggregateRepository(conn).stored_summaries(user.id, start, end)}
+    parts, total, other, active = [gzip_parts.compress(_HEAD, 1)], 0.0, 0.0, 0
+    comma = gzip_parts.compress(b",", 1)
+    for index, day in enumerate(_days(start, end)):
+        if index:
+            parts.append(comma)
+        row = stored.get(day)
+        if row is None:
+            parts.append(gzip_parts.compress(_empty_day(day, tz), 1))
+            continue
+        # Rows written before migration 0013 hold text: compressed here until their day is recomputed.
+        parts.append(row.part or gzip_parts.compress(row.body.encode(), 1))  # type: ignore[union-attr]
+        total, other = total + row.seconds, other + row.other_language_seconds
+        active += row.seconds > 0
+    tail = _tail(start, end, tz, total, active, other, aggregation.ai_rows(user, start, end))
+    parts.append(gzip_parts.compress(tail, 1))
+    return JsonPayload(gzip_parts.join(parts))
 
 
 def _from_raw(user: User, tz: str) -> bool:
@@ -199,10 +218,10 @@ def _computed_summaries(
             with_branches=project is not None,
             ai_rows=ai_by_day.get(day, ()),
         )
-        days_json.append(json.dumps(item, separators=(",", ":")))
+        days_json.append(json.dumps(item, separators=(",", ":")).encode())
         seconds, other_seconds = day_seconds(by_day.get(day, ()))
         total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
-    return _envelope(days_json, start, end, tz, total, active, other, ai_rows)
+    return _HEAD + b",".join(days_json) + _tail(start, end, tz, total, active, other, ai_rows)
 
 
 def statusbar_today(user: User) -> JsonPayload:
@@ -214,7 +233,7 @@ def statusbar_today(user: User) -> JsonPayload:
         if aggregation.is_current(user):
             with get_pool().connection() as conn:
                 stored = AggregateRepository(conn).stored_summaries(user.id, today, today)
-            data = json.loads(stored[0][1]) if stored else build_day(today, tz, (), {})
+            data = json.loads(_stored_json(stored[0])) if stored else build_day(today, tz, (), {})
         else:
             data = json.loads(_computed_summaries(user, today, today, tz, None, None))["data"][0]
         data["range"]["text"] = "Today"
