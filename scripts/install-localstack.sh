@@ -35,39 +35,12 @@ if is_installed; then
   exit 0
 fi
 
-supported() { "$1" -c 'import sys, venv; sys.exit(not (3, 12) <= sys.version_info[:2] <= (3, 13))' >/dev/null 2>&1; }
-PY=
-if [ -n "${LOCALSTACK_PYTHON:-}" ]; then
-  PY=$LOCALSTACK_PYTHON
-  supported "$PY" || { echo "install-localstack: LOCALSTACK_PYTHON=$PY is not Python 3.12/3.13" >&2; exit 1; }
-else
-  candidates=(python3.13 python3.12)
-  for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv; do
-    [ -n "$root" ] && [ -d "$root/versions" ] || continue
-    for dir in $(ls -d "$root"/versions/3.13* "$root"/versions/3.12* 2>/dev/null | sort -rV); do
-      candidates+=("$dir/bin/python3")
-    done
-  done
-  for candidate in "${candidates[@]}"; do
-    if command -v "$candidate" >/dev/null 2>&1 && supported "$candidate"; then
-      PY=$candidate
-      break
-    fi
-  done
-  if [ -z "$PY" ]; then
-    echo "install-localstack: LocalStack needs Python 3.12 or 3.13 and none was found (tried: ${candidates[*]})." >&2
-    echo "  Install one (e.g. 'pyenv install 3.13', or Debian 13's python3.13) and/or set LOCALSTACK_PYTHON," >&2
-    echo "  or point AWS_ENDPOINT_URL at a running LocalStack." >&2
-    exit 1
-  fi
-fi
+# shellcheck source=lib/python-venv.sh
+source "$REPO_ROOT/scripts/lib/python-venv.sh"
+find_python install-localstack LOCALSTACK_PYTHON "Install one (e.g. 'pyenv install 3.13', or Debian 13's python3.13) and/or set LOCALSTACK_PYTHON, or point AWS_ENDPOINT_URL at a running LocalStack." 3.13 3.12
 
 rm -f "$STAMP"
-if [ ! -x "$VENV/bin/python" ] || ! supported "$VENV/bin/python"; then
-  rm -rf "$VENV"
-  "$PY" -m venv "$VENV" >&2
-fi
-"$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q "${PINS[@]}" >&2
+build_venv "$VENV" "${PINS[@]}"
 # Smoke test: the runtime module must import before the install counts as done.
 "$VENV/bin/python" -c "import localstack.runtime.runtime, localstack.services.sqs.provider" >&2
 echo "$STAMP_TEXT" >"$STAMP"

@@ -35,39 +35,12 @@ if is_installed; then
   exit 0
 fi
 
-supported() { "$1" -c 'import sys, venv; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; }
-PY=
-if [ -n "${WAKAPI_ANYIDE_PYTHON:-}" ]; then
-  PY=$WAKAPI_ANYIDE_PYTHON
-  supported "$PY" || { echo "install-wakapi-anyide: WAKAPI_ANYIDE_PYTHON=$PY is not Python 3.12" >&2; exit 1; }
-else
-  candidates=(python3.12)
-  for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv; do
-    [ -n "$root" ] && [ -d "$root/versions" ] || continue
-    for dir in $(ls -d "$root"/versions/3.12* 2>/dev/null | sort -rV); do
-      candidates+=("$dir/bin/python3")
-    done
-  done
-  for candidate in "${candidates[@]}"; do
-    if command -v "$candidate" >/dev/null 2>&1 && supported "$candidate"; then
-      PY=$candidate
-      break
-    fi
-  done
-  if [ -z "$PY" ]; then
-    echo "install-wakapi-anyide: wakapi-anyide 0.6.8 needs Python 3.12 and none was found (tried: ${candidates[*]})." >&2
-    echo "  Install one (e.g. 'pyenv install 3.12') and/or set WAKAPI_ANYIDE_PYTHON." >&2
-    exit 1
-  fi
-fi
+# shellcheck source=lib/python-venv.sh
+source "$REPO_ROOT/scripts/lib/python-venv.sh"
+find_python install-wakapi-anyide WAKAPI_ANYIDE_PYTHON "Install one (e.g. 'pyenv install 3.12') and/or set WAKAPI_ANYIDE_PYTHON." 3.12
 
 rm -f "$STAMP"
-# A venv left half-built by an interrupted run (or built by another Python) is rebuilt from scratch.
-if [ ! -x "$VENV/bin/python" ] || ! supported "$VENV/bin/python"; then
-  rm -rf "$VENV"
-  "$PY" -m venv "$VENV" >&2
-fi
-"$VENV/bin/python" -m pip install --disable-pip-version-check --no-input -q "${PINS[@]}" >&2
+build_venv "$VENV" "${PINS[@]}"
 "$TOOL" version >&2  # fails here, not in a test, if it cannot start
 echo "$STAMP_TEXT" >"$STAMP"
 echo "$TOOL"
