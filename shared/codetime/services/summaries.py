@@ -106,7 +106,7 @@ def shared_summaries(
 
 def _envelope(
     days_json: list[str], start: date, end: date, tz: str, total: float, active: int, other: float,
-    ai_rows: list[ai.AiRow],
+    ai_figures: ai.AiFigures,
 ) -> bytes:  # fmt: skip
     first_start, _ = fmt.day_bounds_utc(start, tz)
     _, last_end = fmt.day_bounds_utc(end, tz)
@@ -115,7 +115,7 @@ def _envelope(
         "end": last_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
         # The range's AI figures (CodeTime's addition; WakaTime's cumulative_total has only time): sessions,
         # averages and medians over the whole range, not sums of the days'.
-        "cumulative_total": {**fmt.cumulative_total(total), **ai.summary_keys(ai_rows)},
+        "cumulative_total": {**fmt.cumulative_total(total), **ai.summary_keys(ai_figures)},
         "daily_average": fmt.daily_average(total, (end - start).days + 1, active, other_language_seconds=other),
         "timezone": tz,
     }
@@ -137,7 +137,8 @@ def _stored_summaries(user: User, start: date, end: date, tz: str) -> bytes:
             total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
         else:
             days_json.append(json.dumps(build_day(day, tz, (), {}), separators=(",", ":")))
-    return _envelope(days_json, start, end, tz, total, active, other, aggregation.ai_rows(user, start, end))
+    ai_figures = aggregation.ai_range_figures(user, start, end, by=()).total
+    return _envelope(days_json, start, end, tz, total, active, other, ai_figures)
 
 
 def _from_raw(user: User, tz: str) -> bool:
@@ -202,7 +203,8 @@ def _computed_summaries(
         days_json.append(json.dumps(item, separators=(",", ":")))
         seconds, other_seconds = day_seconds(by_day.get(day, ()))
         total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
-    return _envelope(days_json, start, end, tz, total, active, other, ai_rows)
+    # The range's figures from the rows already read for the days (a second query would recompute them from raw).
+    return _envelope(days_json, start, end, tz, total, active, other, ai.figures(ai_rows))
 
 
 def statusbar_today(user: User) -> JsonPayload:
@@ -281,7 +283,7 @@ def build_durations(
             "project": proj,
             "duration": round(d.duration, 6),
             "color": None,
-            **ai.duration_keys(ai_rows),
+            **ai.duration_keys(ai.figures(ai_rows)),
         }
         if anonymous:
             del item["project"]
@@ -317,8 +319,10 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
         # The range's AI figures under WakaTime's names (a CodeTime addition to Wakapi's shape, for the dashboard),
         # when the filters are ones the AI sums are kept by (project, editor).
         if set(stored) <= {"project", "editor"}:
-            rows = aggregation.ai_rows(user, start, end, project=stored.get("project"), editor=stored.get("editor"))
-            result["ai"] = ai.summary_keys(rows)
+            figures = aggregation.ai_range_figures(
+                user, start, end, project=stored.get("project"), editor=stored.get("editor"), by=()
+            )
+            result["ai"] = ai.summary_keys(figures.total)
         return dumps(result)
 
     return cached(user.id, "dashboard", {"s": start, "e": end, "f": filters}, build)
