@@ -128,7 +128,7 @@ def _ai_figures_sql(raw: bool | None, by: tuple[str, ...]) -> str:
     )
     if raw is None:
         source = (
-            f"WITH ai_rows AS (SELECT {_AI_COLUMNS} FROM daily_ai_totals "
+            f"WITH ai_rows AS NOT MATERIALIZED (SELECT {_AI_COLUMNS} FROM daily_ai_totals "
             f"WHERE user_id = %(user_id)s AND day BETWEEN %(start)s AND %(end)s AND {filters})"
         )
     else:
@@ -136,14 +136,22 @@ def _ai_figures_sql(raw: bool | None, by: tuple[str, ...]) -> str:
             f", raw_ai_rows ({_AI_COLUMNS}) AS ({_AI_ROWS}), ai_rows AS (SELECT * FROM raw_ai_rows WHERE {filters})"
         )
     tokens = "ai_input_tokens <> 0 OR ai_cached_input_tokens <> 0 OR ai_output_tokens <> 0"
-    # Summed per (project, editor) first: the grouping sets then add up a handful of rows, not every day's.
-    pairs = ", ".join(f"sum({column}) AS {column}" for column in _AI_SUMS)
     sums = ", ".join(f"sum({column})::bigint" for column in _AI_SUMS)
+    # Rows are first summed per (project, editor, model): every group's sums and model figures add up those few.
     return f"""{source}
 , pairs AS (
-    SELECT project, editor, {pairs} FROM ai_rows GROUP BY project, editor
+    SELECT project, editor, model, {", ".join(f"sum({column}) AS {column}" for column in _AI_SUMS)},
+           sum(ai_cost_micros) FILTER (WHERE {tokens}) AS priced_cost, bool_or({tokens}) AS tokens
+    FROM ai_rows GROUP BY project, editor, model
 ), sums AS (
     SELECT {key}, {sums} FROM pairs GROUP BY GROUPING SETS ({sets()})
+), models AS (
+    SELECT kind, name, array_agg(model) AS models, array_agg(lines) AS lines, array_agg(cost) AS costs,
+           array_agg(tokens) AS tokens
+    FROM (SELECT {key}, model, sum(ai_additions + ai_deletions)::bigint AS lines,
+                 coalesce(sum(priced_cost), 0)::bigint AS cost, bool_or(tokens) AS tokens
+          FROM pairs WHERE model <> '' GROUP BY GROUPING SETS ({sets("model")})) m
+    GROUP BY kind, name
 ), sessions AS (
     SELECT {key}, sum(ai_prompt_events)::bigint AS events, sum(ai_prompt_length_sum)::bigint AS length
     FROM ai_rows WHERE session <> '' GROUP BY GROUPING SETS ({sets("session")})
@@ -156,13 +164,6 @@ def _ai_figures_sql(raw: bool | None, by: tuple[str, ...]) -> str:
     SELECT kind, name, percentile_disc(0.5) WITHIN GROUP (ORDER BY length::float8 / events) AS low,
            percentile_disc(0.500000001) WITHIN GROUP (ORDER BY length::float8 / events) AS high
     FROM sessions WHERE events > 0 GROUP BY kind, name
-), models AS (
-    SELECT kind, name, array_agg(model) AS models, array_agg(lines) AS lines, array_agg(cost) AS costs,
-           array_agg(tokens) AS tokens
-    FROM (SELECT {key}, model, sum(ai_additions + ai_deletions)::bigint AS lines,
-                 coalesce(sum(ai_cost_micros) FILTER (WHERE {tokens}), 0)::bigint AS cost, bool_or({tokens}) AS tokens
-          FROM ai_rows WHERE model <> '' GROUP BY GROUPING SETS ({sets("model")})) m
-    GROUP BY kind, name
 )
 SELECT s.*, h.events, h.sessions, h.lengths, d.low, d.high, m.models, m.lines, m.costs, m.tokens
 FROM sums s LEFT JOIN histogram h USING (kind, name) LEFT JOIN middles d USING (kind, name)
