@@ -8,6 +8,7 @@ durations in durations-day.json and the day's summary); the README's "AI coding"
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -248,9 +249,12 @@ def finished(group: AiGroup) -> AiFigures:
         model_lines[name] += lines
         if had_tokens and is_priced(model):
             costs[name] = costs.get(name, 0) + cost
-    prompted = {events: n for events, (n, _) in group.by_events.items() if events}
+    prompted = {events: length for events, (_, length) in group.by_events.items() if events}
+    with_prompts = sum(n for events, (n, _) in group.by_events.items() if events)
     sessions, total_events = sum(n for n, _ in group.by_events.values()), sums["ai_prompt_events"]
-    mean_length = sum((Fraction(length, events) for events, (_, length) in group.by_events.items() if events), 0)
+    # The sessions' mean prompt lengths summed exactly, over one common denominator (one division, not one per term).
+    common = math.lcm(*prompted)
+    mean_length = Fraction(sum(length * (common // events) for events, length in prompted.items()), common)
     middle = group.length_middle
     return AiFigures(
         sums=sums,
@@ -260,7 +264,7 @@ def finished(group: AiGroup) -> AiFigures:
         prompt_length_avg=_round(sums["ai_prompt_length_sum"] / total_events) if total_events else 0,
         events_avg_per_session=_round(total_events / sessions) if sessions else 0,
         events_median_per_session=_round(_median_of_counts({e: n for e, (n, _) in group.by_events.items()})),
-        length_avg_per_session=_round(mean_length / sum(prompted.values())) if prompted else 0,
+        length_avg_per_session=_round(mean_length / with_prompts) if with_prompts else 0,
         length_median_per_session=_round((middle[0] + middle[1]) / 2) if middle else 0,
     )
 
