@@ -12,7 +12,7 @@ import psycopg
 
 from codetime.domain.ai import AiGroup, AiRow, prices_json
 from codetime.domain.rules import EXTENSION_PATTERN
-from codetime.domain.summaries import DIMENSIONS, TotalsRow
+from codetime.domain.summaries import AI_DIMENSIONS, DIMENSIONS, TotalsRow
 
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
 # local day when that gap is within the timeout. Ties on time keep arrival order (seq), as reads do.
@@ -95,8 +95,6 @@ _AI_COLUMNS = (
 )
 
 _AI_SUMS = _AI_COLUMNS.split(", ")[5:]
-# The dimensions AI rows are kept by: what a range's figures can be grouped by.
-AI_GROUPS = ("project", "editor")
 
 
 @lru_cache(maxsize=16)
@@ -113,9 +111,9 @@ def _ai_figures_sql(raw: bool | None, by: tuple[str, ...]) -> str:
     ceil(n/2) and ceil(n/2 + 1e-9 n), i.e. n/2 and n/2+1 for even n, the middle one twice for odd n, for any
     group of under 5e8 sessions; Python takes their mean as statistics.median does); per raw model string its
     lines, the cost of its rows that had tokens and whether any had (Python merges families and prices)."""
-    unknown = set(by) - set(AI_GROUPS)
+    unknown = set(by) - set(AI_DIMENSIONS)  # also keeps the names spliced into the SQL below to known columns
     if unknown:
-        raise ValueError(f"AI figures are kept by {AI_GROUPS}, not {sorted(unknown)}")
+        raise ValueError(f"AI figures are kept by {AI_DIMENSIONS}, not {sorted(unknown)}")
     kind = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in by)
     name = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in by)
     key = f"CASE {kind} ELSE '' END AS kind, CASE {name} ELSE '' END AS name" if by else "'' AS kind, '' AS name"
