@@ -13,7 +13,7 @@ import pytest
 from codetime.db import get_pool
 from codetime.domain import ai
 from codetime.domain.heartbeats import RequestContext, normalize_heartbeat
-from codetime.services import aggregation
+from codetime.services import aggregation, user_settings
 from codetime.services.keys import create_user
 from codetime.services.writer import write_heartbeats
 
@@ -183,3 +183,8 @@ def test_sql_figures_from_raw_heartbeats_equal_python(db_env: str, seed: int) ->
         _check(user, FIRST, last, shifted, tz=tz)
         project = next(r.project for r in shifted if r.project)
         _check(user, FIRST, last, [r for r in shifted if r.project == project], tz=tz, project=project)
+    # With a rule renaming a project, raw reads take the rules' query (the renamed project is its own group).
+    user_settings.add_rule(user, "project", "web", "website")
+    renamed = aggregation.ai_rows(user, FIRST, last, current=False)
+    assert "website" in {r.project for r in renamed} and "web" not in {r.project for r in renamed}
+    _check(user, FIRST, last, renamed, current=False)
