@@ -56,7 +56,7 @@ def test_statusbar_has_wakatime_cli_shape(users) -> None:  # type: ignore[no-unt
     assert set(mine["data"]) >= set(reference["data"])
     # Live WakaTime (wakatime-live/summaries-one-day.json) adds its AI keys to grand_total (and, on days with AI
     # activity, to projects and editors); wakatime-cli's older fixture predates them.
-    ai_keys = set(ai.summary_keys(()))
+    ai_keys = set(ai.summary_keys(ai.figures(())))
     for key in ("categories", "languages", "projects", "editors", "operating_systems", "machines"):
         assert set(mine["data"][key][0]) == set(reference["data"]["categories"][0]), key
     assert set(mine["data"]["grand_total"]) == set(reference["data"]["grand_total"]) | ai_keys

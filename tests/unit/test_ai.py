@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import random
+import statistics
 
 import pytest
 
@@ -58,7 +60,7 @@ def test_human_lines_rule_reproduces_every_duration_and_the_day() -> None:
         if row:
             per[bisect.bisect_right(starts, hb["time"] + 1e-7) - 1].append(row)
     for rows_of, duration in zip(per, durations, strict=True):
-        mine = ai.duration_keys(rows_of)
+        mine = ai.duration_keys(ai.figures(rows_of))
         for key in ("human_additions", "human_deletions", "ai_additions", "ai_deletions", "ai_sessions",
                     "ai_prompt_length_avg_per_session", "ai_prompt_length_median_per_session",
                     "ai_prompt_events_avg_per_session", "ai_prompt_events_median_per_session"):  # fmt: skip
@@ -82,8 +84,37 @@ def test_costs_per_heartbeat_rounded_to_a_micro_dollar() -> None:
     assert ai.cost_micros("sonnet/4.5", 2566, 596468, 555) == 129976  # 2*2566 + 0.2*596468 + 10*555 = 129975.6
     assert ai.cost_micros("opus/4.6", 10**6, 0, 0) == 0  # no price known
     rows = [ai.AiRow(None, "p", "e", "s", "sonnet/4.5", ai_input_tokens=1, ai_cost_micros=2)] * 3
-    keys = ai.summary_keys(rows)
+    keys = ai.summary_keys(ai.figures(rows))
     assert keys["ai_model_costs"] == {"Sonnet": 0.000006} and keys["ai_model_total_cost"] == 0.000006
     assert keys["ai_model_breakdown"] == [{"name": "Sonnet", "lines": 0, "cost": 0.000006}]
-    empty = ai.summary_keys(())
+    empty = ai.summary_keys(ai.figures(()))
     assert (empty["ai_model_costs"], empty["ai_model_breakdown"], empty["ai_model_total_cost"]) == ({}, [], 0)
+
+
+def test_session_figures_come_from_the_events_histogram() -> None:
+    # Sessions' (events, prompt length): a's mean prompt is 2, b's 3, c has none, d's 1.5 (over two rows).
+    sessions = {"a": [(1, 2)], "b": [(2, 6)], "c": [(0, 0)], "d": [(1, 1), (1, 2)]}
+    rows = [ai.AiRow(None, "p", "e", s, "", ai_prompt_events=e, ai_prompt_length_sum=n)
+            for s, parts in sessions.items() for e, n in parts]  # fmt: skip
+    group = ai.group_of(rows)
+    assert group.by_events == {1: (1, 2), 2: (2, 9), 0: (1, 0)}
+    assert group.length_middle == (2.0, 2.0)  # of 1.5, 2, 3
+    f = ai.finished(group)
+    assert (f.sessions, f.events_median_per_session, f.events_avg_per_session) == (4, 2, 1)  # median of 0 1 2 2
+    assert (f.length_avg_per_session, f.length_median_per_session) == (2, 2)  # mean 6.5 / 3 = 2.17
+    # Exact means and medians, rounded half to even: (2 + 3) / 2 = 2.5 -> 2, (3 + 4) / 2 = 3.5 -> 4.
+    for means, expected in (((2, 3), 2), ((3, 4), 4)):
+        rows = [ai.AiRow(None, "p", "e", f"s{m}", "", ai_prompt_events=3, ai_prompt_length_sum=3 * m) for m in means]
+        f = ai.figures(rows)
+        assert (f.length_avg_per_session, f.length_median_per_session) == (expected, expected)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_events_median_from_the_histogram_is_statistics_median(seed: int) -> None:
+    rng = random.Random(seed)
+    events = [rng.choice((0, 0, 1, 2, 3, 7, 40)) for _ in range(rng.randint(1, 30))]
+    histogram: dict[int, tuple[int, int]] = {}
+    for value in events:
+        histogram[value] = (histogram.get(value, (0, 0))[0] + 1, 0)
+    group = ai.AiGroup(sums=(0,) * len(ai.SUM_FIELDS), by_events=histogram)
+    assert ai.finished(group).events_median_per_session == round(statistics.median(events))

@@ -8,13 +8,14 @@ durations in durations-day.json and the day's summary); the README's "AI coding"
 from __future__ import annotations
 
 import json
+import math
 import re
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -145,9 +146,73 @@ def heartbeat_rows(heartbeats: Sequence[Mapping[str, Any]]) -> list[AiRow | None
     return out
 
 
-def _round(value: float) -> int:
+def _round(value: float | Fraction) -> int:
     # Python's round (half to even): WakaTime's median of 9673 and 9676 per session is 9674, not 9675.
     return round(value)
+
+
+class AiGroup(NamedTuple):
+    """What the figures of a set of rows (a range, one project, one editor) are made from, before `finished` rounds,
+    names and prices them. Computed in two places by the same rule, held equal by tests/integration/test_ai_figures.py
+    on random rows: `group_of` here from rows (a day, a duration), and PostgreSQL for a range
+    (repositories/aggregates.py's `_ai_figures_sql`), so a year of rows is never fetched.
+
+    - sums: the SUM_FIELDS summed, in their order;
+    - by_events: sessions (distinct non-empty `session`; a session's events and prompt length are the sums of its
+      rows' `ai_prompt_events` and `ai_prompt_length_sum`) counted by their events: events -> (sessions, their
+      summed prompt length);
+    - length_middle: over the sessions with events, the two middle values (the same one when their number is odd)
+      of `length / events` as a float (float(length) / events, which equals Python's int division below 2**53);
+    - models: per raw model string ('' left out): (model, ai_additions + ai_deletions, the cost micros of its rows
+      that had tokens, whether any row had tokens)."""
+
+    sums: tuple[int, ...]
+    by_events: Mapping[int, tuple[int, int]] = {}
+    length_middle: tuple[float, float] | None = None
+    models: Sequence[tuple[str, int, int, bool]] = ()
+
+
+def group_of(rows: Iterable[AiRow]) -> AiGroup:
+    """The AiGroup of rows, in Python (its SQL twin: repositories/aggregates.py's `_ai_figures_sql`)."""
+    rows = list(rows)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(AiRow._fields)
+    sums = tuple(sum(columns[_FIRST_SUM + i]) for i in range(len(SUM_FIELDS)))
+    per_session: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    models: dict[str, list[Any]] = {}
+    for row in rows:
+        if row.session:
+            session = per_session[row.session]
+            session[0] += row.ai_prompt_events
+            session[1] += row.ai_prompt_length_sum
+        if row.model:
+            model = models.setdefault(row.model, [0, 0, False])
+            model[0] += row.ai_additions + row.ai_deletions
+            if row.ai_input_tokens or row.ai_cached_input_tokens or row.ai_output_tokens:
+                model[1] += row.ai_cost_micros
+                model[2] = True
+    by_events: dict[int, tuple[int, int]] = {}
+    for events, length in per_session.values():
+        count, total = by_events.get(events, (0, 0))
+        by_events[events] = (count + 1, total + length)
+    lengths = sorted(float(length) / events for events, length in per_session.values() if events)
+    n = len(lengths)
+    return AiGroup(
+        sums=sums,
+        by_events=by_events,
+        length_middle=(lengths[(n - 1) // 2], lengths[n // 2]) if n else None,
+        models=[(model, *values) for model, values in models.items()],
+    )
+
+
+def _median_of_counts(counts: Mapping[int, int]) -> float:
+    """statistics.median of the values `counts` lists (value -> how many times), without listing them."""
+    n = sum(counts.values())
+    middle, seen = [], 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while len(middle) < 2 and seen > ((n - 1) // 2, n // 2)[len(middle)]:
+            middle.append(value)
+    return (middle[0] + middle[1]) / 2 if n else 0.0
 
 
 @dataclass(slots=True)
@@ -169,42 +234,45 @@ class AiFigures:
         return bool(self.sessions or any(self.sums.values()))
 
 
-def figures(rows: Iterable[AiRow]) -> AiFigures:
-    """Sum rows and derive WakaTime's session figures (fitted on the live capture):
-    sessions: distinct `ai_session`; prompt events: heartbeats with `ai_prompt_length` > 0;
-    ai_prompt_length_avg: sum / events; events per session: events / sessions (all sessions) and the median of each
-    session's events (sessions without prompts count 0); prompt length per session: the mean and the median, over
-    sessions with prompts, of each session's mean prompt length. All rounded half to even."""
-    rows = list(rows)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(AiRow._fields)
-    sums = {name: sum(columns[_FIRST_SUM + i]) for i, name in enumerate(SUM_FIELDS)}
-    per_session: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+def finished(group: AiGroup) -> AiFigures:
+    """WakaTime's figures from a group (fitted on the live capture): ai_prompt_length_avg: prompt length sum /
+    prompt events; events per session: events / sessions (all sessions; prompts without a session count in the
+    events) and the median of each session's events (sessions without prompts count 0); prompt length per session:
+    the mean (exact) and the median, over sessions with prompts, of each session's mean prompt length. All rounded
+    half to even. Models are merged by family name (`model_name`); a model's cost counts when it is priced and
+    some row of it had tokens."""
+    sums = dict(zip(SUM_FIELDS, group.sums, strict=True))
     model_lines: dict[str, int] = defaultdict(int)
     costs: dict[str, int] = {}
-    for row in rows:
-        if row.session:
-            session = per_session[row.session]
-            session[0] += row.ai_prompt_events
-            session[1] += row.ai_prompt_length_sum
-        if row.model:
-            name = model_name(row.model)
-            model_lines[name] += row.ai_additions + row.ai_deletions
-            if is_priced(row.model) and (row.ai_input_tokens or row.ai_cached_input_tokens or row.ai_output_tokens):
-                costs[name] = costs.get(name, 0) + row.ai_cost_micros
-    events = [e for e, _ in per_session.values()]
-    with_prompts = [length / e for e, length in per_session.values() if e]
-    total_events = sums["ai_prompt_events"]
+    for model, lines, cost, had_tokens in group.models:
+        name = model_name(model)
+        model_lines[name] += lines
+        if had_tokens and is_priced(model):
+            costs[name] = costs.get(name, 0) + cost
+    prompted = {events: length for events, (_, length) in group.by_events.items() if events}
+    with_prompts = sum(n for events, (n, _) in group.by_events.items() if events)
+    sessions, total_events = sum(n for n, _ in group.by_events.values()), sums["ai_prompt_events"]
+    # The sessions' mean prompt lengths summed exactly, over one common denominator (one division, not one per term).
+    common = math.lcm(*prompted)
+    mean_length = Fraction(sum(length * (common // events) for events, length in prompted.items()), common)
+    middle = group.length_middle
     return AiFigures(
         sums=sums,
         model_lines={k: v for k, v in sorted(model_lines.items(), key=lambda kv: (-kv[1], kv[0])) if v},
         model_costs={k: v / 1_000_000 for k, v in sorted(costs.items())},
-        sessions=len(per_session),
+        sessions=sessions,
         prompt_length_avg=_round(sums["ai_prompt_length_sum"] / total_events) if total_events else 0,
-        events_avg_per_session=_round(total_events / len(per_session)) if per_session else 0,
-        events_median_per_session=_round(statistics.median(events)) if events else 0,
-        length_avg_per_session=_round(statistics.fmean(with_prompts)) if with_prompts else 0,
-        length_median_per_session=_round(statistics.median(with_prompts)) if with_prompts else 0,
+        events_avg_per_session=_round(total_events / sessions) if sessions else 0,
+        events_median_per_session=_round(_median_of_counts({e: n for e, (n, _) in group.by_events.items()})),
+        length_avg_per_session=_round(mean_length / with_prompts) if with_prompts else 0,
+        length_median_per_session=_round((middle[0] + middle[1]) / 2) if middle else 0,
     )
+
+
+def figures(rows: Iterable[AiRow]) -> AiFigures:
+    """The figures of a few rows (a day, a duration); a range's come from SQL (services/aggregation.py's
+    ai_range_figures)."""
+    return finished(group_of(rows))
 
 
 def _breakdown(f: AiFigures) -> list[dict[str, Any]]:
@@ -217,9 +285,8 @@ def _total_cost(f: AiFigures) -> float | int:
     return sum(f.model_costs.values()) if f.model_costs else 0
 
 
-def summary_keys(rows: Iterable[AiRow]) -> dict[str, Any]:
+def summary_keys(f: AiFigures) -> dict[str, Any]:
     """The AI keys of a summary's `grand_total` (and of its projects' and editors' items), in WakaTime's order."""
-    f = figures(rows)
     s = f.sums
     return {
         "ai_additions": s["ai_additions"],
@@ -245,23 +312,14 @@ def summary_keys(rows: Iterable[AiRow]) -> dict[str, Any]:
 
 
 # The keys of a duration (durations-day.json has no breakdown or total cost per duration).
-DURATION_KEYS = tuple(k for k in summary_keys(()) if k not in ("ai_model_breakdown", "ai_model_total_cost"))
+DURATION_KEYS = tuple(k for k in summary_keys(figures(())) if k not in ("ai_model_breakdown", "ai_model_total_cost"))
 
 
-def duration_keys(rows: Iterable[AiRow]) -> dict[str, Any]:
-    keys = summary_keys(rows)
+def duration_keys(f: AiFigures) -> dict[str, Any]:
+    keys = summary_keys(f)
     return {k: keys[k] for k in DURATION_KEYS}
 
 
-def grouped(rows: Iterable[AiRow], attribute: str) -> dict[str, list[AiRow]]:
-    """Rows by one attribute ('project' or 'editor')."""
-    out: dict[str, list[AiRow]] = defaultdict(list)
-    for row in rows:
-        out[getattr(row, attribute)].append(row)
-    return out
-
-
-def line_totals(rows: Iterable[AiRow]) -> dict[str, int]:
+def line_totals(f: AiFigures) -> dict[str, int]:
     """AI vs human lines and tokens, for reports and metrics (zeros when there are none)."""
-    f = figures(rows)
     return {**f.sums, "ai_sessions": f.sessions}

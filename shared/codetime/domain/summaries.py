@@ -52,7 +52,7 @@ def build_day(
         if with_branches and row.branch:
             totals["branch"][row.branch] += row.seconds
     ai_rows = list(ai_rows)
-    item: dict[str, Any] = {"grand_total": {**fmt.grand_total(seconds), **ai.summary_keys(ai_rows)}}
+    item: dict[str, Any] = {"grand_total": {**fmt.grand_total(seconds), **ai.summary_keys(ai.figures(ai_rows))}}
     for dim, key in SUMMARY_KEYS.items():
         item[key] = fmt.summary_items(totals[dim])
         if ai_rows and dim in AI_DIMENSIONS:  # items carry AI keys on days with AI activity (README)
@@ -60,7 +60,7 @@ def build_day(
             for row in ai_rows:
                 by_name[display_name(dim, getattr(row, dim))].append(row)
             for entry in item[key]:
-                entry.update(ai.summary_keys(by_name.get(entry["name"], ())))
+                entry.update(ai.summary_keys(ai.figures(by_name.get(entry["name"], ()))))
     item["dependencies"] = fmt.summary_items(dependencies)
     if with_branches:
         item["branches"] = fmt.summary_items(totals["branch"])

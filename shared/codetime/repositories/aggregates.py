@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import psycopg
 
-from codetime.domain.ai import AiRow, prices_json
+from codetime.domain.ai import AiGroup, AiRow, prices_json
 from codetime.domain.rules import EXTENSION_PATTERN
-from codetime.domain.summaries import DIMENSIONS, TotalsRow
+from codetime.domain.summaries import AI_DIMENSIONS, DIMENSIONS, TotalsRow
 from codetime.gzip_parts import Part
 
 # WakaTime's rule in SQL (see domain/durations.py): each heartbeat owns the gap to the next one of the same
@@ -94,6 +95,81 @@ _AI_COLUMNS = (
     "ai_input_tokens, ai_cached_input_tokens, ai_output_tokens, ai_prompt_events, ai_prompt_length_sum, "
     "ai_cost_micros"
 )
+
+_AI_SUMS = _AI_COLUMNS.split(", ")[5:]
+
+
+@lru_cache(maxsize=16)
+def _ai_figures_sql(raw: bool | None, by: tuple[str, ...]) -> str:
+    """One query for the AI figures of a range, so a year of rows is never fetched: domain/ai.py's AiGroup (its
+    docstring states each value; its `group_of` computes the same from rows in Python, and
+    tests/integration/test_ai_figures.py holds the two equal) for the whole range (kind '') and for each value of
+    each `by` dimension, with GROUPING SETS: a row per group comes back. The rows are daily_ai_totals' (`raw` None)
+    or computed from raw heartbeats (`raw`: whether the user has rules, see `_spans`): one figure rule for both.
+
+    Per group: the sums; per session (non-empty `session`) its events and prompt length, counted by events value
+    (the histogram Python takes the session count, the median of events and the exact mean prompt length from);
+    over sessions with events, the two middle values of length::float8 / events (percentile_disc at ranks
+    ceil(n/2) and ceil(n/2 + 1e-9 n), i.e. n/2 and n/2+1 for even n, the middle one twice for odd n, for any
+    group of under 5e8 sessions; Python takes their mean as statistics.median does); per raw model string its
+    lines, the cost of its rows that had tokens and whether any had (Python merges families and prices)."""
+    unknown = set(by) - set(AI_DIMENSIONS)  # also keeps the names spliced into the SQL below to known columns
+    if unknown:
+        raise ValueError(f"AI figures are kept by {AI_DIMENSIONS}, not {sorted(unknown)}")
+    kind = " ".join(f"WHEN grouping({d}) = 0 THEN '{d}'" for d in by)
+    name = " ".join(f"WHEN grouping({d}) = 0 THEN {d}" for d in by)
+    key = f"CASE {kind} ELSE '' END AS kind, CASE {name} ELSE '' END AS name" if by else "'' AS kind, '' AS name"
+
+    def sets(*within: str) -> str:
+        return ", ".join(f"({', '.join((*dims, *within))})" for dims in ((), *((d,) for d in by)))
+
+    filters = (
+        "(%(project)s::text IS NULL OR project = %(project)s) AND (%(editor)s::text IS NULL OR editor = %(editor)s)"
+    )
+    if raw is None:
+        source = (
+            f"WITH ai_rows AS NOT MATERIALIZED (SELECT {_AI_COLUMNS} FROM daily_ai_totals "
+            f"WHERE user_id = %(user_id)s AND day BETWEEN %(start)s AND %(end)s AND {filters})"
+        )
+    else:
+        source = _AI_SPANS[raw] + (
+            f", raw_ai_rows ({_AI_COLUMNS}) AS ({_AI_ROWS}), ai_rows AS (SELECT * FROM raw_ai_rows WHERE {filters})"
+        )
+    tokens = "ai_input_tokens <> 0 OR ai_cached_input_tokens <> 0 OR ai_output_tokens <> 0"
+    sums = ", ".join(f"sum({column})::bigint" for column in _AI_SUMS)
+    # Rows are first summed per (project, editor, model): every group's sums and model figures add up those few.
+    return f"""{source}
+, pairs AS (
+    SELECT project, editor, model, {", ".join(f"sum({column}) AS {column}" for column in _AI_SUMS)},
+           sum(ai_cost_micros) FILTER (WHERE {tokens}) AS priced_cost, bool_or({tokens}) AS tokens
+    FROM ai_rows GROUP BY project, editor, model
+), sums AS (
+    SELECT {key}, {sums} FROM pairs GROUP BY GROUPING SETS ({sets()})
+), models AS (
+    SELECT kind, name, array_agg(model) AS models, array_agg(lines) AS lines, array_agg(cost) AS costs,
+           array_agg(tokens) AS tokens
+    FROM (SELECT {key}, model, sum(ai_additions + ai_deletions)::bigint AS lines,
+                 coalesce(sum(priced_cost), 0)::bigint AS cost, bool_or(tokens) AS tokens
+          FROM pairs WHERE model <> '' GROUP BY GROUPING SETS ({sets("model")})) m
+    GROUP BY kind, name
+), sessions AS (
+    SELECT {key}, sum(ai_prompt_events)::bigint AS events, sum(ai_prompt_length_sum)::bigint AS length
+    FROM ai_rows WHERE session <> '' GROUP BY GROUPING SETS ({sets("session")})
+), histogram AS (
+    SELECT kind, name, array_agg(events) AS events, array_agg(sessions) AS sessions, array_agg(length) AS lengths
+    FROM (SELECT kind, name, events, count(*) AS sessions, sum(length)::bigint AS length
+          FROM sessions GROUP BY kind, name, events) h
+    GROUP BY kind, name
+), middles AS (
+    SELECT kind, name, percentile_disc(0.5) WITHIN GROUP (ORDER BY length::float8 / events) AS low,
+           percentile_disc(0.500000001) WITHIN GROUP (ORDER BY length::float8 / events) AS high
+    FROM sessions WHERE events > 0 GROUP BY kind, name
+)
+SELECT s.*, h.events, h.sessions, h.lengths, d.low, d.high, m.models, m.lines, m.costs, m.tokens
+FROM sums s LEFT JOIN histogram h USING (kind, name) LEFT JOIN middles d USING (kind, name)
+LEFT JOIN models m USING (kind, name)
+"""
+
 
 _DIMS = ", ".join(DIMENSIONS)
 
@@ -382,6 +458,35 @@ class AggregateRepository:
             AiRow._make(row) for row in rows
             if (project is None or row[1] == project) and (editor is None or row[2] == editor)
         ]  # fmt: skip
+
+    def ai_figures(
+        self, user_id: uuid.UUID, start: date, end: date, *, raw: tuple[str, int] | None = None,
+        project: str | None = None, editor: str | None = None, by: Sequence[str] = (),
+    ) -> dict[tuple[str, str], AiGroup]:  # fmt: skip
+        """The AI figures of start..end (optionally of one project and/or editor) as AiGroups: ('', '') for the
+        whole range, (dimension, stored value) per value of each `by` dimension. From daily_ai_totals, or with
+        `raw` = (timezone, timeout) computed from raw heartbeats (see `_ai_figures_sql`)."""
+        if raw is None:
+            sql = _ai_figures_sql(None, tuple(by))
+            params: dict[str, object] = {"user_id": user_id, "start": start, "end": end}
+        else:
+            sql = _ai_figures_sql(self.has_rules(user_id), tuple(by))
+            params = _range_params(user_id, start, end, *raw)
+        params.update(project=project, editor=editor)
+        out = {}
+        width = len(_AI_SUMS)
+        for row in self.conn.execute(sql, params):
+            kind, name, *sums = row[: 2 + width]
+            events, sessions, lengths, low, high, models, lines, costs, tokens = row[2 + width :]
+            out[kind, name] = AiGroup(
+                sums=tuple(value or 0 for value in sums),
+                by_events={
+                    e: (n, length) for e, n, length in zip(events or (), sessions or (), lengths or (), strict=True)
+                },
+                length_middle=(low, high) if low is not None else None,
+                models=list(zip(models or (), lines or (), costs or (), tokens or (), strict=True)),
+            )
+        return out
 
     def entity_totals(self, user_id: uuid.UUID, start: date, end: date, project: str) -> list[tuple[date, str, float]]:
         return self.conn.execute(

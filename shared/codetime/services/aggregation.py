@@ -21,6 +21,7 @@ import psycopg
 
 from codetime import gzip_parts
 from codetime.db import get_pool
+from codetime.domain import ai
 from codetime.domain.ai import AiRow
 from codetime.domain.names import DIMENSIONS, display_name
 from codetime.domain.summaries import TotalsRow, build_day, day_seconds
@@ -189,21 +190,57 @@ def range_totals(user: User, start: date, end: date, filters: Mapping[str, str] 
     return result
 
 
+def _ai_raw(
+    aggregates: AggregateRepository, user: User, tz: str | None, current: bool | None
+) -> tuple[str, int] | None:
+    """None when AI reads of `tz` (default the user's) come from daily_ai_totals (the aggregates are current and
+    hold that zone), else the (timezone, timeout) to compute them from raw heartbeats with. `current`: what the
+    caller's own read of the same aggregates found (saves asking again)."""
+    zone = tz or user.effective_timezone
+    if current is None:
+        current = aggregates.is_current(user.id, user.effective_timezone, user.timeout_seconds)
+    return None if zone == user.effective_timezone and current else (zone, user.timeout_seconds)
+
+
 def ai_rows(
     user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
     editor: str | None = None, current: bool | None = None,
 ) -> list[AiRow]:  # fmt: skip
     """The AI sums of start..end (local days of `tz`, default the user's) per (day, project, editor, session,
-    model): from daily_ai_totals when the aggregates are current, else computed from raw heartbeats. `current`:
-    what the caller's own read of the same aggregates found (saves asking again)."""
+    model): from daily_ai_totals when the aggregates are current, else computed from raw heartbeats. For per-day
+    figures; a range's figures come from `ai_range_figures`."""
     with get_pool().connection() as conn:
         aggregates = AggregateRepository(conn)
-        zone = tz or user.effective_timezone
-        if current is None:
-            current = aggregates.is_current(user.id, user.effective_timezone, user.timeout_seconds)
-        if zone == user.effective_timezone and current:
+        raw = _ai_raw(aggregates, user, tz, current)
+        if raw is None:
             return aggregates.ai_totals(user.id, start, end, project, editor)
-        return aggregates.ai_totals_from_raw(user.id, start, end, zone, user.timeout_seconds, project, editor)
+        return aggregates.ai_totals_from_raw(user.id, start, end, *raw, project, editor)
+
+
+@dataclass(slots=True)
+class AiRangeFigures:
+    """The AI figures of a range: the whole range's, and per stored value of each dimension asked for."""
+
+    total: ai.AiFigures
+    by: dict[str, dict[str, ai.AiFigures]]  # dimension -> stored value -> figures (values with AI rows only)
+
+
+def ai_range_figures(
+    user: User, start: date, end: date, *, tz: str | None = None, project: str | None = None,
+    editor: str | None = None, by: Sequence[str] = ("project", "editor"), current: bool | None = None,
+) -> AiRangeFigures:  # fmt: skip
+    """The AI figures of start..end (local days of `tz`, default the user's), optionally of one project and/or
+    editor, and per value of the `by` dimensions: computed by PostgreSQL over daily_ai_totals or raw heartbeats (the
+    same decision as `ai_rows`), only the finishing (rounding, model names, prices) in Python (domain/ai.py)."""
+    with get_pool().connection() as conn:
+        aggregates = AggregateRepository(conn)
+        raw = _ai_raw(aggregates, user, tz, current)
+        groups = aggregates.ai_figures(user.id, start, end, raw=raw, project=project, editor=editor, by=tuple(by))
+    total = groups.pop(("", ""), None)
+    out = AiRangeFigures(total=ai.finished(total) if total else ai.figures(()), by={dim: {} for dim in by})
+    for (dim, value), group in groups.items():
+        out.by[dim][value] = ai.finished(group)
+    return out
 
 
 def seconds_by_day(user: User, start: date, end: date, any_of: Mapping[str, Sequence[str]]) -> dict[date, float]:

@@ -263,7 +263,7 @@ def prometheus_metrics(user: User) -> str:
         lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} counter"]
         for value, seconds in sorted(per[dim].items()):
             lines.append(f'{metric}{{name="{_label(value)}"}} {seconds:.6f}')
-    return "\n".join(lines + _ai_metrics(aggregation.ai_rows(user, today, today))) + "\n"
+    return "\n".join(lines + _ai_metrics(aggregation.ai_range_figures(user, today, today, by=()).total)) + "\n"
 
 
 # ------------------------------------------------------------------------------------------------ jobs
@@ -305,14 +305,14 @@ _AI_METRICS = (
 )
 
 
-def _ai_metrics(rows: list[ai.AiRow]) -> list[str]:
-    totals = ai.line_totals(rows)
+def _ai_metrics(figures: ai.AiFigures) -> list[str]:
+    totals = ai.line_totals(figures)
     lines = []
     for name, help_text in _AI_METRICS:
         metric = f"wakatime_{name}_total"
         lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} counter", f"{metric} {totals[name]}"]
     metric = "wakatime_ai_model_line_changes_total"
     lines += [f"# HELP {metric} Lines changed by AI per model family (today).", f"# TYPE {metric} counter"]
-    for model, count in sorted(ai.figures(rows).model_lines.items()):
+    for model, count in sorted(figures.model_lines.items()):
         lines.append(f'{metric}{{name="{_label(model)}"}} {count}')
     return lines

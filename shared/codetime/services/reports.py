@@ -117,7 +117,7 @@ def build_report(user: User, cadence: model.Cadence, start: date, end: date) -> 
 
 def _ai_lines(user: User, start: date, end: date) -> model.AiLines | None:
     """The period's AI vs human lines and tokens, or None when there are none (the report then has no AI part)."""
-    totals = ai.line_totals(aggregation.ai_rows(user, start, end))
+    totals = ai.line_totals(aggregation.ai_range_figures(user, start, end, by=()).total)
     if not any(totals.values()):
         return None
     return model.AiLines(**{name: totals[name] for name in model.AiLines.model_fields})

@@ -184,17 +184,17 @@ def _add_ai(user: User, start: date, end: date, filters: dict[str, str], data: d
     rather than shown unfiltered."""
     if not set(filters) <= set(AI_DIMENSIONS):
         return
-    rows = aggregation.ai_rows(
-        user, start, end, project=filters.get("project"), editor=filters.get("editor"), current=current
-    )
-    keys = ai.summary_keys(rows)
+    figures = aggregation.ai_range_figures(
+        user, start, end, project=filters.get("project"), editor=filters.get("editor"), by=AI_DIMENSIONS,
+        current=current,
+    )  # fmt: skip
+    keys = ai.summary_keys(figures.total)
     data.update(keys)
     data["ai_line_changes_total"] = keys["ai_additions"] + keys["ai_deletions"]
-    for dim in AI_DIMENSIONS if rows else ():
-        by_name = ai.grouped(rows, dim)
-        named = {display_name(dim, stored): group for stored, group in by_name.items()}
+    for dim in AI_DIMENSIONS if figures.total.any else ():
+        named = {display_name(dim, stored): group for stored, group in figures.by[dim].items()}
         for item in data[PLURAL[dim]]:
-            item.update(ai.summary_keys(named.get(item["name"], ())))
+            item.update(ai.summary_keys(named.get(item["name"]) or ai.figures(())))
 
 
 def all_time_since_today(user: User, project: str | None = None) -> JsonPayload:

@@ -105,7 +105,7 @@ def shared_summaries(
     return cached(user.id, "public_summaries", params, build)
 
 
-def _tail(start: date, end: date, tz: str, total: float, active: int, other: float, ai_rows: list[ai.AiRow]) -> bytes:
+def _tail(start: date, end: date, tz: str, total: float, active: int, other: float, ai_figures: ai.AiFigures) -> bytes:
     """What follows the days: `],"start":...,"cumulative_total":...}`."""
     first_start, _ = fmt.day_bounds_utc(start, tz)
     _, last_end = fmt.day_bounds_utc(end, tz)
@@ -114,7 +114,7 @@ def _tail(start: date, end: date, tz: str, total: float, active: int, other: flo
         "end": last_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
         # The range's AI figures (CodeTime's addition; WakaTime's cumulative_total has only time): sessions,
         # averages and medians over the whole range, not sums of the days'.
-        "cumulative_total": {**fmt.cumulative_total(total), **ai.summary_keys(ai_rows)},
+        "cumulative_total": {**fmt.cumulative_total(total), **ai.summary_keys(ai_figures)},
         "daily_average": fmt.daily_average(total, (end - start).days + 1, active, other_language_seconds=other),
         "timezone": tz,
     }
@@ -154,7 +154,8 @@ def _stored_summaries(user: User, start: date, end: date, tz: str) -> JsonPayloa
         parts.append(row.part or gzip_parts.compress(row.body.encode(), 1))  # type: ignore[union-attr]
         total, other = total + row.seconds, other + row.other_language_seconds
         active += row.seconds > 0
-    tail = _tail(start, end, tz, total, active, other, aggregation.ai_rows(user, start, end))
+    ai_figures = aggregation.ai_range_figures(user, start, end, by=()).total
+    tail = _tail(start, end, tz, total, active, other, ai_figures)
     parts.append(gzip_parts.compress(tail, 1))
     return JsonPayload(gzip_parts.join(parts))
 
@@ -221,7 +222,8 @@ def _computed_summaries(
         days_json.append(json.dumps(item, separators=(",", ":")).encode())
         seconds, other_seconds = day_seconds(by_day.get(day, ()))
         total, other, active = total + seconds, other + other_seconds, active + (seconds > 0)
-    return _HEAD + b",".join(days_json) + _tail(start, end, tz, total, active, other, ai_rows)
+    # The range's figures from the rows already read for the days (a second query would recompute them from raw).
+    return _HEAD + b",".join(days_json) + _tail(start, end, tz, total, active, other, ai.figures(ai_rows))
 
 
 def statusbar_today(user: User) -> JsonPayload:
@@ -300,7 +302,7 @@ def build_durations(
             "project": proj,
             "duration": round(d.duration, 6),
             "color": None,
-            **ai.duration_keys(ai_rows),
+            **ai.duration_keys(ai.figures(ai_rows)),
         }
         if anonymous:
             del item["project"]
@@ -336,8 +338,10 @@ def dashboard_summary(user: User, start: date, end: date, filters: dict[str, str
         # The range's AI figures under WakaTime's names (a CodeTime addition to Wakapi's shape, for the dashboard),
         # when the filters are ones the AI sums are kept by (project, editor).
         if set(stored) <= {"project", "editor"}:
-            rows = aggregation.ai_rows(user, start, end, project=stored.get("project"), editor=stored.get("editor"))
-            result["ai"] = ai.summary_keys(rows)
+            figures = aggregation.ai_range_figures(
+                user, start, end, project=stored.get("project"), editor=stored.get("editor"), by=()
+            )
+            result["ai"] = ai.summary_keys(figures.total)
         return dumps(result)
 
     return cached(user.id, "dashboard", {"s": start, "e": end, "f": filters}, build)
