@@ -115,6 +115,25 @@ def masked_webhook_url(url: str) -> str:
     return f"{parts.scheme}://{host}/{WEBHOOK_MASK}" if parts.scheme and host else WEBHOOK_MASK
 
 
+def unmask_webhooks(incoming: list[dict[str, str]], stored: list[dict[str, str]]) -> list[dict[str, str]] | None:
+    """The webhooks to save when a caller that sees them masked (a key) sends them back: each URL that is the
+    masked form of a stored webhook's (in order, each stored one used once) is that stored URL again, so saving
+    other settings keeps the webhooks. None when a masked URL matches no stored webhook (it would be saved as a
+    real address)."""
+    unused = [hook["url"] for hook in stored]
+    out = []
+    for hook in incoming:
+        url = hook.get("url", "")
+        if url.endswith(WEBHOOK_MASK):
+            found = next((real for real in unused if masked_webhook_url(real) == url), None)
+            if found is None:
+                return None
+            unused.remove(found)
+            url = found
+        out.append({**hook, "url": url})
+    return out
+
+
 def due_period(
     cadence: Cadence, now: datetime, tz: str, hour: int, weekday: int, grace_hours: int
 ) -> tuple[date, date] | None:
