@@ -117,19 +117,20 @@ def masked_webhook_url(url: str) -> str:
 
 def unmask_webhooks(incoming: list[dict[str, str]], stored: list[dict[str, str]]) -> list[dict[str, str]] | None:
     """The webhooks to save when a caller that sees them masked (a key) sends them back: each URL that is the
-    masked form of a stored webhook's (in order, each stored one used once) is that stored URL again, so saving
-    other settings keeps the webhooks. None when a masked URL matches no stored webhook (it would be saved as a
-    real address)."""
-    unused = [hook["url"] for hook in stored]
+    masked form of a stored webhook's is that stored URL again (each stored one used once; one of the same format
+    first, as masks of one host look alike), so saving other settings keeps the webhooks. None when a masked URL
+    matches no stored webhook (it would be saved as a real address)."""
+    unused = list(stored)
     out = []
     for hook in incoming:
         url = hook.get("url", "")
         if url.endswith(WEBHOOK_MASK):
-            found = next((real for real in unused if masked_webhook_url(real) == url), None)
+            same = [s for s in unused if masked_webhook_url(s["url"]) == url]
+            found = next((s for s in same if s.get("format") == hook.get("format")), same[0] if same else None)
             if found is None:
                 return None
             unused.remove(found)
-            url = found
+            url = found["url"]
         out.append({**hook, "url": url})
     return out
 
