@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,20 +50,22 @@ def _until(read: Any, wanted: Any, seconds: float = 20) -> Any:
     return got
 
 
+@dataclass
+class Person:
+    key: str
+    id: str
+    username: str
+    confirm: Callable[[], str]  # a one-time code for a take-over action made with the key
+
+
 @pytest.fixture
-def person(dev_server, request):  # type: ignore[no-untyped-def]
-    """A fresh user signed in with their key; `confirm()` gives a one-time code for take-over actions."""
+def person(dev_server, request) -> Person:  # type: ignore[no-untyped-def]
+    """A user of the test's own, named after it."""
     email = f"{request.node.name.split('[')[0][5:40].replace('_', '-')}@example.com"
     key, user_id = _new_user(dev_server, email)
     username = dev_server.get(ME, key)["data"]["username"]
-
-    class Person:
-        pass
-
-    who = Person()
-    who.key, who.id, who.username = key, user_id, username  # type: ignore[attr-defined]
-    who.confirm = lambda: dev_server.cli("users", "confirm", "--username", username).split()[0]  # type: ignore[attr-defined]
-    return who
+    return Person(key, user_id, username,
+                  lambda: dev_server.cli("users", "confirm", "--username", username).split()[0])  # fmt: skip
 
 
 def test_edit_a_goal_then_delete_it(dev_server, person, page) -> None:  # type: ignore[no-untyped-def]
@@ -224,64 +228,50 @@ def _heartbeats(dump: dict) -> list[tuple]:
     return sorted(tuple(hb.get(k) for k in keep) for hb in beats)
 
 
-def test_export_then_import_into_another_account_round_trips(dev_server, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_then_import_into_another_account_round_trips(dev_server, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     source, _ = _new_user(dev_server, "exporter@example.com")
     target, _ = _new_user(dev_server, "importer@example.com")
     dev_server.post_beats(_beats("round-trip", 5, language="Go"), source)
     seconds = dev_server.wait_today(240, source)["grand_total"]["total_seconds"]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    try:
-        _clock(page)
-        sign_in_with_key(page, source, base=dev_server.base)
-        page.get_by_role("link", name="Settings").click()
-        section = page.locator("#import-and-export")
-        with page.expect_download() as downloading:
-            section.get_by_role("button", name="Export all heartbeats").click()
-        download = downloading.value
-        section.get_by_text(re.compile(r"Exported \d+ KB as ")).wait_for()
-        saved = tmp_path / download.suggested_filename
-        download.save_as(saved)
-        exported = json.loads(saved.read_text())
-        direct = _call(dev_server, "GET", f"{ME}/export", source)
-        assert direct.status_code == 200 and _heartbeats(exported) == _heartbeats(direct.json())
-        assert len(_heartbeats(exported)) == 5
+    sign_in_with_key(page, source, base=dev_server.base)
+    page.get_by_role("link", name="Settings").click()
+    section = page.locator("#import-and-export")
+    with page.expect_download() as downloading:
+        section.get_by_role("button", name="Export all heartbeats").click()
+    download = downloading.value
+    section.get_by_text(re.compile(r"Exported \d+ KB as ")).wait_for()
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    exported = json.loads(saved.read_text())
+    direct = _call(dev_server, "GET", f"{ME}/export", source)
+    assert direct.status_code == 200 and _heartbeats(exported) == _heartbeats(direct.json())
+    assert len(_heartbeats(exported)) == 5
 
-        # Another account imports the file through the page: the same heartbeats, the same time.
-        page.get_by_role("button", name="Sign out").click()
-        sign_in_with_key(page, target)
-        page.get_by_role("link", name="Settings").click()
-        section = page.locator("#import-and-export")
-        section.get_by_role("button", name="Import").click()
-        section.get_by_text("Choose a file to import first.").wait_for()
-        section.get_by_label("WakaTime data dump (JSON)").set_input_files(saved)
-        section.get_by_role("button", name="Import").click()
-        section.get_by_text("Imported 5 heartbeats (0 duplicates, 0 invalid).").wait_for()
-        assert section.get_by_label("Upload progress").evaluate("p => p.value") == 100
-        assert dev_server.wait_today(seconds, target)["grand_total"]["total_seconds"] == seconds
-        again = _call(dev_server, "GET", f"{ME}/export", target)
-        assert _heartbeats(again.json()) == _heartbeats(exported)
-        # The same file again: every heartbeat is a duplicate, nothing doubles.
-        section.get_by_role("button", name="Import").click()
-        section.get_by_text("Imported 0 heartbeats (5 duplicates, 0 invalid).").wait_for()
-        assert dev_server.today(target)["grand_total"]["total_seconds"] == seconds
-        # A file that is not a dump is refused in words.
-        junk = tmp_path / "junk.json"
-        junk.write_text("day,project,seconds\n")
-        section.get_by_label("WakaTime data dump (JSON)").set_input_files(junk)
-        section.get_by_role("button", name="Import").click()
-        section.get_by_text("Expected a JSON array of heartbeats or a WakaTime data dump").wait_for()
-        assert dev_server.today(target)["grand_total"]["total_seconds"] == seconds
-    finally:
-        context.close()
-
-
-def _clock(page: Any) -> None:
-    """The page's Date at the suite's "now" (as the `page` fixture does)."""
-    import fake_clock
-
-    if fake_clock.offset() is not None:
-        page.clock.set_system_time(time.time())
+    # Another account imports the file through the page: the same heartbeats, the same time.
+    page.get_by_role("button", name="Sign out").click()
+    sign_in_with_key(page, target)
+    page.get_by_role("link", name="Settings").click()
+    section = page.locator("#import-and-export")
+    section.get_by_role("button", name="Import").click()
+    section.get_by_text("Choose a file to import first.").wait_for()
+    section.get_by_label("WakaTime data dump (JSON)").set_input_files(saved)
+    section.get_by_role("button", name="Import").click()
+    section.get_by_text("Imported 5 heartbeats (0 duplicates, 0 invalid).").wait_for()
+    assert section.get_by_label("Upload progress").evaluate("p => p.value") == 100
+    assert dev_server.wait_today(seconds, target)["grand_total"]["total_seconds"] == seconds
+    again = _call(dev_server, "GET", f"{ME}/export", target)
+    assert _heartbeats(again.json()) == _heartbeats(exported)
+    # The same file again: every heartbeat is a duplicate, nothing doubles.
+    section.get_by_role("button", name="Import").click()
+    section.get_by_text("Imported 0 heartbeats (5 duplicates, 0 invalid).").wait_for()
+    assert dev_server.today(target)["grand_total"]["total_seconds"] == seconds
+    # A file that is not a dump is refused in words.
+    junk = tmp_path / "junk.json"
+    junk.write_text("day,project,seconds\n")
+    section.get_by_label("WakaTime data dump (JSON)").set_input_files(junk)
+    section.get_by_role("button", name="Import").click()
+    section.get_by_text("Expected a JSON array of heartbeats or a WakaTime data dump").wait_for()
+    assert dev_server.today(target)["grand_total"]["total_seconds"] == seconds
 
 
 def _dead_letter(dev_server: Any, user_id: str, project: str) -> None:
