@@ -331,6 +331,9 @@ def test_admin_replays_dead_letters_and_lists_jobs(dev_server, page) -> None:  #
     assert jobs.get_by_role("button", name="Newer jobs").is_disabled()
     jobs.get_by_role("button", name="Older jobs").click()
     jobs.get_by_text(f"Recompute jobs, page 2 of {second['total_pages']}").wait_for()
+    # The list is redrawn: the focus stays on the paging buttons (the filter when the one pressed is now off).
+    expected_focus = "Older jobs" if second["next_page"] else "job_status"
+    assert page.evaluate("document.activeElement.dataset.page || document.activeElement.name") == expected_focus
     assert jobs.locator("tbody th").all_inner_texts() == [job["id"] for job in second["data"]]
     jobs.get_by_role("button", name="Newer jobs").click()
     jobs.get_by_text("Recompute jobs, page 1 of").wait_for()

@@ -66,12 +66,17 @@ async function jobs(box, status = "all", page = 1) {
   } catch (exc) {
     return replace(box, notice(exc.status === 404 ? "This server does not list its jobs." : exc.message, exc.status === 404 ? "info" : "error"));
   }
+  // The list is redrawn in place: the focus goes back to the control used (the filter when that button is now off).
+  const refocus = (selector) => () => {
+    const used = box.querySelector(selector);
+    (used && !used.disabled ? used : box.querySelector("select"))?.focus();
+  };
   const filter = select(JOB_FILTERS, status, { name: "job_status" });
-  filter.addEventListener("change", () => jobs(box, filter.value, 1).then(() => box.querySelector("select")?.focus()));
+  filter.addEventListener("change", () => jobs(box, filter.value, 1).then(refocus("select")));
   const items = answer.data || [];
   const columns = [...new Set(items.flatMap((i) => Object.keys(i)))];
-  const turn = (label, to) => h("button", { type: "button", class: "secondary", disabled: !to,
-    onclick: () => jobs(box, status, to).then(() => box.querySelector(`button[data-page="${label}"]`)?.focus()), dataset: { page: label } }, label);
+  const turn = (label, to) => h("button", { type: "button", class: "secondary", disabled: !to, dataset: { page: label },
+    onclick: () => jobs(box, status, to).then(refocus(`button[data-page="${label}"]`)) }, label);
   replace(box, h("div", { class: "inline-form" }, field("Show", filter)),
     items.length
       ? table(`Recompute jobs, page ${answer.page} of ${answer.total_pages} (${answer.total} in all)`, columns.map((c) => c.replace(/_/g, " ")),
