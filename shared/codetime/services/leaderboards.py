@@ -217,8 +217,8 @@ def joined_totals(
     """The rows (as `user_totals`) of the members whose first visible day (domain/orgs.py's join-day rule) falls
     after their window's first day, counted from that day: what a private board ranks instead of their stored
     window. Members who joined before their window are left out (their stored rows count whole); one who joined
-    today or yesterday gets no rows (nothing of theirs is visible yet). One read of the per-day aggregates for all
-    of them per window end (aggregation.team_rows)."""
+    today gets no rows (their first visible day is tomorrow), so they are not on the board yet. One read of the
+    per-day aggregates for all of them per window end (aggregation.team_rows)."""
     late: dict[date, dict[uuid.UUID, tuple[User, date]]] = defaultdict(dict)
     out: dict[uuid.UUID, list[tuple[str, float, int]]] = {}
     for user, joined_at in joined:
