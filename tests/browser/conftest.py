@@ -58,6 +58,17 @@ class DevServer:
     def today(self, key: str | None = None) -> dict:
         return self.get("/api/v1/users/current/statusbar/today", key)["data"]
 
+    def sql(self, statement: str, params: tuple = ()) -> list[tuple]:
+        """One statement on the server's embedded database (its socket, named in postmaster.pid): what a test sets
+        up that no route can (a dead-lettered message), or reads back that no route shows in full."""
+        import psycopg
+
+        lines = (self.data_dir / "pgdata" / "postmaster.pid").read_text().splitlines()
+        dsn = f"postgresql://postgres:@/codetime?host={lines[4].strip()}&port={lines[3].strip()}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            cur = conn.execute(statement, params)
+            return cur.fetchall() if cur.description else []
+
     def wait_today(self, at_least: float, key: str | None = None) -> dict:
         """Today's statusbar once the local queue has written at least `at_least` seconds."""
         deadline = time.monotonic() + 20

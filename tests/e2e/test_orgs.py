@@ -35,11 +35,11 @@ class People:
         return call_api(keys.handler, method, path, headers=headers, body=body, query=query or None)
 
 
-def _beats(user: Any, project: str, start: float, minutes: int) -> None:
+def _beats(user: Any, project: str, start: float, minutes: int, language: str = "Python") -> None:
     ctx = RequestContext(user_id=str(user.id), user_agent="wakatime/v1.0 (linux) go1 vim/9 vim-wakatime/1")
     beats = [
         normalize_heartbeat(
-            {"entity": f"/src/{project}/main.py", "time": start + 60 * i, "project": project, "language": "Python"},
+            {"entity": f"/src/{project}/main.py", "time": start + 60 * i, "project": project, "language": language},
             ctx,
             now=start + 86400 * 3,
             max_age_seconds=None,
@@ -278,6 +278,7 @@ def test_private_leaderboard(people: People) -> None:
     joined = {name: people.manage(name, "POST", f"{ME}/invitations/join", {"code": code}) for name in ("bob", "carol")}
     assert all(r.status == 201 and r.json["data"]["role"] == "member" for r in joined.values())
     assert people.manage("bob", "PATCH", f"{ME}/leaderboards/{bid}/membership", {"privacy": "matching"}).status == 400
+    _backdate_joins()  # all of their last 7 days count (see the next test for joins within it)
     leaderboards.refresh_users([u.id for u in people.users.values()])  # what the writer's debounced refresh does
     assert [b["name"] for b in people.read("bob", f"{ME}/leaderboards").json["data"]] == ["Friends"]
     board = people.read("carol", f"{ME}/leaderboards/{bid}")
@@ -294,6 +295,65 @@ def test_private_leaderboard(people: People) -> None:
     assert people.manage("bob", "DELETE", f"{ME}/leaderboards/{bid}/members/{bob}").status == 204  # bob leaves
     ranked = [r["user"]["username"] for r in people.read("carol", f"{ME}/leaderboards/{bid}").json["data"]]
     assert ranked == ["carol", "alice"]
+
+
+def test_private_leaderboard_counts_each_member_from_their_first_full_day(people: People) -> None:
+    """The join-day rule on a private board: a member who joined within the last 7 days ranks by the days from the
+    first full day after joining; one who joined before ranks by all 7; the public board still ranks everything."""
+    from codetime.services import leaderboards
+
+    bid = people.manage("alice", "POST", f"{ME}/leaderboards", {"name": "Friends"}).json["data"]["id"]
+    code = people.manage("alice", "POST", f"{ME}/leaderboards/{bid}/invites", {"max_uses": 5}).json["data"]["code"]
+    for name in ("bob", "carol", "dave"):
+        assert people.manage(name, "POST", f"{ME}/invitations/join", {"code": code}).status == 201
+    midnight = datetime.fromtimestamp(start_of_today(), UTC)  # today's; the fixture coded yesterday at noon
+
+    def day(days_ago: int, hour: int) -> datetime:
+        return midnight - timedelta(days=days_ago) + timedelta(hours=hour)
+
+    # Bob codes before joining: 10 min of Python 3 days ago, 10 min of Go 5 days ago (his only Go).
+    _beats(people.users["bob"], "acme-api", day(3, 12).timestamp(), 10)
+    _beats(people.users["bob"], "acme-api", day(5, 12).timestamp(), 10, "Go")
+    # Carol codes 70 min on the window's first day (6 days ago): with yesterday's 20 min, 5,400 s, bob's post-join.
+    _beats(people.users["carol"], "carols-private", day(6, 12).timestamp(), 70)
+    _beats(people.users["dave"], "daves", day(1, 14).timestamp(), 30)  # dave coded yesterday, after joining
+    joins = {"alice": day(30, 9), "carol": day(30, 9), "bob": day(2, 10), "dave": day(1, 8)}
+    with get_pool().connection() as conn:
+        for name, joined_at in joins.items():
+            conn.execute(
+                "UPDATE org_members SET joined_at = %s WHERE org_id = %s AND user_id = %s",
+                (joined_at, bid, people.users[name].id),
+            )
+    leaderboards.refresh_users([u.id for u in people.users.values()])
+
+    board = people.read("bob", f"{ME}/leaderboards/{bid}")
+    assert board.status == 200, board
+    ranked = [(r["rank"], r["user"]["username"], r["running_total"]["total_seconds"]) for r in board.json["data"]]
+    # Bob: yesterday only (he joined the day before; his 6,600 s of the 7 days hold 1,200 s from before it), tied
+    # with carol's whole window (both rank 1, by username); dave joined yesterday: nothing of his is visible yet.
+    assert ranked == [(1, "bob", 5400), (1, "carol", 5400), (3, "alice", 600)]
+    bobs = board.json["data"][0]["running_total"]
+    assert (bobs["daily_average"], bobs["languages"]) == (5400, [{"name": "Python", "total_seconds": 5400}])
+    assert board.json["data"][1]["running_total"]["daily_average"] == 2700  # carol: two days with time
+    mine = board.json["current_user"]
+    assert (mine["rank"], mine["page"], mine["running_total"]["total_seconds"]) == (1, 1, 5400)
+    assert people.read("dave", f"{ME}/leaderboards/{bid}").json["current_user"]["rank"] is None
+    python = people.read("alice", f"{ME}/leaderboards/{bid}", language="Python").json["data"]
+    assert [(r["rank"], r["user"]["username"]) for r in python] == [(1, "bob"), (1, "carol"), (3, "alice")]
+    assert people.read("alice", f"{ME}/leaderboards/{bid}", language="Go").json["data"] == []  # before joining
+
+    # The public board has no join dates: bob's whole window counts there.
+    opt_in = call_api(keys.handler, "PATCH", f"{ME}/settings", headers=basic(KEYS["bob"]),
+                      body={"public_leaderboard": True})  # fmt: skip
+    assert opt_in.status == 200, opt_in
+    public = call_api(summary.handler, "GET", "/api/v1/leaders", headers={"authorization": None}).json["data"]
+    assert [(r["user"]["username"], r["running_total"]["total_seconds"]) for r in public] == [("bob", 6600)]
+    # Once bob's first visible day is the window's first, his stored window is ranked whole.
+    with get_pool().connection() as conn:
+        conn.execute("UPDATE org_members SET joined_at = %s WHERE org_id = %s AND user_id = %s",
+                     (day(7, 23), bid, people.users["bob"].id))  # fmt: skip
+    ranked = [(r["rank"], r["user"]["username"]) for r in people.read("carol", f"{ME}/leaderboards/{bid}").json["data"]]
+    assert ranked == [(1, "bob"), (2, "carol"), (3, "alice")]
 
 
 def test_cli_creates_invites_and_lists(people: People, capsys: pytest.CaptureFixture[str]) -> None:

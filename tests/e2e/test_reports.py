@@ -303,6 +303,34 @@ def test_webhook_redirects_are_not_followed(env: WebhookReceiver) -> None:
     assert env.received == []
 
 
+def test_a_key_saving_settings_keeps_the_webhooks_it_sees_masked(env: WebhookReceiver) -> None:
+    """A key reads webhook URLs masked; sending them back (a changed hour, the rest as read) keeps the real URLs,
+    and a masked URL that stands for no saved webhook is refused, never saved as an address."""
+    _, honolulu = _users(env)
+    path = "/api/v1/users/current/reports/settings"
+    with get_pool().connection() as conn:
+        before = ReportRepository(conn).settings(honolulu.id).webhooks
+    read = call_api(summary.handler, "GET", path, headers=basic(KEY_H)).json["data"]
+    assert all(hook["url"].endswith("/********") for hook in read["webhooks"]) and len(read["webhooks"]) == 2
+    body = {k: read[k] for k in ("daily", "weekly", "weekday", "email", "webhooks")} | {"hour": 6}
+    put = call_api(summary.handler, "PUT", path, headers=confirmed(basic(KEY_H), honolulu), body=body)
+    assert put.status == 200, put
+    assert put.json["data"]["webhooks"] == read["webhooks"]  # still masked for the key
+    with get_pool().connection() as conn:
+        after = ReportRepository(conn).settings(honolulu.id)
+    assert after.hour == 6 and after.webhooks == before
+    # Dropping one keeps the other; the masked form of an address never saved is refused.
+    body["webhooks"] = read["webhooks"][1:]
+    assert call_api(summary.handler, "PUT", path, headers=confirmed(basic(KEY_H), honolulu), body=body).status == 200
+    with get_pool().connection() as conn:
+        assert ReportRepository(conn).settings(honolulu.id).webhooks == before[1:]
+    body["webhooks"] = [{"url": "https://93.184.215.14/********", "format": "json"}]
+    refused = call_api(summary.handler, "PUT", path, headers=confirmed(basic(KEY_H), honolulu), body=body)
+    assert refused.status == 400 and "matches no saved webhook" in refused.text
+    with get_pool().connection() as conn:
+        assert ReportRepository(conn).settings(honolulu.id).webhooks == before[1:]
+
+
 def test_webhook_urls_must_be_public_https(env: WebhookReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CODETIME_WEBHOOK_ALLOW_PRIVATE")
     for url in ("http://example.com/hook", "https://127.0.0.1/hook", "https://10.0.0.5/x", "https://[::1]/x",

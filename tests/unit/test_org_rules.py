@@ -52,3 +52,15 @@ def test_roles() -> None:
     with pytest.raises(InvalidInput):
         orgs.check_invite_role("owner", "owner")
     assert orgs.sees_every_dashboard("viewer") and not orgs.sees_every_dashboard("member")
+
+
+def test_the_join_day_rule_counts_from_the_first_full_local_day_after_joining() -> None:
+    from datetime import UTC, date, datetime
+
+    joined = datetime(2026, 3, 7, 23, 30, tzinfo=UTC)
+    assert orgs.first_visible_day(joined, "UTC") == date(2026, 3, 8)
+    # In the member's own timezone: already the 8th in Tokyo (08:30), still the 7th in Honolulu (13:30).
+    assert orgs.first_visible_day(joined, "Asia/Tokyo") == date(2026, 3, 9)
+    assert orgs.first_visible_day(joined, "Pacific/Honolulu") == date(2026, 3, 8)
+    # Joining a minute after midnight still gives that day away: the day's earlier hours are the member's alone.
+    assert orgs.first_visible_day(datetime(2026, 3, 8, 0, 1, tzinfo=UTC), "UTC") == date(2026, 3, 9)

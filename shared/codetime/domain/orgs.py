@@ -5,7 +5,9 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from codetime.domain.errors import Forbidden, InvalidInput
 
@@ -21,6 +23,14 @@ MAX_PATTERNS = 50
 MAX_PATTERN_LENGTH = 200
 MAX_GROUPS_PER_USER = 100
 MAX_MEMBERS = 10_000
+
+
+def first_visible_day(joined_at: datetime, tz: str) -> date:
+    """The join-day rule: the first local day (in the member's timezone `tz`) a group sees of a member is the first
+    full day after they joined. The join day's earlier hours are theirs alone, and the aggregates are per day, so
+    the join day itself is never shown. Every team read applies it (dashboards, live presence, private
+    leaderboards)."""
+    return joined_at.astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
 
 
 def can_manage(role: str) -> bool:

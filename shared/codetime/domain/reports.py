@@ -115,6 +115,26 @@ def masked_webhook_url(url: str) -> str:
     return f"{parts.scheme}://{host}/{WEBHOOK_MASK}" if parts.scheme and host else WEBHOOK_MASK
 
 
+def unmask_webhooks(incoming: list[dict[str, str]], stored: list[dict[str, str]]) -> list[dict[str, str]] | None:
+    """The webhooks to save when a caller that sees them masked (a key) sends them back: each URL that is the
+    masked form of a stored webhook's is that stored URL again (each stored one used once; one of the same format
+    first, as masks of one host look alike), so saving other settings keeps the webhooks. None when a masked URL
+    matches no stored webhook (it would be saved as a real address)."""
+    unused = list(stored)
+    out = []
+    for hook in incoming:
+        url = hook.get("url", "")
+        if url.endswith(WEBHOOK_MASK):
+            same = [s for s in unused if masked_webhook_url(s["url"]) == url]
+            found = next((s for s in same if s.get("format") == hook.get("format")), same[0] if same else None)
+            if found is None:
+                return None
+            unused.remove(found)
+            url = found["url"]
+        out.append({**hook, "url": url})
+    return out
+
+
 def due_period(
     cadence: Cadence, now: datetime, tz: str, hour: int, weekday: int, grace_hours: int
 ) -> tuple[date, date] | None:

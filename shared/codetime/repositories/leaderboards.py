@@ -4,7 +4,7 @@ here in SQL."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -46,6 +46,11 @@ class BoardUser:
     timezone: str
 
 
+# A member counted over part of their window (a private board's member who joined within it): their rows computed for
+# this read, (language, seconds, active days) with ALL_LANGUAGES for the total, replacing their stored ones.
+Overrides = Mapping[uuid.UUID, Sequence[tuple[str, float, int]]]
+
+
 # A board: the rows of one language (ALL_LANGUAGES for the total) among the members asked for, or every user opted
 # in (`public`: then an ordered scan of leaderboard_public_idx, or leaderboard_public_country_idx with a country).
 # Board order: seconds descending, then username; equal totals share a rank (1, 2, 2, 4).
@@ -54,8 +59,40 @@ def _where(user_ids: Collection[uuid.UUID] | None, country: str | None) -> str:
     return f"t.language = %(language)s AND {members}" + (" AND t.country_code = %(country)s" if country else "")
 
 
-def _params(language: str, country: str | None, user_ids: Collection[uuid.UUID] | None, **more: object) -> dict:
-    return {"language": language, "country": country, "members": list(user_ids or ()), **more}
+def _source(overrides: Overrides | None) -> str:
+    """The rows a board ranks: leaderboard_totals itself (always so for the public board, whose index path this
+    keeps), or with `overrides` its rows of the other users plus the overriding rows."""
+    if not overrides:
+        return "leaderboard_totals"
+    return (
+        "(SELECT user_id, language, seconds, days, public, country_code, username FROM leaderboard_totals "
+        "WHERE user_id <> ALL(%(late)s) UNION ALL "
+        "SELECT u.id, x.language, x.seconds, x.days, u.public_leaderboard, u.country_code, u.username "
+        "FROM unnest(%(late_users)s::uuid[], %(late_languages)s::text[], %(late_seconds)s::float8[], "
+        "%(late_days)s::int[]) AS x (user_id, language, seconds, days) JOIN users u ON u.id = x.user_id "
+        "WHERE x.seconds > 0)"
+    )
+
+
+def _params(
+    language: str,
+    country: str | None,
+    user_ids: Collection[uuid.UUID] | None,
+    overrides: Overrides | None = None,
+    **more: object,
+) -> dict:
+    rows = [(user_id, *row) for user_id, found in (overrides or {}).items() for row in found]
+    return {
+        "language": language,
+        "country": country,
+        "members": list(user_ids or ()),
+        "late": list(overrides or ()),
+        "late_users": [r[0] for r in rows],
+        "late_languages": [r[1] for r in rows],
+        "late_seconds": [r[2] for r in rows],
+        "late_days": [r[3] for r in rows],
+        **more,
+    }
 
 
 class LeaderboardRepository:
@@ -65,31 +102,37 @@ class LeaderboardRepository:
     # ------------------------------------------------------------------------------------------------ reads
 
     def page(
-        self, language: str, country: str | None, user_ids: Collection[uuid.UUID] | None, offset: int, limit: int
+        self,
+        language: str,
+        country: str | None,
+        user_ids: Collection[uuid.UUID] | None,
+        offset: int,
+        limit: int,
+        overrides: Overrides | None = None,
     ) -> BoardPage:
         """Rows offset+1 .. offset+limit of a board with their ranks and languages, how many users the board has
         and when it was last refreshed: one statement (one round trip)."""
-        where = _where(user_ids, country)
+        where, source = _where(user_ids, country), _source(overrides)
         rows = self.conn.execute(
             f"""
             WITH page AS (
                 SELECT t.user_id, t.username, t.country_code, t.seconds, t.days
-                FROM leaderboard_totals t WHERE {where}
+                FROM {source} t WHERE {where}
                 ORDER BY t.seconds DESC, t.username OFFSET %(offset)s LIMIT %(limit)s
             ), counts AS (
                 -- The page's first row's tie group may begin on an earlier page: its rank counts who is ahead.
                 SELECT count(*) AS total, count(*) FILTER (WHERE t.seconds > (SELECT max(seconds) FROM page)) AS ahead,
                        (SELECT max(computed_at) FROM leaderboard_users) AS modified
-                FROM leaderboard_totals t WHERE {where}
+                FROM {source} t WHERE {where}
             )
             SELECT c.total, c.ahead, c.modified, p.user_id, p.username, u.display_name, p.country_code, p.seconds,
                    p.days,
                    (SELECT json_agg(json_build_array(l.language, l.seconds) ORDER BY l.seconds DESC, l.language)
-                    FROM leaderboard_totals l WHERE l.user_id = p.user_id AND l.language <> %(all)s) AS languages
+                    FROM {source} l WHERE l.user_id = p.user_id AND l.language <> %(all)s) AS languages
             FROM counts c LEFT JOIN (page p JOIN users u ON u.id = p.user_id) ON true
             ORDER BY p.seconds DESC, p.username
             """,
-            _params(language, country, user_ids, offset=offset, limit=limit, all=ALL_LANGUAGES),
+            _params(language, country, user_ids, overrides, offset=offset, limit=limit, all=ALL_LANGUAGES),
         ).fetchall()
         total, ahead, modified = rows[0][:3] if rows else (0, 0, None)
         board = BoardPage(total=total, modified_at=modified)
@@ -107,44 +150,50 @@ class LeaderboardRepository:
             board.languages[user_id] = [(name, secs) for name, secs in languages or ()]
         return board
 
-    def _ahead(self, where: str, params: dict, seconds: float) -> int:
+    def _ahead(self, source: str, where: str, params: dict, seconds: float) -> int:
         """How many users of the board have more seconds than this."""
         row = self.conn.execute(
-            f"SELECT count(*) FROM leaderboard_totals t WHERE {where} AND t.seconds > %(seconds)s",
+            f"SELECT count(*) FROM {source} t WHERE {where} AND t.seconds > %(seconds)s",
             {**params, "seconds": seconds},
         ).fetchone()
         return row[0] if row else 0
 
     def place(
-        self, user_id: uuid.UUID, language: str, country: str | None, user_ids: Collection[uuid.UUID] | None
+        self,
+        user_id: uuid.UUID,
+        language: str,
+        country: str | None,
+        user_ids: Collection[uuid.UUID] | None,
+        overrides: Overrides | None = None,
     ) -> RankedRow | None:
         """One user's place on the board (None: not on it)."""
-        where = _where(user_ids, country)
-        params = _params(language, country, user_ids, user=user_id)
+        where, source = _where(user_ids, country), _source(overrides)
+        params = _params(language, country, user_ids, overrides, user=user_id)
         mine = self.conn.execute(
-            f"SELECT t.username, u.display_name, t.country_code, t.seconds, t.days FROM leaderboard_totals t "
+            f"SELECT t.username, u.display_name, t.country_code, t.seconds, t.days FROM {source} t "
             f"JOIN users u ON u.id = t.user_id WHERE {where} AND t.user_id = %(user)s",
             params,
         ).fetchone()
         if mine is None:
             return None
         username, display_name, country_code, seconds, days = mine
-        ahead = self._ahead(where, params, seconds)
+        ahead = self._ahead(source, where, params, seconds)
         tied_before = self.conn.execute(
-            f"SELECT count(*) FROM leaderboard_totals t WHERE {where} AND t.seconds = %(seconds)s "
-            f"AND t.username < %(username)s",
+            f"SELECT count(*) FROM {source} t WHERE {where} AND t.seconds = %(seconds)s AND t.username < %(username)s",
             {**params, "seconds": seconds, "username": username},
         ).fetchone()
         position = ahead + (tied_before[0] if tied_before else 0) + 1
         return RankedRow(ahead + 1, position, user_id, username, display_name, country_code, seconds, days)
 
-    def languages(self, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, float]]]:
+    def languages(
+        self, user_ids: Sequence[uuid.UUID], overrides: Overrides | None = None
+    ) -> dict[uuid.UUID, list[tuple[str, float]]]:
         """Each user's languages over the window, most time first."""
         out: dict[uuid.UUID, list[tuple[str, float]]] = {user_id: [] for user_id in user_ids}
         rows = self.conn.execute(
-            "SELECT user_id, language, seconds FROM leaderboard_totals WHERE user_id = ANY(%s) AND language <> %s "
-            "AND seconds > 0 ORDER BY user_id, seconds DESC, language",
-            (list(user_ids), ALL_LANGUAGES),
+            f"SELECT user_id, language, seconds FROM {_source(overrides)} t WHERE user_id = ANY(%(users)s) "
+            "AND language <> %(all)s AND seconds > 0 ORDER BY user_id, seconds DESC, language",
+            _params(ALL_LANGUAGES, None, None, overrides, users=list(user_ids), all=ALL_LANGUAGES),
         ).fetchall()
         for user_id, language, seconds in rows:
             out[user_id].append((language, seconds))

@@ -35,6 +35,7 @@ from codetime.domain.countries import COUNTRIES
 from codetime.domain.countries import country_code as valid_country_code
 from codetime.domain.errors import InvalidFields
 from codetime.domain.names import display_name
+from codetime.domain.orgs import first_visible_day
 from codetime.domain.ranges import today_in
 from codetime.domain.wakatime_format import day_text, human_text
 from codetime.logs import logger
@@ -82,6 +83,7 @@ def ranking(
     current_user: User | None = None,
     page_size: int = PAGE_SIZE,
     now: datetime | None = None,
+    joined: Collection[tuple[User, datetime]] = (),
 ) -> dict[str, Any]:
     """One page of a board in WakaTime's leaders shape (`GET /api/v1/leaders`).
 
@@ -89,7 +91,9 @@ def ranking(
     in publicly; None: the public board, everyone with `public_leaderboard` on. `language` ranks by time in that
     language (its WakaTime name, e.g. "Python"; "Other" for time without a language); `country_code` keeps users
     with that country (ISO 3166-1 alpha-2, validated). `page` is 1-based; None: the page holding `current_user`'s
-    rank when they are on the board, else 1. A page past the last answers an empty `data`.
+    rank when they are on the board, else 1. A page past the last answers an empty `data`. `joined`: members of a
+    private board with the time they joined; each counts only from their first full day after it (domain/orgs.py's
+    join-day rule), so one who joined within their window is ranked by the days since (see `joined_totals`).
 
     Returns {"data": [{"rank", "running_total": {...}, "user": {...}}], "current_user": {...} | None, "page",
     "total_pages", "total", "per_page", "language", "country_code", "range": {...}, "modified_at"}."""
@@ -98,17 +102,19 @@ def ranking(
         raise InvalidFields({"page": ["Must be a whole number from 1."]})
     stored_language = language or ALL_LANGUAGES
     members = None if user_ids is None else sorted(set(user_ids))
+    # The public board has no join dates: it always ranks the stored rows (its index path).
+    late = joined_totals(joined, now) if members is not None and joined else None
     with get_pool().connection() as conn:
         repo = LeaderboardRepository(conn)
         mine: RankedRow | None = None
         if current_user is not None:
-            mine = repo.place(current_user.id, stored_language, country_code, members)
+            mine = repo.place(current_user.id, stored_language, country_code, members, late)
         if page is None:
             page = (mine.position - 1) // page_size + 1 if mine is not None else 1
-        board = repo.page(stored_language, country_code, members, (page - 1) * page_size, page_size)
+        board = repo.page(stored_language, country_code, members, (page - 1) * page_size, page_size, late)
         languages = board.languages
         if mine is not None and mine.user_id not in languages:
-            languages |= repo.languages([mine.user_id])
+            languages |= repo.languages([mine.user_id], late)
     rows, total, modified = board.rows, board.total, board.modified_at
     start, end = window("UTC", now)
     return {
@@ -203,6 +209,35 @@ def user_totals(user: User, now: datetime | None = None) -> tuple[date, date, li
         if seconds > 0:
             per_language[display_name("language", value)] += seconds
     return start, end, [(ALL_LANGUAGES, totals.total, active), *((n, s, active) for n, s in per_language.items())]
+
+
+def joined_totals(
+    joined: Collection[tuple[User, datetime]], now: datetime | None = None
+) -> dict[uuid.UUID, list[tuple[str, float, int]]]:
+    """The rows (as `user_totals`) of the members whose first visible day (domain/orgs.py's join-day rule) falls
+    after their window's first day, counted from that day: what a private board ranks instead of their stored
+    window. Members who joined before their window are left out (their stored rows count whole); one who joined
+    today gets no rows (their first visible day is tomorrow), so they are not on the board yet. One read of the
+    per-day aggregates for all of them per window end (aggregation.team_rows)."""
+    late: dict[date, dict[uuid.UUID, tuple[User, date]]] = defaultdict(dict)
+    out: dict[uuid.UUID, list[tuple[str, float, int]]] = {}
+    for user, joined_at in joined:
+        start, end = window(user.effective_timezone, now)
+        first = first_visible_day(joined_at, user.effective_timezone)
+        if first > start:
+            late[end][user.id] = (user, first)
+            out[user.id] = []
+    for end, members in late.items():
+        for user_id, rows in aggregation.team_rows(members, end, ("language",)).items():
+            per_language: dict[str, float] = defaultdict(float)
+            for row in rows:
+                per_language[display_name("language", row.language)] += row.seconds
+            total = sum(per_language.values())
+            if total <= 0:
+                continue
+            active = len({row.day for row in rows if row.seconds > 0})
+            out[user_id] = [(ALL_LANGUAGES, total, active), *((n, s, active) for n, s in per_language.items() if s > 0)]
+    return out
 
 
 def refresh_users(user_ids: Collection[uuid.UUID], now: datetime | None = None) -> int:

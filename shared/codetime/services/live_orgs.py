@@ -16,7 +16,7 @@ from codetime.domain.ranges import today_in
 from codetime.repositories.orgs import Member, OrgRepository
 from codetime.repositories.users import User, UserRepository
 from codetime.services import aggregation
-from codetime.services.orgs import ORG, first_visible_day
+from codetime.services.orgs import ORG
 
 # "Coding now": a heartbeat within the default keystroke timeout.
 CODING_WINDOW = timedelta(minutes=15)
@@ -65,7 +65,7 @@ class OrgPresence:
 def _member(member: Member, user: User, patterns: list[str], now: datetime) -> dict[str, Any]:
     tz = user.effective_timezone
     today = today_in(tz)
-    visible = first_visible_day(member, tz) <= today  # a team never sees the join day's earlier hours
+    visible = rules.first_visible_day(member.joined_at, tz) <= today  # a team never sees the join day's earlier hours
     last = user.last_heartbeat_at if visible else None
     coding = last is not None and now - last <= CODING_WINDOW
     seconds = 0.0

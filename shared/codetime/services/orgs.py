@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from codetime.db import get_pool
 from codetime.domain import orgs as rules
@@ -527,12 +526,6 @@ def dashboard_members(user: User, org_id: uuid.UUID, dashboard_id: uuid.UUID) ->
     return [member_json(x, with_email=rules.can_manage(m.role)) for x in found]
 
 
-def first_visible_day(member: Member, tz: str) -> date:
-    """The first local day a team sees of a member: the first full day after they joined (the join day's earlier
-    hours are theirs alone, and the aggregates are per day)."""
-    return member.joined_at.astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
-
-
 def _visible_rows(team: Team, member: Member, rows: list[TotalsRow]) -> list[TotalsRow]:
     """A member's rows as the team may see them (their privacy)."""
     if member.privacy == "matching":
@@ -566,7 +559,7 @@ def _team_member(team: Team, member_id: uuid.UUID) -> Member:
 
 def _member_days(team: Team, member: Member, start: date, end: date) -> dict[date, list[TotalsRow]]:
     user = team.users[member.user_id]
-    first = max(start, first_visible_day(member, user.effective_timezone))
+    first = max(start, rules.first_visible_day(member.joined_at, user.effective_timezone))
     rows = aggregation.team_rows({member.id: (user, first)}, end).get(member.id, [])
     by_day: dict[date, list[TotalsRow]] = defaultdict(list)
     for row in _visible_rows(team, member, rows):
@@ -627,7 +620,7 @@ def member_durations(
             def keep(hb: dict[str, Any]) -> bool:
                 return rules.project_matches(patterns, display_name("project", hb["project"]))
 
-        hidden = day < first_visible_day(member, tz)
+        hidden = day < rules.first_visible_day(member.joined_at, tz)
         return build_durations(
             target, day, "project", None, tz, keep=keep, anonymous=member.privacy == "totals", empty=hidden
         )
@@ -650,10 +643,10 @@ TEAM_DIMENSIONS = ("project", "language")
 
 
 def _team_totals(team: Team, start: date, end: date) -> dict[uuid.UUID, dict[date, list[TotalsRow]]]:
-    firsts = {
-        x.id: (team.users[x.user_id], max(start, first_visible_day(x, team.users[x.user_id].effective_timezone)))
-        for x in team.members
-    }
+    firsts = {}
+    for x in team.members:
+        member_user = team.users[x.user_id]
+        firsts[x.id] = (member_user, max(start, rules.first_visible_day(x.joined_at, member_user.effective_timezone)))
     rows = aggregation.team_rows(firsts, end, TEAM_DIMENSIONS)
     out: dict[uuid.UUID, dict[date, list[TotalsRow]]] = {}
     for member in team.members:
@@ -738,12 +731,14 @@ def dashboard_leaderboard(
 def board_leaderboard(user: User, board_id: uuid.UUID, *, language: str | None = None,
                       page: int | None = None) -> dict[str, Any]:  # fmt: skip
     """A private leaderboard: its members ranked by services/leaderboards.py (the one ranking engine, the public
-    board's), over each member's last 7 days, totals and languages only. Not cached: the ranking reads the
-    precomputed leaderboard totals, which are refreshed after writes (debounced), not on a member's write."""
+    board's), over each member's last 7 days from their first full day after joining (the join-day rule), totals
+    and languages only. Not cached: the ranking reads the precomputed leaderboard totals, which are refreshed after
+    writes (debounced), not on a member's write, and computes those of members who joined within their window."""
     from codetime.services import leaderboards
 
     team = _team(user, BOARD, board_id, None)
-    return leaderboards.ranking(team.user_ids, language=language, page=page, current_user=user)
+    joined = [(team.users[m.user_id], m.joined_at) for m in team.members]
+    return leaderboards.ranking(team.user_ids, language=language, page=page, current_user=user, joined=joined)
 
 
 def _leaderboard(
@@ -753,7 +748,7 @@ def _leaderboard(
     applied, nothing before they joined), in WakaTime's leaders shape: equal totals share a rank and are listed by
     username, `language` ranks by time in that language, pages of 100, by default the page holding the reader.
     Computed from the same per-day aggregates as every team read: the ranking engine's precomputed totals
-    (services/leaderboards.py, used for private leaderboards) cannot honour a member's privacy or join date."""
+    (services/leaderboards.py, used for private leaderboards) cannot honour a member's privacy."""
     team = _team(user, kind, group_id, dashboard_id)
     end = today_in(user.effective_timezone)
     start = end - timedelta(days=LEADERBOARD_DAYS - 1)

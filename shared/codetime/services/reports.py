@@ -18,7 +18,7 @@ import socket
 import ssl
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -410,13 +410,20 @@ def get_settings(user: User) -> ReportSettings:
 
 
 def save_settings(user: User, settings: ReportSettings) -> ReportSettings:
+    """Replace the settings. Webhook URLs sent back masked (what a key reads) stand for the stored ones."""
     hooks = settings.webhooks or []
     if len(hooks) > MAX_WEBHOOKS:
         raise InvalidInput(f"At most {MAX_WEBHOOKS} webhooks.")
-    for hook in hooks:
+    with get_pool().connection() as conn:
+        stored = ReportRepository(conn).settings(user.id).webhooks or []
+    unmasked = model.unmask_webhooks(hooks, stored)
+    if unmasked is None:
+        raise WebhookRejected("A masked webhook URL matches no saved webhook: enter the webhook's full URL.")
+    for hook in unmasked:  # checked outside a database connection: a webhook's host name is resolved
         if hook.get("format") not in WEBHOOK_FORMATS:
             raise InvalidInput(f"Webhook format must be one of: {', '.join(WEBHOOK_FORMATS)}.")
         check_webhook_url(hook["url"])
+    settings = replace(settings, webhooks=unmasked)
     with get_pool().connection() as conn:
         ReportRepository(conn).save_settings(user.id, settings)
     return settings

@@ -232,7 +232,7 @@ function reportsSection(r, byKey, user) {
   const confirm = confirmField(user);
   const status = statusLine();
   const form = h("form", {}, daily.el, weekly.el, field(`Send at (${r.timezone})`, hour), field("Weekly report on", weekday), email.el,
-    h("h3", {}, "Webhooks"), byKey ? h("p", { class: "muted" }, "Webhook addresses are masked when signed in with a key; saving keeps what is shown.") : null,
+    h("h3", {}, "Webhooks"), byKey ? h("p", { class: "muted" }, "Webhook addresses are masked when signed in with a key; saving keeps the masked ones as they are.") : null,
     hooks, h("button", { type: "button", class: "secondary", onclick: () => hookRow() }, "Add webhook"),
     confirm.el, h("button", { type: "submit" }, "Save report settings"), status.el);
   form.addEventListener("submit", async (e) => {
