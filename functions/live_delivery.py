@@ -26,7 +26,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise RuntimeError("CODETIME_LIVE_TABLE and CODETIME_LIVE_ENDPOINT must be set")
     requeue = delivery_requeue()
     failures: list[dict[str, str]] = []
-    sent = gone = errors = requeued = 0
+    totals = service.DeliveryResult()
     for raw in event.get("Records") or []:
         record = SQSRecord(raw)
         try:
@@ -37,8 +37,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         result = service.deliver(live, deliveries, closes, requeue)
         if result.retry:
             failures.append({"itemIdentifier": record.message_id})
-        sent, gone, errors, requeued = sent + result.sent, gone + result.gone, errors + result.errors, (
-            requeued + result.requeued)
-    logger.info("live messages delivered", extra={"sent": sent, "gone": gone, "errors": errors,
-                                                  "requeued": requeued, "retried_messages": len(failures)})  # fmt: skip
+        totals.sent, totals.gone = totals.sent + result.sent, totals.gone + result.gone
+        totals.errors, totals.requeued = totals.errors + result.errors, totals.requeued + result.requeued
+    logger.info("live messages delivered", extra={"sent": totals.sent, "gone": totals.gone, "errors": totals.errors,
+                                                  "requeued": totals.requeued,
+                                                  "retried_messages": len(failures)})  # fmt: skip
     return {"batchItemFailures": failures}

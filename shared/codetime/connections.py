@@ -211,8 +211,9 @@ class DynamoRegistry:
         key, expires = self._slots(connection.user_id), {"N": str(connection.expires_at)}
         # The map must exist before a path in it can be set (a no-op once it does).
         self._db.update_item(
-            TableName=self.table, Key=key, UpdateExpression="SET conns = if_not_exists(conns, :empty), "
-            "expires_at = if_not_exists(expires_at, :exp)", ExpressionAttributeValues={":empty": {"M": {}}, ":exp": expires},
+            TableName=self.table, Key=key,
+            UpdateExpression="SET conns = if_not_exists(conns, :empty), expires_at = if_not_exists(expires_at, :exp)",
+            ExpressionAttributeValues={":empty": {"M": {}}, ":exp": expires},
         )  # fmt: skip
         for attempt in range(2):
             try:  # the cap's one atomic step: take a slot only while fewer than `limit` are taken

@@ -272,10 +272,9 @@ def _gone_from_api_gateway(connection_id: str) -> bool:
 
 
 def test_a_revoked_key_closes_its_connections_and_only_those(live_aws: LiveAws) -> None:
-    from functions import keys as keys_function
-
     from codetime.services.auth import load_user
     from codetime.services.keys import create_key
+    from functions import keys as keys_function
 
     ada = load_user(live_aws.ada)
     second = create_key(ada, "second")
@@ -334,9 +333,8 @@ def test_revocation_posts_the_closing_message_then_deletes(live_aws: LiveAws) ->
 
 
 def test_deleting_the_account_closes_every_connection(live_aws: LiveAws) -> None:
-    from functions import keys as keys_function
-
     from codetime.services.auth import load_user
+    from functions import keys as keys_function
     from harness import confirmed
 
     ada = load_user(live_aws.ada)

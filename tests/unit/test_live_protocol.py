@@ -220,10 +220,9 @@ def test_the_connection_cap_holds_under_concurrent_connects_on_a_slow_registry(m
     store's do): exactly three are admitted. A count followed by an add would admit all ten."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
-
-    from codetime.config import get_settings
     from types import SimpleNamespace
 
+    from codetime.config import get_settings
     from codetime.services.auth import Principal
 
     class SlowRegistry(MemoryRegistry):
