@@ -296,7 +296,16 @@ class DynamoRegistry:
         return len(self._query_topic(f"user#{user_id}", "conn"))
 
     def connections(self, user_id: str) -> list[Connection]:
-        return [self._connection(item) for item in self._query_topic(f"user#{user_id}", "conn")]
+        """The user's live connections: the GSI's (eventually consistent), and those the slots item (read
+        consistently) names that the GSI does not show yet, so a revocation misses no just-opened connection."""
+        found = {c.id: c for c in (self._connection(item) for item in self._query_topic(f"user#{user_id}", "conn"))}
+        slots = self._db.get_item(TableName=self.table, Key=self._slots(user_id), ConsistentRead=True).get("Item")
+        for connection_id, expires in ((slots or {}).get("conns", {}).get("M", {})).items():
+            if connection_id not in found and int(expires["N"]) > time.time():
+                connection = self.get(connection_id)
+                if connection is not None:
+                    found[connection_id] = connection
+        return list(found.values())
 
     def subscribe(self, subscription: Subscription, expires_at: int) -> None:
         self._db.put_item(TableName=self.table, Item={
@@ -458,13 +467,15 @@ class QueueSender:
 
 class SqsChangeTarget:
     """The changes queue (AWS): the live function publishes from it. One SendMessage per written batch, with short
-    timeouts and one attempt, so the writer's cost stays bounded."""
+    timeouts and one attempt, so the writer's cost stays bounded; `durable` (a revocation, off the write path):
+    the SDK's usual timeouts and retries."""
 
-    def __init__(self, queue_url: str) -> None:
-        self.queue_url = queue_url
+    def __init__(self, queue_url: str, durable: bool = False) -> None:
+        self.queue_url, self.durable = queue_url, durable
 
     def put(self, body: str) -> None:
-        live_sqs_client().send_message(QueueUrl=self.queue_url, MessageBody=body)
+        client = aws_client("sqs") if self.durable else live_sqs_client()
+        client.send_message(QueueUrl=self.queue_url, MessageBody=body)
 
 
 def decode_deliveries(body: str) -> list[tuple[str, str]]:
@@ -499,10 +510,10 @@ def stop_local() -> None:
     _local, _local_changes = None, None
 
 
-def get_change_target() -> ChangeTarget | None:
+def get_change_target(*, durable: bool = False) -> ChangeTarget | None:
     """Where the writer hands its changes: the changes queue on AWS, else `codetime dev`'s publisher, else nowhere."""
     url = get_settings().live_changes_url
-    return SqsChangeTarget(url) if url else _local_changes
+    return SqsChangeTarget(url, durable) if url else _local_changes
 
 
 def aws_live(*, deliver: bool = False) -> Live | None:

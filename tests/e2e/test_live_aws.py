@@ -461,3 +461,21 @@ def test_gone_is_not_retried_and_a_partial_failure_requeues_only_the_failed_part
     _, answer = _receive_once(live_aws)
     assert answer == {"batchItemFailures": []}
     assert live_aws.received("slow") == [{"type": "pong"}]
+
+
+def test_revocation_finds_a_connection_the_index_does_not_show_yet(live_aws: LiveAws,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """The GSI is eventually consistent: a connection opened a moment before the revocation may be missing from it.
+    The user's slots item, read consistently, still names it."""
+    from codetime.connections import DynamoRegistry
+    from codetime.services import live as service
+
+    assert live_aws.connect("just-opened", ADA)["statusCode"] == 200
+    assert live_aws.connect("bob-stays", BOB)["statusCode"] == 200
+    service.revoked(live_aws.ada)
+    with monkeypatch.context() as lagging:
+        lagging.setattr(DynamoRegistry, "_query_topic", lambda self, topic, prefix, **extra: [])  # the index lags
+        live_aws.publish()
+    live_aws.deliver()
+    assert _gone_from_api_gateway("just-opened")
+    assert {i["pk"]["S"] for i in live_aws.items() if i["sk"]["S"] == "conn"} == {"conn#bob-stays"}

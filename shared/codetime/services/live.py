@@ -223,7 +223,7 @@ def revoked(user_id: uuid.UUID, key_id: uuid.UUID | None = None) -> bool:
     hand-off is logged and counted (LivePublishErrors, alarmed), and those connections end within API Gateway's 2 h.
     """
     try:
-        target = get_change_target()
+        target = get_change_target(durable=True)
         if target is not None:
             target.put(protocol.encode_revocations([protocol.Revocation(user_id, key_id)]))
         return True
