@@ -353,8 +353,9 @@ def test_deleting_the_account_closes_every_connection(live_aws: LiveAws) -> None
 # ---------------------------------------------------------------------------------------------- the cap
 
 
-def test_concurrent_connects_over_the_cap_admit_exactly_the_cap(live_aws: LiveAws,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_concurrent_connects_over_the_cap_admit_exactly_the_cap(
+    live_aws: LiveAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from codetime.config import get_settings
@@ -463,8 +464,7 @@ def test_gone_is_not_retried_and_a_partial_failure_requeues_only_the_failed_part
     assert live_aws.received("slow") == [{"type": "pong"}]
 
 
-def test_revocation_finds_a_connection_the_index_does_not_show_yet(live_aws: LiveAws,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_revocation_finds_a_connection_the_index_lags_on(live_aws: LiveAws, monkeypatch: pytest.MonkeyPatch) -> None:
     """The GSI is eventually consistent: a connection opened a moment before the revocation may be missing from it.
     The user's slots item, read consistently, still names it."""
     from codetime.connections import DynamoRegistry
