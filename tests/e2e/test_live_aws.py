@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 from typing import Any
 
@@ -273,7 +274,7 @@ def _gone_from_api_gateway(connection_id: str) -> bool:
 
 def test_a_revoked_key_closes_its_connections_and_only_those(live_aws: LiveAws) -> None:
     from codetime.services.auth import load_user
-    from codetime.services.keys import create_key
+    from codetime.services.keys import create_key, list_keys
     from functions import keys as keys_function
 
     ada = load_user(live_aws.ada)
@@ -285,8 +286,7 @@ def test_a_revoked_key_closes_its_connections_and_only_those(live_aws: LiveAws) 
         live_aws.message(cid, {"type": "subscribe", "channel": "user.today"})
     live_aws.deliver()
     items = {i["pk"]["S"]: i for i in live_aws.items() if i["sk"]["S"] == "conn"}
-    first_id = next(k.id for k in __import__("codetime.services.keys", fromlist=["x"]).list_keys(ada)
-                    if k.label != "second")  # fmt: skip
+    first_id = next(k.id for k in list_keys(ada) if k.label != "second")
     assert items["conn#by-first"]["key_id"]["S"] == str(first_id)  # the registry knows each connection's key
     assert items["conn#by-second"]["key_id"]["S"] == str(second.key.id)
 
@@ -353,6 +353,23 @@ def test_deleting_the_account_closes_every_connection(live_aws: LiveAws) -> None
 # ---------------------------------------------------------------------------------------------- the cap
 
 
+def _atomic_item_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each write, its condition included, atomically; moto (in-process, called from threads)
+    checks a condition and writes in two Python steps another thread can come between. One lock around moto's
+    item writes gives it DynamoDB's guarantee, and nothing more: a query then a write still races."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    for name in ("put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)
+
+
 def test_concurrent_connects_over_the_cap_admit_exactly_the_cap(
     live_aws: LiveAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -362,7 +379,8 @@ def test_concurrent_connects_over_the_cap_admit_exactly_the_cap(
 
     monkeypatch.setenv("CODETIME_LIVE_MAX_CONNECTIONS", "3")
     get_settings.cache_clear()
-    barrier = __import__("threading").Barrier(10)
+    _atomic_item_writes(monkeypatch)
+    barrier = threading.Barrier(10)
 
     def connect(i: int) -> int:
         barrier.wait()  # all ten at once
