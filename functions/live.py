@@ -40,22 +40,21 @@ def _refused(status: int, message: str, **headers: str) -> dict[str, Any]:
 
 
 def _publish(live: Any, event: dict[str, Any]) -> dict[str, Any]:
-    """The changes queue's batch: merged per user, published once each. Never fails the batch (a redelivery would
+    """The changes queue's batch: revoked credentials' connections closed, then the changes merged per user and
+    published once each. Never fails the batch (a redelivery would
     repeat the events that were sent; the next write publishes fresh state)."""
     bodies = []
     for raw in event["Records"]:
         record = SQSRecord(raw)
         bodies.append(record.body)
     try:
-        changes = protocol.decode_changes(bodies)
+        result = service.process_changes(live, bodies)
     except (ValueError, KeyError, TypeError):
         logger.error("malformed live changes dropped", extra={"messages": len(bodies)})
         return {"batchItemFailures": []}
-    result = service.publish_changes(live, changes)
     logger.info(
         "live changes published",
         extra={
-            "users": len(changes),
             "sent": result.sent,
             "errors": result.errors,
             "skipped_users": result.skipped_users,

@@ -1,15 +1,18 @@
-"""Lambda: the live delivery queue (SQS) -> PostToConnection to each message's WebSocket connection.
+"""Lambda: the live delivery queue (SQS) -> PostToConnection to each message's WebSocket connection, and
+DeleteConnection for connections whose credential was revoked.
 
 Outside the VPC: it reaches API Gateway's management API without NAT, and DynamoDB to drop gone connections.
-Failures are counted (LiveDeliveryErrors, alarmed), never retried: a redelivered batch would repeat the messages
-that did arrive, and the next write publishes fresh state anyway.
+A gone connection (GoneException) leaves the registry and is not retried. A transient failure (throttled, 5xx,
+timeout) is retried: a queue message nothing of which got through is reported as a partial batch failure (SQS
+redelivers it; after the queue's maxReceiveCount it is dead-lettered, alarmed); of a message partly delivered only
+the failed part is queued again, so no client gets a message twice (services/live.py `deliver`).
 """
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from codetime.connections import aws_live, decode_deliveries
+from codetime.connections import aws_live, decode_closes, decode_deliveries, delivery_requeue
 from codetime.logs import logger, metrics, tracer
 from codetime.services import live as service
 
@@ -21,13 +24,22 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     live = aws_live(deliver=True)
     if live is None:
         raise RuntimeError("CODETIME_LIVE_TABLE and CODETIME_LIVE_ENDPOINT must be set")
-    deliveries: list[tuple[str, str]] = []
+    requeue = delivery_requeue()
+    failures: list[dict[str, str]] = []
+    totals = service.DeliveryResult()
     for raw in event.get("Records") or []:
         record = SQSRecord(raw)
         try:
-            deliveries.extend(decode_deliveries(record.body))
+            deliveries, closes = decode_deliveries(record.body), decode_closes(record.body)
         except (ValueError, KeyError, TypeError):
             logger.error("malformed live delivery message dropped", extra={"message_id": record.message_id})
-    result = service.deliver(live, deliveries)
-    logger.info("live messages delivered", extra={"sent": result.sent, "gone": result.gone, "errors": result.errors})
-    return {"batchItemFailures": []}
+            continue
+        result = service.deliver(live, deliveries, closes, requeue)
+        if result.retry:
+            failures.append({"itemIdentifier": record.message_id})
+        totals.sent, totals.gone = totals.sent + result.sent, totals.gone + result.gone
+        totals.errors, totals.requeued = totals.errors + result.errors, totals.requeued + result.requeued
+    logger.info("live messages delivered", extra={"sent": totals.sent, "gone": totals.gone, "errors": totals.errors,
+                                                  "requeued": totals.requeued,
+                                                  "retried_messages": len(failures)})  # fmt: skip
+    return {"batchItemFailures": failures}

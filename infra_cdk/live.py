@@ -52,8 +52,11 @@ ROUTE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", 
                  "dynamodb:BatchWriteItem")  # fmt: skip
 # ... and what publishing adds (coalescing and goal-status items).
 PUBLISH_ACTIONS = ("dynamodb:UpdateItem",)
-# What delivery does with a gone connection: find its items and delete them.
-DELIVERY_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem")
+# What delivery does with a gone or revoked connection: find its items, delete them, free its slot under the cap.
+DELIVERY_ACTIONS = ("dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem")
+# A delivery message nothing of which got through (throttled, 5xx) is received again, this many times in all, then
+# dead-lettered (alarmed); the retention leaves room for every receive.
+DELIVERY_RECEIVES = 3
 
 
 class Live(Construct):
@@ -69,6 +72,7 @@ class Live(Construct):
         routes_entry: lambda_.IFunction,
         delivery: lambda_.Function,
         writers: Sequence[lambda_.Function],
+        revokers: Sequence[lambda_.Function] = (),
         topic: sns.ITopic,
         log_retention: logs.RetentionDays,
         throttle_rate: int,
@@ -102,11 +106,15 @@ class Live(Construct):
             self, "DeliveryDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
             retention_period=Duration.days(1),
         )  # fmt: skip
-        # Live messages are worth seconds: a minute's retention, then they are stale and dropped.
+        # Live messages are worth seconds: a failed one is received again after the visibility timeout (the delivery
+        # function's own timeout, the least Lambda allows), DELIVERY_RECEIVES times in all within the retention,
+        # then dead-lettered; one older than the retention is stale and dropped.
+        visibility = delivery.timeout or Duration.seconds(30)
         self.queue = sqs.Queue(
             self, "Delivery", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-            retention_period=Duration.minutes(1), visibility_timeout=Duration.seconds(6 * 30),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=2),
+            retention_period=Duration.seconds(visibility.to_seconds() * (DELIVERY_RECEIVES + 1)),
+            visibility_timeout=visibility,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=DELIVERY_RECEIVES),
         )  # fmt: skip
         delivery.add_event_source(sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True))
         # The writer's hand-offs: the live function publishes them (up to 10 written batches merged per user).
@@ -154,13 +162,18 @@ class Live(Construct):
             routes.add_environment(name, value)
         self.queue.grant_send_messages(routes)
         self.table.grant(routes, *ROUTE_ACTIONS, *PUBLISH_ACTIONS)
-        # The writer only hands off: one queue, nothing else (it never reads the registry).
-        for function in writers:
+        # The writer only hands off: one queue, nothing else (it never reads the registry). So do the functions that
+        # revoke credentials (keys, account deletion): the live function closes the connections they opened.
+        for function in (*writers, *revokers):
             function.add_environment("CODETIME_LIVE_CHANGES_URL", self.changes.queue_url)
             self.changes.grant_send_messages(function)
-        for name, value in {**base, "CODETIME_LIVE_ENDPOINT": self.stage.callback_url}.items():
+        delivery_env = {**base, "CODETIME_LIVE_ENDPOINT": self.stage.callback_url,
+                        "CODETIME_LIVE_QUEUE_URL": self.queue.queue_url}  # fmt: skip
+        for name, value in delivery_env.items():
             delivery.add_environment(name, value)
         self.table.grant(delivery, *DELIVERY_ACTIONS)
+        # A message partly delivered: its failed part goes back to the queue on its own (no repeats).
+        self.queue.grant_send_messages(delivery)
         self.stage.grant_management_api_access(delivery)  # execute-api:ManageConnections on this stage only
         stack = Stack.of(self)
         table_id = stack.resolve(stack.get_logical_id(self.table.node.default_child))
@@ -187,6 +200,8 @@ class Live(Construct):
                         "Live changes could not be handed off or published (changes queue, registry, reads)"),
             self._alarm("DeliveryErrorsAlarm", metric("LiveDeliveryErrors"), 5, topic,
                         "Live messages could not be posted to connections (management API failing)"),
+            self._alarm("DeliveryRetriesAlarm", metric("LiveDeliveryRetries"), 100, topic,
+                        "Many live messages are being retried (management API throttling or failing)"),
             self._alarm("DeliveryFunctionErrorsAlarm", delivery.metric_errors(period=FIVE_MINUTES), 1, topic,
                         "The live delivery function failed"),
             self._alarm("LiveFunctionErrorsAlarm", routes.metric_errors(period=FIVE_MINUTES), 5, topic,

@@ -198,7 +198,7 @@ class CodeTimeStack(Stack):
 
         live = Live(
             self, "Live", vpc=network.vpc, routes=live_routes, routes_entry=entry["Live"], delivery=live_delivery,
-            writers=[writer], topic=observability.topic, log_retention=retention,
+            writers=[writer], revokers=[keys], topic=observability.topic, log_retention=retention,
             throttle_rate=settings.api_throttle_rate, throttle_burst=settings.api_throttle_burst,
         )  # fmt: skip
 

@@ -34,6 +34,8 @@ WAIT = 15.0  # seconds an expected event may take (the local queue polls every 0
 
 
 class Dev:
+    data_dir: Path
+
     def __init__(self, base: str, dev_key: str, token: str, read_only_key: str) -> None:
         self.base, self.dev_key, self.token, self.read_only_key = base, dev_key, token, read_only_key
         self.ws = base.replace("http://", "ws://") + "/api/v1/live"
@@ -73,7 +75,9 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:
         issued = httpx.post(f"{base}/api/v1/auth/key", json={"label": "dashboard", "read_only": True},
                             headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
         assert issued.status_code == 201, issued.text
-        yield Dev(base, key, token, issued.json()["data"]["key"])
+        found = Dev(base, key, token, issued.json()["data"]["key"])
+        found.data_dir = data_dir  # for the CLI (users of the tests' own)
+        yield found
     finally:
         stop_dev(proc)
 
@@ -326,5 +330,121 @@ def test_two_terminals_the_legacy_cli_posts_and_the_socket_sees_the_time(dev: De
             assert event["data"]["grand_total"]["total_seconds"] == pytest.approx(before + 90)
             assert "terminals" in [p["name"] for p in event["data"]["projects"]]
             assert event["data"] == dev.statusbar(dev.dev_key)
+
+    run(main())
+
+
+def _issue_key(dev: Dev, token: str, label: str) -> tuple[str, str]:
+    issued = httpx.post(f"{dev.base}/api/v1/auth/key", json={"label": label},
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10)  # fmt: skip
+    assert issued.status_code == 201, issued.text
+    return issued.json()["data"]["key"], issued.json()["data"]["id"]
+
+
+async def _closed_by_server(ws: Any) -> tuple[dict[str, Any], int, str]:
+    """The last message before the server closed the socket, and the close frame's code and reason."""
+    last = await _until(ws, "closing")
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), WAIT)
+    return last, closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+def test_a_revoked_key_closes_its_open_connections_with_4401(dev: Dev) -> None:
+    key, key_id = _issue_key(dev, dev.token, "revoke-me")
+
+    async def main() -> None:
+        async with (
+            websockets.connect(dev.ws, subprotocols=["codetime", key], open_timeout=10) as revoked,
+            websockets.connect(dev.ws + f"?api_key={key}", open_timeout=10) as revoked_too,
+            websockets.connect(dev.ws, subprotocols=["codetime", ADA_KEY], open_timeout=10) as other_key,
+            websockets.connect(dev.ws, subprotocols=["codetime", dev.token], open_timeout=10) as by_token,
+        ):
+            for ws in (revoked, revoked_too, other_key):
+                await _subscribe(ws, "user.today")
+                assert (await _recv(ws))["type"] == "statusbar.today"
+            answer = httpx.delete(f"{dev.base}/api/v1/auth/keys/{key_id}",
+                                  headers={"Authorization": f"Bearer {dev.token}"}, timeout=10)  # fmt: skip
+            assert answer.status_code == 204, answer.text
+            for ws in (revoked, revoked_too):
+                last, code, reason = await _closed_by_server(ws)
+                assert last == {"type": "closing", "code": 4401, "reason": "credential revoked"}
+                assert (code, reason) == (4401, "credential revoked")
+            # The same user's other credentials stay connected, and hear the user's events.
+            assert await _send(other_key, {"type": "ping"}) == {"type": "pong"}
+            assert await _send(by_token, {"type": "ping"}) == {"type": "pong"}
+            dev.post(ADA_KEY, _today_beats(2, project="after-revoke", step=10))
+            assert (await _until(other_key, "statusbar.today"))["data"] == dev.statusbar(ADA_KEY)
+        # ... and the revoked key cannot connect again.
+        with pytest.raises(InvalidStatus) as refused:
+            async with websockets.connect(dev.ws, subprotocols=["codetime", key], open_timeout=10):
+                pass
+        assert refused.value.response.status_code == 401
+
+    run(main())
+
+
+def test_a_rotated_key_closes_its_connections(dev: Dev) -> None:
+    key, key_id = _issue_key(dev, dev.token, "rotate-me")
+
+    async def main() -> None:
+        async with websockets.connect(dev.ws, subprotocols=["codetime", key], open_timeout=10) as ws:
+            assert await _send(ws, {"type": "ping"}) == {"type": "pong"}
+            rotated = httpx.post(f"{dev.base}/api/v1/auth/keys/{key_id}/rotate",
+                                 headers={"Authorization": f"Bearer {dev.token}"}, timeout=10)  # fmt: skip
+            assert rotated.status_code in (200, 201), rotated.text
+            assert (await _closed_by_server(ws))[1] == 4401
+
+    run(main())
+
+
+def test_deleting_the_account_closes_every_connection(dev: Dev) -> None:
+    carol_key = "waka_7f2e3b8c-9d0a-4e1f-8a2b-4c5d6e7f8091"
+    _cli(["users", "create", "--email", "carol@example.com", "--api-key", carol_key], dev.data_dir)
+    carol_token = _cli(["token", "--email", "carol@example.com"], dev.data_dir)
+
+    async def main() -> None:
+        async with (
+            websockets.connect(dev.ws, subprotocols=["codetime", carol_key], open_timeout=10) as by_key,
+            websockets.connect(dev.ws, subprotocols=["codetime", carol_token], open_timeout=10) as by_token,
+            websockets.connect(dev.ws, subprotocols=["codetime", ADA_KEY], open_timeout=10) as someone_else,
+        ):
+            deleted = httpx.delete(f"{dev.base}/api/v1/users/current", params={"confirm": "carol"},
+                                   headers={"Authorization": f"Bearer {carol_token}"}, timeout=30)  # fmt: skip
+            assert deleted.status_code in (200, 202), deleted.text
+            for ws in (by_key, by_token):
+                assert (await _closed_by_server(ws))[1:] == (4401, "credential revoked")
+            assert await _send(someone_else, {"type": "ping"}) == {"type": "pong"}
+
+    run(main())
+
+
+def test_concurrent_connections_over_the_cap_admit_exactly_the_cap(dev: Dev) -> None:
+    """CODETIME_LIVE_MAX_CONNECTIONS (20 by default) opened all at once, and five more: exactly 20 open, the others
+    get the handshake's 429; closing one makes room for one."""
+    cap = 20
+
+    async def attempt() -> Any:
+        try:
+            return await websockets.connect(dev.ws, subprotocols=["codetime", BOB_KEY], open_timeout=20)
+        except InvalidStatus as exc:
+            return exc.response.status_code
+
+    async def main() -> None:
+        outcomes = await asyncio.gather(*(attempt() for _ in range(cap + 5)))
+        sockets = [o for o in outcomes if not isinstance(o, int)]
+        try:
+            assert sorted(o for o in outcomes if isinstance(o, int)) == [429] * 5
+            assert len(sockets) == cap
+            for ws in sockets[:3]:
+                assert await _send(ws, {"type": "ping"}) == {"type": "pong"}
+            await sockets.pop().close()
+            deadline = time.monotonic() + WAIT
+            while isinstance(again := await attempt(), int):  # until the server has handled the close
+                assert again == 429 and time.monotonic() < deadline, again
+                await asyncio.sleep(0.1)
+            sockets.append(again)
+            assert await attempt() == 429
+        finally:
+            await asyncio.gather(*(ws.close() for ws in sockets))
 
     run(main())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 from typing import Any
 
@@ -152,17 +153,20 @@ def test_connect_records_the_connection_with_a_ttl_and_refuses_bad_keys(live_aws
     answer = live_aws.connect("conn-ada-2", ADA, query=True)
     assert answer["statusCode"] == 200 and answer["headers"] == {}  # no subprotocol offered, none answered
     items = {item["pk"]["S"]: item for item in live_aws.items()}
-    assert set(items) == {"conn#conn-ada-1", "conn#conn-ada-2"}
+    slots = items.pop(f"slots#{live_aws.ada}")["conns"]["M"]  # the user's places under the connection cap
+    assert set(items) == {"conn#conn-ada-1", "conn#conn-ada-2"} and set(slots) == {"conn-ada-1", "conn-ada-2"}
     expires = int(items["conn#conn-ada-1"]["expires_at"]["N"])
     assert time.time() + 2 * 3600 < expires <= time.time() + 2 * 3600 + 601  # API Gateway's 2 h, plus a margin
 
     for key in ("waka_00000000-0000-4000-8000-000000000000", "not-a-key", ""):
         refused = live_aws.connect("conn-bad", key)
         assert refused["statusCode"] == 401 and "error" in json.loads(refused["body"]), refused
-    assert len(live_aws.items()) == 2
+    assert len(live_aws.items()) == 3
 
     live_aws.disconnect("conn-ada-1")
-    assert {item["pk"]["S"] for item in live_aws.items()} == {"conn#conn-ada-2"}
+    items = {item["pk"]["S"]: item for item in live_aws.items()}
+    assert set(items) == {"conn#conn-ada-2", f"slots#{live_aws.ada}"}
+    assert set(items[f"slots#{live_aws.ada}"]["conns"]["M"]) == {"conn-ada-2"}
 
 
 def test_too_many_connections_are_refused_with_429(live_aws: LiveAws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,3 +262,238 @@ def test_publishing_failures_never_fail_the_write(live_aws: LiveAws, sqs: Any, m
     rest = call_api(summary.handler, "GET", "/api/v1/users/current/statusbar/today",
                     headers=basic(ADA))  # fmt: skip
     assert rest.json["data"]["grand_total"]["total_seconds"] == 120
+
+
+# ---------------------------------------------------------------------------------------------- revocation
+
+
+def _gone_from_api_gateway(connection_id: str) -> bool:
+    """DeleteConnection happened: moto's management API no longer holds the connection."""
+    return connection_id not in apigatewaymanagementapi_backends[ACCOUNT][REGION].connections
+
+
+def test_a_revoked_key_closes_its_connections_and_only_those(live_aws: LiveAws) -> None:
+    from codetime.services.auth import load_user
+    from codetime.services.keys import create_key, list_keys
+    from functions import keys as keys_function
+
+    ada = load_user(live_aws.ada)
+    second = create_key(ada, "second")
+    assert live_aws.connect("by-first", ADA)["statusCode"] == 200
+    assert live_aws.connect("by-first-query", ADA, query=True)["statusCode"] == 200
+    assert live_aws.connect("by-second", second.plaintext)["statusCode"] == 200
+    for cid in ("by-first", "by-first-query", "by-second"):
+        live_aws.message(cid, {"type": "subscribe", "channel": "user.today"})
+    live_aws.deliver()
+    items = {i["pk"]["S"]: i for i in live_aws.items() if i["sk"]["S"] == "conn"}
+    first_id = next(k.id for k in list_keys(ada) if k.label != "second")
+    assert items["conn#by-first"]["key_id"]["S"] == str(first_id)  # the registry knows each connection's key
+    assert items["conn#by-second"]["key_id"]["S"] == str(second.key.id)
+
+    # Revoked through the API (the keys Lambda), with the other key: the revocation goes to the changes queue, the
+    # live function closes that key's connections through the delivery queue, the delivery Lambda deletes them.
+    revoked = call_api(keys_function.handler, "DELETE", f"/api/v1/auth/keys/{first_id}",
+                       headers=basic(second.plaintext))  # fmt: skip
+    assert revoked.status == 204, revoked.json
+    assert live_aws.publish() == [{"batchItemFailures": []}]
+    assert live_aws.deliver() == [{"batchItemFailures": []}]
+    for cid in ("by-first", "by-first-query"):
+        assert _gone_from_api_gateway(cid), cid
+        assert not [i for i in live_aws.items() if i["pk"]["S"] == f"conn#{cid}"]
+    # The one that stays open was told nothing; the closed ones' last frame said why (moto keeps no data of a
+    # deleted connection, so the closing message is checked on the stubbed path below).
+    assert not _gone_from_api_gateway("by-second")
+    assert [i["sk"]["S"] for i in live_aws.items() if i["pk"]["S"] == "conn#by-second"] == ["conn", "sub#user.today"]
+    # Heartbeats after the revocation reach only the open connection's subscriber.
+    assert live_aws.message("by-second", {"type": "ping"})["statusCode"] == 200
+    live_aws.deliver()
+    assert live_aws.received("by-second")[-1] == {"type": "pong"}
+
+
+def test_revocation_posts_the_closing_message_then_deletes(live_aws: LiveAws) -> None:
+    from botocore.stub import Stubber
+
+    from codetime.clients import live_management_client
+    from codetime.config import get_settings
+    from codetime.domain import live as protocol
+    from codetime.services import live as service
+
+    assert live_aws.connect("to-close", ADA)["statusCode"] == 200
+    service.revoked(live_aws.ada)  # as account deletion does: every connection of the user
+    assert live_aws.publish() == [{"batchItemFailures": []}]
+    closing = protocol.closing(4401, "credential revoked")
+    assert json.loads(closing) == {"type": "closing", "code": 4401, "reason": "credential revoked"}
+    client = live_management_client(get_settings().live_endpoint)
+    with Stubber(client) as stub:
+        stub.add_response("post_to_connection", {}, {"ConnectionId": "to-close", "Data": closing.encode()})
+        stub.add_response("delete_connection", {}, {"ConnectionId": "to-close"})
+        assert live_aws.deliver() == [{"batchItemFailures": []}]
+        stub.assert_no_pending_responses()
+    assert not [i for i in live_aws.items() if i["pk"]["S"] == "conn#to-close"]
+
+
+def test_deleting_the_account_closes_every_connection(live_aws: LiveAws) -> None:
+    from codetime.services.auth import load_user
+    from functions import keys as keys_function
+    from harness import confirmed
+
+    ada = load_user(live_aws.ada)
+    for cid in ("a1", "a2"):
+        assert live_aws.connect(cid, ADA)["statusCode"] == 200
+    assert live_aws.connect("b1", BOB)["statusCode"] == 200
+    deleted = call_api(keys_function.handler, "DELETE", "/api/v1/users/current", query={"confirm": "ada"},
+                       headers=confirmed(basic(ADA), ada))  # fmt: skip
+    assert deleted.status in (200, 202), deleted.json
+    live_aws.publish()
+    live_aws.deliver()
+    assert _gone_from_api_gateway("a1") and _gone_from_api_gateway("a2")
+    assert {i["pk"]["S"] for i in live_aws.items() if i["sk"]["S"] == "conn"} == {"conn#b1"}
+
+
+# ---------------------------------------------------------------------------------------------- the cap
+
+
+def _atomic_item_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each write, its condition included, atomically; moto (in-process, called from threads)
+    checks a condition and writes in two Python steps another thread can come between. One lock around moto's
+    item writes gives it DynamoDB's guarantee, and nothing more: a query then a write still races."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.Lock()
+    for name in ("put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)
+
+
+def test_concurrent_connects_over_the_cap_admit_exactly_the_cap(
+    live_aws: LiveAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from codetime.config import get_settings
+
+    monkeypatch.setenv("CODETIME_LIVE_MAX_CONNECTIONS", "3")
+    get_settings.cache_clear()
+    _atomic_item_writes(monkeypatch)
+    barrier = threading.Barrier(10)
+
+    def connect(i: int) -> int:
+        barrier.wait()  # all ten at once
+        return live_aws.connect(f"burst-{i}", ADA)["statusCode"]
+
+    with ThreadPoolExecutor(10) as pool:
+        statuses = list(pool.map(connect, range(10)))
+    assert sorted(statuses) == [200] * 3 + [429] * 7
+    connections = [i for i in live_aws.items() if i["sk"]["S"] == "conn"]
+    assert len(connections) == 3
+    [slots] = [i for i in live_aws.items() if i["pk"]["S"] == f"slots#{live_aws.ada}"]
+    assert set(slots["conns"]["M"]) == {i["pk"]["S"].removeprefix("conn#") for i in connections}
+
+    # A disconnect frees its slot; a slot whose connection expired without a $disconnect is reclaimed at the cap.
+    admitted = sorted(i["pk"]["S"].removeprefix("conn#") for i in connections)
+    live_aws.disconnect(admitted[0])
+    assert live_aws.connect("after-disconnect", ADA)["statusCode"] == 200
+    assert live_aws.connect("over", ADA)["statusCode"] == 429
+    live_aws.dynamodb.update_item(
+        TableName=live_aws.table, Key={"pk": {"S": f"slots#{live_aws.ada}"}, "sk": {"S": "slots"}},
+        UpdateExpression="SET conns.#c = :past", ExpressionAttributeNames={"#c": admitted[1]},
+        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 1)}},
+    )  # fmt: skip
+    assert live_aws.connect("after-expiry", ADA)["statusCode"] == 200
+    assert live_aws.connect("over-again", ADA)["statusCode"] == 429
+
+
+# ---------------------------------------------------------------------------------------------- retries
+
+
+def _queue_deliveries(live_aws: LiveAws, deliveries: list[tuple[str, str]]) -> None:
+    from codetime.connections import QueueSender
+
+    sender = QueueSender(live_aws.queue_url)
+    for cid, text in deliveries:
+        sender.send(cid, text)
+    sender.flush()
+
+
+def _receive_once(live_aws: LiveAws) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One receive of the delivery queue and the delivery Lambda's answer for it (messages left in the queue)."""
+    sqs = live_aws.aws.client("sqs")
+    messages = sqs.receive_message(QueueUrl=live_aws.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                   VisibilityTimeout=0).get("Messages", [])  # fmt: skip
+    return messages, invoke(live_delivery.handler, sqs_event(messages, live_aws.queue_arn), "codetime-live-delivery")
+
+
+@pytest.mark.parametrize(("code", "status"), [("LimitExceededException", 429), ("InternalServerError", 500)])
+def test_transient_failures_are_partial_batch_failures(live_aws: LiveAws, code: str, status: int) -> None:
+    from botocore.stub import Stubber
+
+    from codetime.clients import live_management_client
+    from codetime.config import get_settings
+
+    assert live_aws.connect("busy", ADA)["statusCode"] == 200
+    _queue_deliveries(live_aws, [("busy", '{"type":"pong"}'), ("busy", '{"type":"pong","n":2}')])
+    client = live_management_client(get_settings().live_endpoint)
+    with Stubber(client) as stub:
+        stub.add_client_error("post_to_connection", service_error_code=code, http_status_code=status)
+        messages, answer = _receive_once(live_aws)
+        stub.assert_no_pending_responses()  # the connection's second message waited: order is kept
+    [message] = messages
+    assert answer == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert [i["sk"]["S"] for i in live_aws.items() if i["pk"]["S"] == "conn#busy"] == ["conn"]  # not removed
+    # Redelivered (SQS puts it back after the visibility timeout), it goes through whole.
+    messages, answer = _receive_once(live_aws)
+    assert [m["MessageId"] for m in messages] == [message["MessageId"]] and answer == {"batchItemFailures": []}
+    assert live_aws.received("busy") == [{"type": "pong"}, {"type": "pong", "n": 2}]
+
+
+def test_gone_is_not_retried_and_a_partial_failure_requeues_only_the_failed_part(live_aws: LiveAws) -> None:
+    from botocore.stub import Stubber
+
+    from codetime.clients import live_management_client
+    from codetime.config import get_settings
+
+    for cid in ("ok", "stale", "slow"):
+        assert live_aws.connect(cid, ADA)["statusCode"] == 200
+    _queue_deliveries(live_aws, [("ok", '{"type":"pong"}'), ("stale", '{"type":"pong"}'),
+                                 ("slow", '{"type":"pong"}')])  # fmt: skip
+    client = live_management_client(get_settings().live_endpoint)
+    with Stubber(client) as stub:
+        stub.add_response("post_to_connection", {}, {"ConnectionId": "ok", "Data": b'{"type":"pong"}'})
+        stub.add_client_error("post_to_connection", service_error_code="GoneException", http_status_code=410)
+        stub.add_client_error("post_to_connection", service_error_code="LimitExceededException", http_status_code=429)
+        [message], answer = _receive_once(live_aws)
+        stub.assert_no_pending_responses()
+    # Nothing to redeliver: "ok" got its message (a redelivery would repeat it), "stale" is gone for good.
+    assert answer == {"batchItemFailures": []}
+    assert not [i for i in live_aws.items() if i["pk"]["S"] == "conn#stale"]
+    live_aws.aws.client("sqs").delete_message(QueueUrl=live_aws.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    # Only the failed delivery is back in the queue, as a message of its own.
+    sqs = live_aws.aws.client("sqs")
+    [requeued] = sqs.receive_message(QueueUrl=live_aws.queue_url, MaxNumberOfMessages=10,
+                                     VisibilityTimeout=0)["Messages"]  # fmt: skip
+    assert json.loads(requeued["Body"]) == {"deliveries": [["slow", '{"type":"pong"}']]}
+    _, answer = _receive_once(live_aws)
+    assert answer == {"batchItemFailures": []}
+    assert live_aws.received("slow") == [{"type": "pong"}]
+
+
+def test_revocation_finds_a_connection_the_index_lags_on(live_aws: LiveAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The GSI is eventually consistent: a connection opened a moment before the revocation may be missing from it.
+    The user's slots item, read consistently, still names it."""
+    from codetime.connections import DynamoRegistry
+    from codetime.services import live as service
+
+    assert live_aws.connect("just-opened", ADA)["statusCode"] == 200
+    assert live_aws.connect("bob-stays", BOB)["statusCode"] == 200
+    service.revoked(live_aws.ada)
+    with monkeypatch.context() as lagging:
+        lagging.setattr(DynamoRegistry, "_query_topic", lambda self, topic, prefix, **extra: [])  # the index lags
+        live_aws.publish()
+    live_aws.deliver()
+    assert _gone_from_api_gateway("just-opened")
+    assert {i["pk"]["S"] for i in live_aws.items() if i["sk"]["S"] == "conn"} == {"conn#bob-stays"}

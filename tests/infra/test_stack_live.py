@@ -82,7 +82,11 @@ def test_functions_get_the_live_settings_and_only_their_permissions(any_variant:
     delivery = any_variant.function("LiveDelivery")["Properties"]
     assert delivery["Handler"] == "functions.live_delivery.handler"
     assert "VpcConfig" not in delivery  # reaches the management API without NAT
-    assert {"CODETIME_LIVE_TABLE", "CODETIME_LIVE_ENDPOINT"} <= set(delivery["Environment"]["Variables"])
+    assert {"CODETIME_LIVE_TABLE", "CODETIME_LIVE_ENDPOINT", "CODETIME_LIVE_QUEUE_URL"} <= set(
+        delivery["Environment"]["Variables"])  # fmt: skip
+    # The keys function (revocations, account deletion) hands off to the changes queue, as the writer does.
+    env = any_variant.function("Keys")["Properties"]["Environment"]["Variables"]
+    assert "CODETIME_LIVE_CHANGES_URL" in env and "CODETIME_LIVE_TABLE" not in env
     assert "DATABASE_SECRET_ARN" not in delivery["Environment"]["Variables"]
 
     assert _actions(_policy_statements(any_variant, "Live"), "dynamodb:") == {
@@ -91,12 +95,15 @@ def test_functions_get_the_live_settings_and_only_their_permissions(any_variant:
     }  # fmt: skip
     assert not _actions(_policy_statements(any_variant, "Writer"), "dynamodb:")  # the writer only hands off
     delivery_statements = _policy_statements(any_variant, "LiveDelivery")
-    assert _actions(delivery_statements, "dynamodb:") == {"dynamodb:Query", "dynamodb:BatchWriteItem"}
+    assert _actions(delivery_statements, "dynamodb:") == {"dynamodb:Query", "dynamodb:BatchWriteItem",
+                                                           "dynamodb:UpdateItem"}  # fmt: skip
+    assert not _actions(_policy_statements(any_variant, "Keys"), "dynamodb:")  # revoking only hands off
     assert _actions(delivery_statements, "execute-api:") == {"execute-api:ManageConnections"}
     [manage] = [s for s in delivery_statements if s["Action"] == "execute-api:ManageConnections"]
     assert json.dumps(manage["Resource"]).endswith('"/live/*/@connections/*"]]}')
-    # Nobody else may post to connections; only the writer and the live function send to the delivery queue.
-    for name in ("Live", "Writer", "Summary", "Ingestion"):
+    # Nobody else may post to connections; only the live function (and delivery, requeueing what failed) send to
+    # the delivery queue; the writer and the keys function (revocations) to the changes queue.
+    for name in ("Live", "Writer", "Summary", "Ingestion", "Keys"):
         assert not _actions(_policy_statements(any_variant, name), "execute-api:"), name
 
     def senders(queue: str) -> set[str]:
@@ -106,8 +113,8 @@ def test_functions_get_the_live_settings_and_only_their_permissions(any_variant:
                    for s in _policy_statements(any_variant, name))
         }  # fmt: skip
 
-    assert senders(any_variant.logical_id("/Live/Delivery/Resource", "AWS::SQS::Queue")) == {"Live"}
-    assert senders(any_variant.logical_id("/Live/Changes/Resource", "AWS::SQS::Queue")) == {"Writer"}
+    assert senders(any_variant.logical_id("/Live/Delivery/Resource", "AWS::SQS::Queue")) == {"Live", "LiveDelivery"}
+    assert senders(any_variant.logical_id("/Live/Changes/Resource", "AWS::SQS::Queue")) == {"Writer", "Keys"}
 
 
 @pytest.mark.parametrize(("queue_name", "function"), [("Delivery", "LiveDelivery"), ("Changes", "Live")])
@@ -120,8 +127,38 @@ def test_the_live_queues_feed_their_functions(any_variant: Synthesized, queue_na
     ]  # fmt: skip
     assert len(mappings) == 1 and target in json.dumps(mappings[0]["FunctionName"])
     properties = any_variant.template["Resources"][queue]["Properties"]
-    assert properties["MessageRetentionPeriod"] == 60  # live messages are stale after a minute
+    assert properties["MessageRetentionPeriod"] <= 180  # live messages are stale after minutes
     assert "RedrivePolicy" in properties
+
+
+def test_failed_deliveries_are_retried_a_bounded_number_of_times_then_dead_lettered(any_variant: Synthesized) -> None:
+    queue = any_variant.logical_id("/Live/Delivery/Resource", "AWS::SQS::Queue")
+    properties = any_variant.template["Resources"][queue]["Properties"]
+    dead_letters = any_variant.logical_id("/Live/DeliveryDeadLetters/Resource", "AWS::SQS::Queue")
+    redrive = properties["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [dead_letters, "Arn"]}
+    assert redrive["maxReceiveCount"] == 3
+    # Every receive fits in the retention (a retry happens only once the visibility timeout has passed), and the
+    # visibility timeout is at least the function's timeout (Lambda's rule for SQS sources).
+    timeout = any_variant.function("LiveDelivery")["Properties"]["Timeout"]
+    assert timeout <= properties["VisibilityTimeout"]
+    assert properties["VisibilityTimeout"] * redrive["maxReceiveCount"] < properties["MessageRetentionPeriod"]
+    # The delivery function reports partial batch failures (only the failed messages are redelivered).
+    [mapping] = [
+        m["Properties"] for m in any_variant.resources("AWS::Lambda::EventSourceMapping").values()
+        if queue in json.dumps(m["Properties"]["EventSourceArn"])
+    ]  # fmt: skip
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Dead letters and a surge of retries are alarmed.
+    alarms = {
+        v["Metadata"]["aws:cdk:path"].split("/")[-2]: v["Properties"]
+        for v in any_variant.resources("AWS::CloudWatch::Alarm").values()
+        if "/Live/" in v["Metadata"]["aws:cdk:path"]
+    }  # fmt: skip
+    dlq_alarm = alarms["DeliveryDeadLettersAlarm"]
+    assert dlq_alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and dlq_alarm["Threshold"] == 1
+    assert dead_letters in json.dumps(dlq_alarm["Dimensions"])
+    assert alarms["DeliveryRetriesAlarm"]["MetricName"] == "LiveDeliveryRetries"
 
 
 def test_alarms_on_publish_and_delivery_errors(any_variant: Synthesized) -> None:

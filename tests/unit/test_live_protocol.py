@@ -213,3 +213,46 @@ def test_queue_sender_packs_messages_under_the_sqs_limit(monkeypatch: pytest.Mon
     assert len(bodies) == 3 and all(len(b.encode()) < 256 * 1024 for b in bodies)
     delivered = [pair for body in bodies for pair in decode_deliveries(body)]
     assert [cid for cid, _ in delivered] == [f"c{i}" for i in range(9)]
+
+
+def test_the_connection_cap_holds_under_concurrent_connects_on_a_slow_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten connects at once against a cap of three, on a registry whose reads and writes take time (as a network
+    store's do): exactly three are admitted. A count followed by an add would admit all ten."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from codetime.config import get_settings
+    from codetime.services.auth import Principal
+
+    class SlowRegistry(MemoryRegistry):
+        def count(self, user_id: str) -> int:
+            time.sleep(0.02)
+            return super().count(user_id)
+
+        def add(self, connection: Connection) -> None:
+            time.sleep(0.02)
+            super().add(connection)
+
+    user = SimpleNamespace(id=uuid.uuid4())  # connect reads only the id
+    monkeypatch.setattr(service, "authenticate", lambda credential: Principal(user=user, key_id=uuid.uuid4()))
+    monkeypatch.setenv("CODETIME_LIVE_MAX_CONNECTIONS", "3")
+    get_settings.cache_clear()
+    live = Live(SlowRegistry(), Recorder())
+    barrier = threading.Barrier(10)
+
+    def connect(i: int) -> bool:
+        barrier.wait()
+        try:
+            service.connect(live, f"c{i}", "key")
+        except service.TooManyConnections:
+            return False
+        return True
+
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            admitted = list(pool.map(connect, range(10)))
+    finally:
+        get_settings.cache_clear()
+    assert admitted.count(True) == 3 and live.registry.count(str(user.id)) == 3
+    assert {c.key_id for c in live.registry.connections(str(user.id))} != {None}  # each knows its key

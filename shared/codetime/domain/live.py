@@ -39,6 +39,13 @@ GOAL_PROGRESS = "goal.progress"
 GOAL_REACHED = "goal.reached"
 PRESENCE = "presence"
 
+# The close code of a connection whose credential was revoked (a key revoked or rotated, the account deleted): as
+# HTTP's 401 in the application range, the code a refused handshake gets from servers without denial responses.
+# Sent last as {"type": "closing", "code": 4401, "reason": ...}, then the socket is closed with it (API Gateway closes
+# with 1000: its DeleteConnection cannot set a code; the `closing` message says why on both).
+CLOSE_REVOKED = 4401
+REVOKED_REASON = "credential revoked"
+
 
 class LiveMessageError(InvalidInput):
     """A client message the protocol refuses: answered with an error message, the connection stays open."""
@@ -115,6 +122,11 @@ def error(message: str) -> str:
 PONG = json.dumps({"type": "pong"})
 
 
+def closing(code: int, reason: str) -> str:
+    """The last message before the server closes a connection."""
+    return json.dumps({"type": "closing", "code": code, "reason": reason}, separators=(",", ":"))
+
+
 def heartbeat_view(project: str | None, language: str | None, editor: str | None, entity: str, time: float) -> dict:
     """What user.heartbeats shows of a heartbeat: no path, only the entity's basename."""
     base = entity.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or entity
@@ -182,7 +194,7 @@ def decode_changes(bodies: Iterable[str]) -> list[Change]:
     """The changes of one or more hand-off messages, merged per user (days joined, the newest heartbeat kept)."""
     merged: dict[uuid.UUID, Change] = {}
     for body in bodies:
-        for item in json.loads(body)["changes"]:
+        for item in json.loads(body).get("changes", []):
             user_id = uuid.UUID(item["user"])
             change = merged.setdefault(user_id, Change(user_id, set()))
             change.days.update(date.fromisoformat(d) for d in item["days"])
@@ -190,3 +202,29 @@ def decode_changes(bodies: Iterable[str]) -> list[Change]:
             if latest is not None and (change.latest is None or latest.time >= change.latest.time):
                 change.latest = latest
     return list(merged.values())
+
+
+# A revoked credential goes the same way: the revoking request hands it to the publisher, which closes the
+# connections it authenticated (the registry knows each one's key).
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    user_id: uuid.UUID
+    key_id: uuid.UUID | None = None  # None: every connection of the user (the account was deleted)
+
+
+def encode_revocations(revocations: Iterable[Revocation]) -> str:
+    return json.dumps({"revoked": [
+        {"user": str(r.user_id), "key": str(r.key_id) if r.key_id else None} for r in revocations
+    ]}, separators=(",", ":"))  # fmt: skip
+
+
+def decode_revocations(bodies: Iterable[str]) -> list[Revocation]:
+    """The revocations of one or more hand-off messages (messages of changes have none), each once."""
+    found: dict[tuple[uuid.UUID, uuid.UUID | None], Revocation] = {}
+    for body in bodies:
+        for item in json.loads(body).get("revoked", []):
+            revocation = Revocation(uuid.UUID(item["user"]), uuid.UUID(item["key"]) if item.get("key") else None)
+            found[revocation.user_id, revocation.key_id] = revocation
+    return list(found.values())

@@ -24,7 +24,7 @@ from codetime.queue import get_queue
 from codetime.queue_messages import encode_purge
 from codetime.repositories.accounts import AccountRepository, Purge
 from codetime.repositories.users import User, UserRepository
-from codetime.services import aggregation, cache_keys, rate_limit
+from codetime.services import aggregation, cache_keys, live, rate_limit
 from codetime.services.auth import forget_key, forget_user
 from codetime.services.identity import forget_subject
 
@@ -62,6 +62,7 @@ def delete_account(user_id: uuid.UUID, *, budget_seconds: float | None) -> Purge
     if deleted.oidc_subject:
         forget_subject(deleted.oidc_subject)
     _forget_cached(user_id)
+    live.revoked(user_id)  # every live connection of the account closes
     logger.info("account deleted", extra={"user_id": str(user_id)})
     return _purge_or_queue(user_id, budget_seconds)
 

@@ -15,7 +15,7 @@ from codetime.db import get_pool
 from codetime.domain.errors import Conflict, InvalidInput, NotFound
 from codetime.domain.keys import canonical_key, generate_key, hash_key, key_hint
 from codetime.repositories.users import ApiKey, User, UserRepository
-from codetime.services import cache_keys
+from codetime.services import cache_keys, live
 from codetime.services.auth import forget_key
 
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -100,12 +100,14 @@ def list_keys(user: User) -> list[ApiKey]:
 
 
 def revoke_key(user: User, key_id: uuid.UUID) -> None:
-    """Revoke one of the user's keys; it stops working at once (its cache entry is dropped)."""
+    """Revoke one of the user's keys; it stops working at once (its cache entry is dropped, and the live
+    connections it opened are closed)."""
     with get_pool().connection() as conn:
         key_hash = UserRepository(conn).revoke_key(user.id, key_id)
     if key_hash is None:
         raise KeyNotFound("No such active key.")
     forget_key(key_hash)
+    live.revoked(user.id, key_id)
 
 
 def rotate_key(user: User, key_id: uuid.UUID) -> IssuedKey:
@@ -125,6 +127,7 @@ def rotate_key(user: User, key_id: uuid.UUID) -> IssuedKey:
             old.read_only,  # type: ignore[union-attr]
         )
     forget_key(key_hash)
+    live.revoked(user.id, key_id)
     return IssuedKey(new, plaintext)
 
 

@@ -18,7 +18,15 @@ from typing import Any, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from codetime.config import get_settings
-from codetime.connections import CONNECTION_TTL_SECONDS, Connection, Live, Subscription, get_change_target
+from codetime.connections import (
+    CONNECTION_TTL_SECONDS,
+    Connection,
+    Live,
+    Sender,
+    Subscription,
+    TransientDeliveryError,
+    get_change_target,
+)
 from codetime.domain import live as protocol
 from codetime.domain.errors import Forbidden, NotAuthenticated, RateLimited
 from codetime.domain.live import Latest
@@ -92,13 +100,14 @@ def authenticate(credential: str | None) -> Principal:
 
 
 def connect(live: Live, connection_id: str, credential: str | None) -> Principal:
-    """Authorize a new connection and record it; NotAuthenticated or TooManyConnections refuse it."""
+    """Authorize a new connection and record it with its key (closed when the key is revoked); NotAuthenticated or
+    TooManyConnections refuse it. The cap is checked and taken in one atomic step of the registry."""
     principal = authenticate(credential)
-    user_id = str(principal.user.id)
-    if live.registry.count(user_id) >= get_settings().live_max_connections:
-        raise TooManyConnections()
     expires = int(time.time()) + CONNECTION_TTL_SECONDS
-    live.registry.add(Connection(connection_id, user_id, principal.read_only, expires))
+    key_id = str(principal.key_id) if principal.key_id else None
+    connection = Connection(connection_id, str(principal.user.id), principal.read_only, expires, key_id)
+    if not live.registry.admit(connection, get_settings().live_max_connections):
+        raise TooManyConnections()
     return principal
 
 
@@ -208,6 +217,55 @@ def publish(touched: Mapping[uuid.UUID, Iterable[date]], latest: Mapping[uuid.UU
         return False
 
 
+def revoked(user_id: uuid.UUID, key_id: uuid.UUID | None = None) -> bool:
+    """A key was revoked (or, `key_id` None, the account deleted): hand it to the publisher, which closes the live
+    connections it authenticated (`close_revoked`). Never raises: the credential is revoked already; a failed
+    hand-off is logged and counted (LivePublishErrors, alarmed), and those connections end within API Gateway's 2 h.
+    """
+    try:
+        target = get_change_target(durable=True)
+        if target is not None:
+            target.put(protocol.encode_revocations([protocol.Revocation(user_id, key_id)]))
+        return True
+    except Exception as exc:
+        logger.warning("live revocation hand-off failed", extra={"error": type(exc).__name__})
+        metrics.add_metric(name="LivePublishErrors", unit=MetricUnit.Count, value=1)
+        return False
+
+
+def close_revoked(live: Live, revocations: Iterable[protocol.Revocation]) -> int:
+    """Close every connection a revoked credential authenticated, with a last `closing` message (code 4401), and
+    drop it from the registry at once (no event reaches it after this). How many were closed."""
+    closed = 0
+    message = protocol.closing(protocol.CLOSE_REVOKED, protocol.REVOKED_REASON)
+    for revocation in revocations:
+        key_id = str(revocation.key_id) if revocation.key_id else None
+        for connection in live.registry.connections(str(revocation.user_id)):
+            if key_id is not None and connection.key_id != key_id:
+                continue
+            try:
+                live.sender.close(connection.id, message)
+            except Exception as exc:  # the registry entry goes anyway: it gets no more events
+                logger.warning("live connection not closed", extra={"error": type(exc).__name__})
+            live.registry.remove(connection.id)
+            closed += 1
+    live.sender.flush()
+    if closed:
+        metrics.add_metric(name="LiveConnectionsRevoked", unit=MetricUnit.Count, value=closed)
+    return closed
+
+
+def process_changes(live: Live, bodies: list[str]) -> PublishResult:
+    """The publisher's step for hand-off messages (the changes queue's batch, the local publisher's): close what
+    revoked credentials opened first (they get none of these events), then publish the changes. Raises ValueError,
+    KeyError or TypeError for a malformed message."""
+    revocations = protocol.decode_revocations(bodies)
+    changes = protocol.decode_changes(bodies)
+    if revocations:
+        close_revoked(live, revocations)
+    return publish_changes(live, changes)
+
+
 def publish_changes(live: Live, changes: Iterable[protocol.Change]) -> PublishResult:
     """The publisher: the events of every changed user's subscribed channels. Never raises; stops when its time
     budget (CODETIME_LIVE_PUBLISH_BUDGET_MS) is spent (the users left are counted; their next write publishes)."""
@@ -310,15 +368,71 @@ def _deliver(live: Live, connection_id: str, message: str, result: PublishResult
         logger.warning("live message not delivered", extra={"error": type(exc).__name__})
 
 
-def deliver(live: Live, deliveries: Iterable[tuple[str, str]]) -> PublishResult:
-    """The delivery Lambda: post queued messages to their connections; a gone connection leaves the registry.
-    Never raises for one message (a redelivered batch would repeat the others' messages): failures are counted."""
-    result = PublishResult()
-    for connection_id, message in deliveries:
-        _deliver(live, connection_id, message, result)
+@dataclass(slots=True)
+class DeliveryResult:
+    sent: int = 0
+    gone: int = 0
+    errors: int = 0  # failures a retry would not mend (counted, alarmed)
+    requeued: int = 0  # transient failures handed back to the queue on their own
+    retry: bool = False  # nothing of the message got through and something may: SQS should redeliver it whole
+
+
+def deliver(
+    live: Live,
+    deliveries: Iterable[tuple[str, str]],
+    closes: Iterable[tuple[str, str]] = (),
+    requeue: Sender | None = None,
+) -> DeliveryResult:
+    """The delivery Lambda, one queue message: post its messages, then close its revoked connections. A gone
+    connection leaves the registry and is never retried. A transient failure (throttled, 5xx, timeout) is retried
+    without repeating what arrived: when nothing of the message got through, `retry` asks SQS to redeliver it (its
+    receive count is bounded, then the dead-letter queue, alarmed); when part did, only the failed part goes back
+    to the queue through `requeue` (each time a smaller message, so it ends), else `retry`. A connection's messages
+    keep their order: after one fails, its later ones wait for the retry too."""
+    result = DeliveryResult()
+    failed: list[tuple[str, str]] = []
+    failed_closes: list[tuple[str, str]] = []
+    stalled: set[str] = set()
+    for items, into, close in ((deliveries, failed, False), (closes, failed_closes, True)):
+        for connection_id, message in items:
+            if connection_id in stalled:
+                into.append((connection_id, message))
+                continue
+            try:
+                done = (live.sender.close if close else live.sender.send)(connection_id, message)
+            except TransientDeliveryError:
+                stalled.add(connection_id)
+                into.append((connection_id, message))
+                continue
+            except Exception as exc:
+                result.errors += 1
+                logger.warning("live message not delivered", extra={"error": type(exc).__name__})
+                continue
+            if done:
+                result.sent += 1
+            else:
+                result.gone += 1
+            if close or not done:  # gone, or closed for good: its registry items go now
+                live.registry.remove(connection_id)
+    if failed or failed_closes:
+        if not (result.sent or result.gone or result.errors) or requeue is None:
+            result.retry = True
+        else:
+            try:
+                for connection_id, message in failed:
+                    requeue.send(connection_id, message)
+                for connection_id, message in failed_closes:
+                    requeue.close(connection_id, message)
+                requeue.flush()
+                result.requeued = len(failed) + len(failed_closes)
+            except Exception as exc:
+                logger.warning("live requeue failed", extra={"error": type(exc).__name__})
+                result.retry = True
     metrics.add_metric(name="LiveMessagesDelivered", unit=MetricUnit.Count, value=result.sent)
     metrics.add_metric(name="LiveConnectionsGone", unit=MetricUnit.Count, value=result.gone)
     metrics.add_metric(name="LiveDeliveryErrors", unit=MetricUnit.Count, value=result.errors)
+    metrics.add_metric(name="LiveDeliveryRetries", unit=MetricUnit.Count,
+                       value=result.requeued + (len(failed) + len(failed_closes) if result.retry else 0))  # fmt: skip
     return result
 
 

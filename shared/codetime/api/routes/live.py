@@ -76,6 +76,25 @@ class LocalHub:
             return False
         return True
 
+    def close(self, connection_id: str, text: str) -> bool:
+        """The last message, then the close frame with code 4401 (a revoked credential)."""
+        entry = self._sockets.pop(connection_id, None)
+        if entry is None:
+            return False
+        websocket, loop, lock = entry
+
+        async def locked_close() -> None:
+            async with lock:
+                with contextlib.suppress(Exception):  # a client that stopped reading is closed all the same
+                    await asyncio.wait_for(websocket.send_text(text), _SEND_TIMEOUT)
+                await websocket.close(code=protocol.CLOSE_REVOKED, reason=protocol.REVOKED_REASON)
+
+        try:
+            asyncio.run_coroutine_threadsafe(locked_close(), loop).result(2 * _SEND_TIMEOUT)
+        except Exception:  # closed under us: gone already
+            return False
+        return True
+
 
 class LocalPublisher:
     """The writer's hand-off under `codetime dev`: a bounded in-memory queue and one daemon thread publishing from
@@ -113,8 +132,8 @@ class LocalPublisher:
                 except queue.Empty:
                     break
             try:
-                service.publish_changes((self._target or live)(), protocol.decode_changes(bodies))
-            except Exception:  # publish_changes never raises; a decoding bug must not end the thread either
+                service.process_changes((self._target or live)(), bodies)
+            except Exception:  # publishing never raises; a decoding bug must not end the thread either
                 logger.exception("local live publisher failed")
             finally:
                 for _ in bodies:
