@@ -340,6 +340,33 @@ def test_webhook_urls_must_be_public_https(env: WebhookReceiver, monkeypatch: py
     service.check_webhook_url("https://93.184.215.14/hook")  # a public address literal: no DNS needed
 
 
+def test_a_webhook_host_rebound_to_an_internal_address_is_not_connected_to(
+    env: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name answers a public address to the check and a loopback one to the connection. The
+    connection checks the address it is given, so the internal service never sees a byte. (getaddrinfo is replaced:
+    no DNS server that changes its answers can run here.)"""
+    import socket
+
+    internal = socket.create_server(("127.0.0.1", 0))
+    internal.settimeout(0.5)
+    port = internal.getsockname()[1]
+    answers = iter(["93.184.215.14", "127.0.0.1"])  # the check's, then the connection's
+
+    def rebinding(host: str, *args: object, **kwargs: object) -> list:
+        assert host == "hooks.example.com"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (next(answers), port))]
+
+    monkeypatch.delenv("CODETIME_WEBHOOK_ALLOW_PRIVATE")
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    report = service.report_for_period(_users(env)[0], "yesterday")
+    with pytest.raises(service.DeliveryError, match="public address"):
+        service.send_webhook(f"https://hooks.example.com:{port}/hook", "json", report, timeout=2.0)
+    with pytest.raises(TimeoutError):
+        internal.accept()  # nothing ever connected
+    internal.close()
+
+
 def test_a_user_without_channels_still_gets_a_readable_report(env: WebhookReceiver) -> None:
     tonga, _ = _users(env)
     with get_pool().connection() as conn:

@@ -306,10 +306,19 @@ def check_webhook_url(url: str) -> None:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
         raise WebhookRejected("Webhook host does not resolve.") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise WebhookRejected("Webhook URLs must point to a public address.")
+    if any(not _is_public(info[4][0]) for info in infos):
+        raise WebhookRejected(PUBLIC_ONLY)
+
+
+PUBLIC_ONLY = "Webhook URLs must point to a public address."
+
+
+def _is_public(address: str) -> bool:
+    return ipaddress.ip_address(address).is_global
+
+
+class NonPublicAddress(OSError):
+    """The webhook's host resolved, at connect time, to an address that is not public."""
 
 
 class _Deadline:
@@ -353,10 +362,16 @@ class _Connection(http.client.HTTPSConnection):
         self.tls = parts.scheme == "https"
         super().__init__(parts.hostname, parts.port or (443 if self.tls else 80), context=_TLS)
         self.deadline = deadline
+        self.allow_private = _allow_private_webhooks()
 
     def connect(self) -> None:
         error: OSError = OSError("no address")
         for family, kind, proto, _, address in socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM):
+            # The address connected to is the one checked: the check before sending resolved the name on its own,
+            # and a second answer may differ (DNS rebinding to an internal service).
+            if not self.allow_private and not _is_public(address[0]):
+                error = NonPublicAddress(PUBLIC_ONLY)
+                continue
             sock = _DeadlineSocket(family, kind, proto)
             sock.deadline = self.deadline
             try:
@@ -393,6 +408,8 @@ def send_webhook(url: str, kind: str, report: model.Report, timeout: float = 10.
         response.read(1024)
     except TimeoutError as exc:
         raise DeliveryError(f"webhook did not answer within {timeout:g} s") from exc
+    except NonPublicAddress as exc:
+        raise DeliveryError(PUBLIC_ONLY) from exc
     except (OSError, http.client.HTTPException) as exc:
         raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from exc
     finally:
