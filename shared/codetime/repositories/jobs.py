@@ -29,22 +29,11 @@ class Job:
 
 
 @dataclass(slots=True)
-class JobListing:
-    """A job as the administrators' list shows it: whose, what, how far."""
+class JobListing(Job):
+    """A job as the administrators' list shows it: whose, what, how far (a job plus these)."""
 
-    id: uuid.UUID
-    user_id: uuid.UUID
     username: str
-    kind: str
-    reason: str | None
-    status: str
-    first_day: date | None
-    last_day: date | None
-    next_day: date | None
-    attempts: int
     error: str | None
-    created_at: datetime
-    updated_at: datetime
     finished_at: datetime | None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -282,7 +282,7 @@ def list_jobs(status: str, page: int, per_page: int) -> dict[str, Any]:
     total_pages = max(1, -(-total // per_page))
     return {
         "data": [
-            {**{k: getattr(job, k) for k in job.__slots__}, "id": str(job.id), "user_id": str(job.user_id)}
+            {**asdict(job), "id": str(job.id), "user_id": str(job.user_id)}
             for job in rows
         ],
         "total": total, "total_pages": total_pages, "page": page,
