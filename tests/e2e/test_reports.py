@@ -343,15 +343,15 @@ def test_webhook_urls_must_be_public_https(env: WebhookReceiver, monkeypatch: py
 def test_a_webhook_host_rebound_to_an_internal_address_is_not_connected_to(
     env: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DNS rebinding: the name answers a public address to the check and a loopback one to the connection. The
-    connection checks the address it is given, so the internal service never sees a byte. (getaddrinfo is replaced:
-    no DNS server that changes its answers can run here.)"""
+    """DNS rebinding: the name answers a public address when the webhook is saved and a loopback one when a report
+    is sent. The send checks the addresses it connects to, so the internal service never sees a byte.
+    (getaddrinfo is replaced: no DNS server that changes its answers can run here.)"""
     import socket
 
     internal = socket.create_server(("127.0.0.1", 0))
     internal.settimeout(0.5)
     port = internal.getsockname()[1]
-    answers = iter(["93.184.215.14", "127.0.0.1"])  # the check's, then the connection's
+    answers = iter(["93.184.215.14", "127.0.0.1"])  # the save's, then the send's
 
     def rebinding(host: str, *args: object, **kwargs: object) -> list:
         assert host == "hooks.example.com"
@@ -360,6 +360,7 @@ def test_a_webhook_host_rebound_to_an_internal_address_is_not_connected_to(
     monkeypatch.delenv("CODETIME_WEBHOOK_ALLOW_PRIVATE")
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     report = service.report_for_period(_users(env)[0], "yesterday")
+    service.check_webhook_url(f"https://hooks.example.com:{port}/hook")  # saved: it was public then
     with pytest.raises(service.DeliveryError, match="public address"):
         service.send_webhook(f"https://hooks.example.com:{port}/hook", "json", report, timeout=2.0)
     with pytest.raises(TimeoutError):

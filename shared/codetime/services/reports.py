@@ -296,29 +296,28 @@ def send_email(address: str, report: model.Report) -> None:
 
 def check_webhook_url(url: str) -> None:
     """https to a public address; plain http and private addresses only with CODETIME_WEBHOOK_ALLOW_PRIVATE."""
+    parts = _checked_parts(url)
+    if not _allow_private_webhooks():
+        _resolve(parts.hostname, parts.port or 443)
+
+
+def _checked_parts(url: str) -> Any:
     parts = urlsplit(url)
-    allow_private = _allow_private_webhooks()
-    if parts.scheme not in (("https", "http") if allow_private else ("https",)) or not parts.hostname:
+    if parts.scheme not in (("https", "http") if _allow_private_webhooks() else ("https",)) or not parts.hostname:
         raise WebhookRejected("Webhook URLs must be https:// URLs.")
-    if allow_private:
-        return
+    return parts
+
+
+def _resolve(host: str, port: int) -> list[tuple[Any, ...]]:
+    """The host's addresses, all public unless CODETIME_WEBHOOK_ALLOW_PRIVATE: what a save checks and a send
+    connects to (one lookup per send, so a name cannot answer the check and the connection differently)."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise WebhookRejected("Webhook host does not resolve.") from exc
-    if any(not _is_public(info[4][0]) for info in infos):
-        raise WebhookRejected(PUBLIC_ONLY)
-
-
-PUBLIC_ONLY = "Webhook URLs must point to a public address."
-
-
-def _is_public(address: str) -> bool:
-    return ipaddress.ip_address(address).is_global
-
-
-class NonPublicAddress(OSError):
-    """The webhook's host resolved, at connect time, to an address that is not public."""
+    if not _allow_private_webhooks() and any(not ipaddress.ip_address(info[4][0]).is_global for info in infos):
+        raise WebhookRejected("Webhook URLs must point to a public address.")
+    return infos
 
 
 class _Deadline:
@@ -362,16 +361,10 @@ class _Connection(http.client.HTTPSConnection):
         self.tls = parts.scheme == "https"
         super().__init__(parts.hostname, parts.port or (443 if self.tls else 80), context=_TLS)
         self.deadline = deadline
-        self.allow_private = _allow_private_webhooks()
 
     def connect(self) -> None:
         error: OSError = OSError("no address")
-        for family, kind, proto, _, address in socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM):
-            # The address connected to is the one checked: the check before sending resolved the name on its own,
-            # and a second answer may differ (DNS rebinding to an internal service).
-            if not self.allow_private and not _is_public(address[0]):
-                error = NonPublicAddress(PUBLIC_ONLY)
-                continue
+        for family, kind, proto, _, address in _resolve(self.host, self.port):
             sock = _DeadlineSocket(family, kind, proto)
             sock.deadline = self.deadline
             try:
@@ -394,11 +387,10 @@ def send_webhook(url: str, kind: str, report: model.Report, timeout: float = 10.
     """POST the report as a Slack, Discord or plain JSON payload; any 2xx is success. The whole exchange (connect,
     send, the answer's status, headers and first KiB) must finish within `timeout` seconds."""
     try:
-        check_webhook_url(url)
+        parts = _checked_parts(url)  # the addresses are checked where they are connected to
     except WebhookRejected as exc:
         raise DeliveryError(str(exc)) from exc
     payload = json.dumps(model.WEBHOOK_FORMATS[kind](report)).encode()
-    parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection = _Connection(parts, time.monotonic() + timeout)
     try:
@@ -408,8 +400,8 @@ def send_webhook(url: str, kind: str, report: model.Report, timeout: float = 10.
         response.read(1024)
     except TimeoutError as exc:
         raise DeliveryError(f"webhook did not answer within {timeout:g} s") from exc
-    except NonPublicAddress as exc:
-        raise DeliveryError(PUBLIC_ONLY) from exc
+    except WebhookRejected as exc:
+        raise DeliveryError(str(exc)) from exc
     except (OSError, http.client.HTTPException) as exc:
         raise DeliveryError(f"webhook unreachable: {type(exc).__name__}") from exc
     finally:
