@@ -382,6 +382,9 @@ def test_cli_creates_invites_and_lists(people: People, capsys: pytest.CaptureFix
         ["alice", "owner", "all"], ["dave", "viewer", "all"], ["bob", "member", "all"]]  # fmt: skip
     assert main(["orgs", "invite", "--org", oid]) == 2  # neither an e-mail nor --code
     assert main(["orgs", "invite", "--org", "not-an-id", "--code"]) == 2
+    assert "no organization 'not-an-id'" in capsys.readouterr().err
+    assert main(["orgs", "members", "--org", "00000000-0000-0000-0000-000000000000"]) == 2
+    assert "no organization" in capsys.readouterr().err
     assert main(["orgs", "create", "--name", "X", "--email", "nobody@example.com"]) == 2
     assert "no user" in capsys.readouterr().err
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from typing import Any
 
 from codetime.cli.runtime import local_runtime
 from codetime.cli.users import find_user
@@ -36,10 +37,8 @@ def cmd_orgs_invite(args: argparse.Namespace) -> int:
         print("error: give --invite-email ADDRESS or --code", file=sys.stderr)
         return 2
     with local_runtime():
-        org = _org_id(args.org)
-        owner = orgs.owner_of(orgs.ORG, org) if org else None
+        org, owner = _org_and_owner(args.org)
         if owner is None:
-            print(f"error: no organization {args.org!r}", file=sys.stderr)
             return 2
         try:
             made = orgs.invite(
@@ -94,10 +93,8 @@ def cmd_orgs_members(args: argparse.Namespace) -> int:
     from codetime.services import orgs
 
     with local_runtime():
-        org = _org_id(args.org)
-        owner = orgs.owner_of(orgs.ORG, org) if org else None
+        org, owner = _org_and_owner(args.org)
         if owner is None:
-            print(f"error: no organization {args.org!r}", file=sys.stderr)
             return 2
         for member in orgs.members(owner, orgs.ORG, org):  # type: ignore[arg-type]
             print(
@@ -114,11 +111,19 @@ def cmd_orgs_members(args: argparse.Namespace) -> int:
     return 0
 
 
-def _org_id(value: str) -> uuid.UUID | None:
+def _org_and_owner(value: str) -> tuple[uuid.UUID, Any] | tuple[None, None]:
+    """The organization id and its owner (whose behalf the command acts on), or an error printed and (None, None)."""
+    from codetime.services import orgs
+
     try:
-        return uuid.UUID(value)
+        org = uuid.UUID(value)
     except ValueError:
-        return None
+        org = None
+    owner = orgs.owner_of(orgs.ORG, org) if org else None
+    if owner is None:
+        print(f"error: no organization {value!r}", file=sys.stderr)
+        return None, None
+    return org, owner
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

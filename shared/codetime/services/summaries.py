@@ -122,6 +122,7 @@ def _tail(start: date, end: date, tz: str, total: float, active: int, other: flo
 
 
 _HEAD = b'{"data":['
+_HEAD_PART, _COMMA_PART = gzip_parts.compress(_HEAD, 1), gzip_parts.compress(b",", 1)
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -141,11 +142,10 @@ def _stored_summaries(user: User, start: date, end: date, tz: str) -> JsonPayloa
     formatted or compressed again. Days without activity, the frame and the range's totals are compressed here."""
     with get_pool().connection() as conn:
         stored = {row.day: row for row in AggregateRepository(conn).stored_summaries(user.id, start, end)}
-    parts, total, other, active = [gzip_parts.compress(_HEAD, 1)], 0.0, 0.0, 0
-    comma = gzip_parts.compress(b",", 1)
+    parts, total, other, active = [_HEAD_PART], 0.0, 0.0, 0
     for index, day in enumerate(_days(start, end)):
         if index:
-            parts.append(comma)
+            parts.append(_COMMA_PART)
         row = stored.get(day)
         if row is None:
             parts.append(gzip_parts.compress(_empty_day(day, tz), 1))
