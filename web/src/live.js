@@ -119,13 +119,8 @@ export class TodayFeed {
       this.setMode("live");
     });
     socket.addEventListener("message", (event) => {
-      let message;
-      try {
-        message = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (message.type === "statusbar.today" && message.data) this.publish(message.data);
+      const message = parseMessage(event);
+      if (message?.type === "statusbar.today" && message.data) this.publish(message.data);
     });
     socket.addEventListener("close", () => {
       clearTimeout(giveUp);
@@ -134,6 +129,15 @@ export class TodayFeed {
       if (!opened) this.failures += 1;
       this.poll();
     });
+  }
+}
+
+/** A socket message's JSON, or null for anything else (a frame that is not JSON is ignored). */
+function parseMessage(event) {
+  try {
+    return JSON.parse(event.data);
+  } catch {
+    return null;
   }
 }
 
@@ -162,12 +166,8 @@ export function openChannel(liveUrl, channel, filters, onEvent, onState) {
     socket.send(JSON.stringify({ type: "subscribe", channel, filters }));
   });
   socket.addEventListener("message", (event) => {
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      return;
-    }
+    const message = parseMessage(event);
+    if (!message) return;
     if (message.type === "error") onState(message.error);
     else if (message.type === "subscribed") onState("live");
     else if (message.type === "unsubscribed") onState(message.data?.reason || "unavailable");
